@@ -1,0 +1,328 @@
+//! The classifier: one ONNX Runtime session that turns a frame into [`Scores`].
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::{TensorRef, ValueType};
+
+use crate::error::{Result, SafeFrameError};
+use crate::frame::Frame;
+use crate::manifest::{ModelManifest, ModelPack, TensorLayout};
+use crate::sampler::Sampler;
+use crate::scores::{Category, Scores};
+
+/// How much ONNX Runtime may rewrite the graph when it loads the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Optimization {
+    /// No graph rewrites.
+    Disabled,
+    /// Redundant-node removal and constant folding.
+    Basic,
+    /// Basic plus node fusions.
+    Extended,
+    /// Everything, including layout changes (the default).
+    #[default]
+    All,
+}
+
+/// Options for [`Classifier`].
+///
+/// ```
+/// let options = safeframe::classifier::ClassifierOptions::default();
+/// assert_eq!(options.intra_threads, 1);
+/// assert!(!options.spinning);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassifierOptions {
+    /// Threads ONNX Runtime uses inside one inference (default 1: predictable, battery friendly).
+    pub intra_threads: usize,
+    /// Whether idle ONNX Runtime threads spin waiting for work (default off, to save battery).
+    pub spinning: bool,
+    /// Graph optimisation level.
+    pub optimization: Optimization,
+    /// An explicit ONNX Runtime library; `None` searches the usual places (see [`crate::runtime`]).
+    pub runtime_library: Option<PathBuf>,
+}
+
+impl Default for ClassifierOptions {
+    fn default() -> Self {
+        Self {
+            intra_threads: 1,
+            spinning: false,
+            optimization: Optimization::All,
+            runtime_library: None,
+        }
+    }
+}
+
+/// How far the model's output may stray from a probability distribution before it is rejected.
+const SOFTMAX_TOLERANCE: f32 = 1e-3;
+
+struct State {
+    session: Session,
+    tensor: Vec<f32>,
+}
+
+/// A loaded model: runs one ONNX Runtime session and returns [`Scores`].
+///
+/// Thread-safe: share it behind an `Arc`. Calls are serialised on an internal lock, because an
+/// ONNX Runtime session runs one inference at a time; use one classifier per thread for
+/// parallel work.
+///
+/// ```no_run
+/// use safeframe::classifier::{Classifier, ClassifierOptions};
+/// use safeframe::frame::{Frame, PixelFormat};
+/// let classifier = Classifier::from_dir("models/nsfwjs-mobilenetv2-fp32", &ClassifierOptions::default())?;
+/// let pixels = vec![128u8; 64 * 64 * 3];
+/// let scores = classifier.classify(&Frame::packed(&pixels, 64, 64, PixelFormat::Rgb8)?)?;
+/// println!("{scores:?}");
+/// # Ok::<(), safeframe::SafeFrameError>(())
+/// ```
+pub struct Classifier {
+    manifest: ModelManifest,
+    sampler: Sampler,
+    indices: [usize; 5],
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("model", &self.manifest.name)
+            .finish()
+    }
+}
+
+impl Classifier {
+    /// Loads a model pack directory (see [`ModelPack::from_dir`]).
+    pub fn from_dir(dir: impl AsRef<std::path::Path>, options: &ClassifierOptions) -> Result<Self> {
+        Self::from_pack(&ModelPack::from_dir(dir)?, options)
+    }
+
+    /// Loads a model pack from its manifest JSON and ONNX bytes (see [`ModelPack::from_bytes`]).
+    pub fn from_bytes(manifest_json: &[u8], onnx: Vec<u8>, options: &ClassifierOptions) -> Result<Self> {
+        Self::from_pack(&ModelPack::from_bytes(manifest_json, onnx)?, options)
+    }
+
+    /// Loads a verified model pack.
+    pub fn from_pack(pack: &ModelPack, options: &ClassifierOptions) -> Result<Self> {
+        let runtime = crate::runtime::load(options.runtime_library.as_deref())?;
+        let manifest = pack.manifest().clone();
+        let model_error = |reason: String| SafeFrameError::ModelLoad {
+            model: manifest.name.clone(),
+            reason,
+        };
+        if options.intra_threads == 0 || options.intra_threads > 64 {
+            return Err(model_error(format!(
+                "intra_threads must be 1..=64, got {}",
+                options.intra_threads
+            )));
+        }
+        let level = match options.optimization {
+            Optimization::Disabled => GraphOptimizationLevel::Disable,
+            Optimization::Basic => GraphOptimizationLevel::Level1,
+            Optimization::Extended => GraphOptimizationLevel::Level2,
+            Optimization::All => GraphOptimizationLevel::All,
+        };
+        let builder_error = |e: ort::Error<ort::session::builder::SessionBuilder>| model_error(e.to_string());
+        let session = Session::builder(&runtime.environment)
+            .map_err(|e| model_error(e.to_string()))?
+            .with_intra_threads(options.intra_threads)
+            .map_err(builder_error)?
+            .with_inter_threads(1)
+            .map_err(builder_error)?
+            .with_intra_op_spinning(options.spinning)
+            .map_err(builder_error)?
+            .with_inter_op_spinning(options.spinning)
+            .map_err(builder_error)?
+            .with_optimization_level(level)
+            .map_err(builder_error)?
+            .commit_from_memory(pack.onnx())
+            .map_err(|e| model_error(e.to_string()))?;
+        check_interface(&session, &manifest)?;
+        let sampler = Sampler::new(&manifest.input);
+        let tensor = vec![0.0; sampler.tensor_len()];
+        log::info!(
+            "loaded model {} {} ({})",
+            manifest.name,
+            manifest.version,
+            manifest.precision
+        );
+        Ok(Self {
+            indices: manifest.category_indices()?,
+            sampler,
+            manifest,
+            state: Mutex::new(State { session, tensor }),
+        })
+    }
+
+    /// The model's manifest.
+    pub fn manifest(&self) -> &ModelManifest {
+        &self.manifest
+    }
+
+    /// The sampler that prepares this model's input.
+    pub fn sampler(&self) -> &Sampler {
+        &self.sampler
+    }
+
+    /// Samples `frame` into the model's input and runs the model.
+    pub fn classify(&self, frame: &Frame<'_>) -> Result<Scores> {
+        let mut state = self.lock();
+        let State { session, tensor } = &mut *state;
+        self.sampler.sample(frame, tensor)?;
+        self.run(session, tensor)
+    }
+
+    /// Runs the model on an input tensor that is already sampled (length
+    /// [`Sampler::tensor_len`]), e.g. by a caller that samples on another thread.
+    pub fn classify_tensor(&self, tensor: &[f32]) -> Result<Scores> {
+        if tensor.len() != self.sampler.tensor_len() {
+            return Err(SafeFrameError::Inference {
+                reason: format!(
+                    "input tensor has {} values, the model needs {}",
+                    tensor.len(),
+                    self.sampler.tensor_len()
+                ),
+            });
+        }
+        let mut state = self.lock();
+        self.run(&mut state.session, tensor)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock leaves no broken invariant: the tensor is rewritten by
+        // every call, so a poisoned lock is safe to reuse.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn run(&self, session: &mut Session, tensor: &[f32]) -> Result<Scores> {
+        let inference = |e: ort::Error| SafeFrameError::Inference { reason: e.to_string() };
+        let input = TensorRef::from_array_view((self.sampler.tensor_shape(), tensor)).map_err(inference)?;
+        let outputs = session
+            .run(ort::inputs![self.manifest.input.name.as_str() => input])
+            .map_err(inference)?;
+        let output = outputs
+            .get(&self.manifest.output.name)
+            .ok_or_else(|| SafeFrameError::InvalidScores {
+                reason: format!("the model produced no output `{}`", self.manifest.output.name),
+            })?;
+        let (shape, values) = output
+            .try_extract_tensor::<f32>()
+            .map_err(|e| SafeFrameError::InvalidScores {
+                reason: format!("output `{}` is not a float32 tensor: {e}", self.manifest.output.name),
+            })?;
+        let dims: Vec<i64> = shape.iter().copied().collect();
+        if values.len() != self.manifest.labels.len() || dims.last().copied() != Some(self.manifest.labels.len() as i64)
+        {
+            return Err(SafeFrameError::InvalidScores {
+                reason: format!("output shape {dims:?}, expected [1, {}]", self.manifest.labels.len()),
+            });
+        }
+        scores_from_output(values, &self.indices)
+    }
+}
+
+/// Checks and orders raw softmax output: every value finite and in `[0, 1]`, summing to 1.
+fn scores_from_output(values: &[f32], indices: &[usize; 5]) -> Result<Scores> {
+    if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+        return Err(SafeFrameError::InvalidScores {
+            reason: format!("output contains {bad}"),
+        });
+    }
+    let sum: f32 = values.iter().sum();
+    if values
+        .iter()
+        .any(|v| !(-SOFTMAX_TOLERANCE..=1.0 + SOFTMAX_TOLERANCE).contains(v))
+        || (sum - 1.0).abs() > SOFTMAX_TOLERANCE
+    {
+        return Err(SafeFrameError::InvalidScores {
+            reason: format!("output {values:?} is not a probability distribution (sum {sum})"),
+        });
+    }
+    let mut ordered = [0.0; 5];
+    for category in Category::ALL {
+        ordered[category as usize] = values[indices[category as usize]].clamp(0.0, 1.0);
+    }
+    Ok(Scores::new(ordered))
+}
+
+/// Compares the session's declared input and output with the manifest.
+fn check_interface(session: &Session, manifest: &ModelManifest) -> Result<()> {
+    let mismatch = |reason: String| SafeFrameError::ModelInterface {
+        model: manifest.name.clone(),
+        reason,
+    };
+    let input = session
+        .inputs()
+        .iter()
+        .find(|i| i.name() == manifest.input.name)
+        .ok_or_else(|| mismatch(format!("no input named `{}`", manifest.input.name)))?;
+    if session.inputs().len() != 1 {
+        return Err(mismatch(format!(
+            "the model has {} inputs; SafeFrame feeds exactly one",
+            session.inputs().len()
+        )));
+    }
+    let (h, w) = (i64::from(manifest.input.height), i64::from(manifest.input.width));
+    let expected = match manifest.input.layout {
+        TensorLayout::Nhwc => [-1, h, w, 3],
+        TensorLayout::Nchw => [-1, 3, h, w],
+    };
+    check_tensor(input.dtype(), &expected, "input", &mismatch)?;
+    let output = session
+        .outputs()
+        .iter()
+        .find(|o| o.name() == manifest.output.name)
+        .ok_or_else(|| mismatch(format!("no output named `{}`", manifest.output.name)))?;
+    check_tensor(output.dtype(), &[-1, manifest.labels.len() as i64], "output", &mismatch)
+}
+
+fn check_tensor(
+    dtype: &ValueType,
+    expected: &[i64],
+    what: &str,
+    mismatch: &dyn Fn(String) -> SafeFrameError,
+) -> Result<()> {
+    let ValueType::Tensor { ty, shape, .. } = dtype else {
+        return Err(mismatch(format!("the {what} is not a tensor")));
+    };
+    if *ty != ort::value::TensorElementType::Float32 {
+        return Err(mismatch(format!("the {what} is {ty:?}, expected float32")));
+    }
+    let dims: Vec<i64> = shape.iter().copied().collect();
+    let fits = dims.len() == expected.len()
+        && dims
+            .iter()
+            .zip(expected)
+            .enumerate()
+            .all(|(i, (&d, &e))| d == e || d < 0 || (i == 0 && e < 0 && d == 1));
+    if !fits {
+        return Err(mismatch(format!(
+            "the {what} has shape {dims:?}, expected {expected:?} (-1: any batch)"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_nan_and_non_distributions() {
+        let order = [0, 1, 2, 3, 4];
+        assert!(scores_from_output(&[0.2, 0.2, 0.2, 0.2, 0.2], &order).is_ok());
+        assert!(scores_from_output(&[f32::NAN, 0.2, 0.2, 0.2, 0.2], &order).is_err());
+        assert!(scores_from_output(&[0.9, 0.9, 0.0, 0.0, 0.0], &order).is_err());
+        assert!(scores_from_output(&[1.5, -0.5, 0.0, 0.0, 0.0], &order).is_err());
+    }
+
+    #[test]
+    fn orders_scores_by_manifest_labels() {
+        let scores = scores_from_output(&[0.1, 0.2, 0.3, 0.4, 0.0], &[4, 3, 2, 1, 0]).unwrap();
+        assert_eq!(scores.to_array(), [0.0, 0.4, 0.3, 0.2, 0.1]);
+    }
+}

@@ -1,0 +1,91 @@
+//! The whole chain for single images: classify, decide, redact.
+
+use std::sync::Mutex;
+
+use crate::classifier::Classifier;
+use crate::error::Result;
+use crate::frame::{Frame, FrameMut};
+use crate::policy::{Policy, Verdict};
+use crate::redactor::Redactor;
+
+/// What [`Filter::filter`] does when a frame cannot be classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Block the frame, then report the error (the default).
+    #[default]
+    FailClosed,
+    /// Leave the frame as it is and report the error. Only for callers that have their own
+    /// fallback; never the default.
+    FailOpen,
+}
+
+/// Classifier + policy + redactor: checks frames and redacts them in place.
+///
+/// ```no_run
+/// use safeframe::classifier::{Classifier, ClassifierOptions};
+/// use safeframe::filter::{Filter, OnError};
+/// use safeframe::frame::{FrameMut, PixelFormat};
+/// use safeframe::policy::{Policy, Preset};
+/// let classifier = Classifier::from_dir("models/nsfwjs-mobilenetv2-fp32", &ClassifierOptions::default())?;
+/// let filter = Filter::new(classifier, Policy::preset(Preset::Child), OnError::FailClosed);
+/// let mut pixels = vec![0u8; 640 * 480 * 4];
+/// let verdict = filter.filter(&mut FrameMut::packed(&mut pixels, 640, 480, PixelFormat::Rgba8)?)?;
+/// println!("{}", verdict.action);
+/// # Ok::<(), safeframe::SafeFrameError>(())
+/// ```
+#[derive(Debug)]
+pub struct Filter {
+    classifier: Classifier,
+    policy: Policy,
+    on_error: OnError,
+    redactor: Mutex<Redactor>,
+}
+
+impl Filter {
+    /// Wires a classifier and a policy together.
+    pub fn new(classifier: Classifier, policy: Policy, on_error: OnError) -> Self {
+        Self {
+            classifier,
+            policy,
+            on_error,
+            redactor: Mutex::new(Redactor::new()),
+        }
+    }
+
+    /// The classifier.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Classifies `frame` and returns the policy's verdict, without touching the pixels.
+    pub fn check(&self, frame: &Frame<'_>) -> Result<Verdict> {
+        let scores = self.classifier.classify(frame)?;
+        Ok(self.policy.evaluate(&scores))
+    }
+
+    /// Classifies `frame` and applies the verdict's action to it in place.
+    ///
+    /// When classification fails the error is returned; with [`OnError::FailClosed`] the frame
+    /// has been blocked first, so a caller that ignores the error still shows nothing.
+    pub fn filter(&self, frame: &mut FrameMut<'_>) -> Result<Verdict> {
+        let mut redactor = self.redactor.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match self.check(&frame.as_frame()) {
+            Ok(verdict) => {
+                redactor.apply(verdict.action, frame);
+                Ok(verdict)
+            }
+            Err(error) => {
+                if self.on_error == OnError::FailClosed {
+                    Redactor::block(frame);
+                }
+                log::warn!("frame not classified ({:?}): {error}", self.on_error);
+                Err(error)
+            }
+        }
+    }
+}

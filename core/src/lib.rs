@@ -1,0 +1,28 @@
+//! SafeFrame: an on-device safety filter.
+//!
+//! A frame flows one way through small stages, each a module with plain types at its edges:
+//!
+//! ```text
+//! Frame ─▶ Sampler ─▶ Classifier ─▶ Scores ─▶ Policy ─▶ Verdict ─▶ Redactor (in place)
+//! ```
+//!
+//! [`filter::Filter`] wires the stages together for single images. Nothing in this crate uses
+//! the network, writes frames anywhere, or logs pixel data. It fails closed: a model that cannot
+//! be loaded is an error, never a silent "allow".
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod classifier;
+pub mod error;
+pub mod filter;
+pub mod frame;
+pub mod manifest;
+pub mod policy;
+pub mod redactor;
+pub mod runtime;
+pub mod sampler;
+pub mod scores;
+
+pub use error::{Result, SafeFrameError};
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

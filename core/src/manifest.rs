@@ -1,0 +1,357 @@
+//! Model packs: an ONNX file plus a `manifest.json` that says how to feed it.
+//!
+//! The manifest describes preprocessing as data (size, layout, normalisation, resize rule), so
+//! the [`crate::sampler::Sampler`] needs no model-specific code, and it pins the ONNX file's
+//! sha256 so that a corrupt or swapped model is refused instead of silently run.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, SafeFrameError};
+use crate::scores::Category;
+
+/// The largest ONNX file SafeFrame loads (256 MiB): a guard against reading unbounded input.
+pub const MAX_MODEL_BYTES: usize = 256 << 20;
+
+/// The largest manifest SafeFrame reads (1 MiB).
+pub const MAX_MANIFEST_BYTES: usize = 1 << 20;
+
+/// Tensor memory order of the model input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TensorLayout {
+    /// `[N, height, width, channels]`.
+    #[serde(rename = "NHWC")]
+    Nhwc,
+    /// `[N, channels, height, width]`.
+    #[serde(rename = "NCHW")]
+    Nchw,
+}
+
+/// How the frame is resized to the model's input size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResizeRule {
+    /// `tf.image.resizeBilinear(.., alignCorners = true)`: source coordinate `i·(in−1)/(out−1)`,
+    /// no antialiasing, aspect ratio squashed.
+    #[serde(rename = "bilinear-align-corners")]
+    BilinearAlignCorners,
+}
+
+/// The model input as the manifest describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSpec {
+    /// Name of the ONNX input.
+    pub name: String,
+    /// Tensor memory order.
+    pub layout: TensorLayout,
+    /// Input width in pixels.
+    pub width: u32,
+    /// Input height in pixels.
+    pub height: u32,
+    /// Channel order; only `"RGB"` is supported.
+    pub color: String,
+    /// Pixel values are divided by this first (255 gives `[0, 1]`).
+    pub pixel_divisor: f32,
+    /// Per-channel mean subtracted after the division.
+    pub mean: [f32; 3],
+    /// Per-channel standard deviation divided by last.
+    pub std: [f32; 3],
+    /// The resize rule.
+    pub resize: ResizeRule,
+}
+
+/// The model output as the manifest describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// Name of the ONNX output.
+    pub name: String,
+    /// Activation already applied by the graph; only `"softmax"` is supported.
+    pub activation: String,
+}
+
+/// The contents of a model pack's `manifest.json`.
+///
+/// ```
+/// let json = r#"{"name":"m","version":"1.0.0","description":"d","model_file":"model.onnx",
+///   "sha256":"00","precision":"fp32","labels":["Drawing","Hentai","Neutral","Porn","Sexy"],
+///   "input":{"name":"input_1","layout":"NHWC","width":224,"height":224,"color":"RGB",
+///     "pixel_divisor":255.0,"mean":[0,0,0],"std":[1,1,1],"resize":"bilinear-align-corners"},
+///   "output":{"name":"dense_3","activation":"softmax"},"source":"s","license":"MIT"}"#;
+/// let manifest = safeframe::manifest::ModelManifest::from_json(json.as_bytes());
+/// assert!(manifest.is_err()); // "00" is not a sha256
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelManifest {
+    /// Pack name, e.g. `nsfwjs-mobilenetv2-int8`.
+    pub name: String,
+    /// Semantic version of the pack.
+    pub version: String,
+    /// One sentence about the model.
+    pub description: String,
+    /// File name of the ONNX file inside the pack directory.
+    pub model_file: String,
+    /// Lowercase hex sha256 of the ONNX file.
+    pub sha256: String,
+    /// `fp32`, `int8`, ...
+    pub precision: String,
+    /// Class labels in output order, as the source names them.
+    pub labels: Vec<String>,
+    /// The model input.
+    pub input: InputSpec,
+    /// The model output.
+    pub output: OutputSpec,
+    /// Where the weights come from.
+    pub source: String,
+    /// The weights' licence.
+    pub license: String,
+}
+
+impl ModelManifest {
+    /// Parses and validates a manifest.
+    pub fn from_json(json: &[u8]) -> Result<Self> {
+        if json.len() > MAX_MANIFEST_BYTES {
+            return Err(SafeFrameError::manifest(
+                "",
+                format!("manifest is larger than {MAX_MANIFEST_BYTES} bytes"),
+            ));
+        }
+        let manifest: Self = serde_json::from_slice(json).map_err(|e| SafeFrameError::manifest("", e.to_string()))?;
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    /// The output position of each category, in [`Category::ALL`] order.
+    pub fn category_indices(&self) -> Result<[usize; 5]> {
+        let mut indices = [usize::MAX; 5];
+        for (position, label) in self.labels.iter().enumerate() {
+            let category = Category::from_label(label).ok_or_else(|| {
+                SafeFrameError::manifest(format!("labels[{position}]"), format!("unknown label `{label}`"))
+            })?;
+            let slot = &mut indices[category as usize];
+            if *slot != usize::MAX {
+                return Err(SafeFrameError::manifest(
+                    format!("labels[{position}]"),
+                    format!("label `{label}` appears twice"),
+                ));
+            }
+            *slot = position;
+        }
+        if let Some(missing) = Category::ALL.iter().find(|c| indices[**c as usize] == usize::MAX) {
+            return Err(SafeFrameError::manifest(
+                "labels",
+                format!("label `{}` is missing", missing.label()),
+            ));
+        }
+        Ok(indices)
+    }
+
+    fn validate(&self) -> Result<()> {
+        fn bad(field: &str, reason: impl Into<String>) -> SafeFrameError {
+            SafeFrameError::manifest(field, reason)
+        }
+        if self.name.trim().is_empty() {
+            return Err(bad("name", "must not be empty"));
+        }
+        if !is_semver(&self.version) {
+            return Err(bad(
+                "version",
+                format!("`{}` is not a semantic version like 1.2.3", self.version),
+            ));
+        }
+        if self.model_file.is_empty() || self.model_file.contains(['/', '\\']) || self.model_file.starts_with('.') {
+            return Err(bad("model_file", "must be a plain file name inside the pack directory"));
+        }
+        if self.sha256.len() != 64
+            || !self
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(bad("sha256", "must be 64 lowercase hex digits"));
+        }
+        if self.labels.len() != Category::ALL.len() {
+            return Err(bad(
+                "labels",
+                format!("expected {} labels, found {}", Category::ALL.len(), self.labels.len()),
+            ));
+        }
+        self.category_indices()?;
+        let input = &self.input;
+        if input.name.is_empty() {
+            return Err(bad("input.name", "must not be empty"));
+        }
+        if input.width == 0 || input.height == 0 || input.width > 4096 || input.height > 4096 {
+            return Err(bad("input.width", "input size must be 1..=4096 on each side"));
+        }
+        if input.color != "RGB" {
+            return Err(bad(
+                "input.color",
+                format!("`{}` is not supported; only RGB", input.color),
+            ));
+        }
+        if !(input.pixel_divisor.is_finite() && input.pixel_divisor > 0.0) {
+            return Err(bad("input.pixel_divisor", "must be a positive number"));
+        }
+        if input.mean.iter().any(|m| !m.is_finite()) {
+            return Err(bad("input.mean", "must be finite numbers"));
+        }
+        if input.std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(bad("input.std", "must be positive numbers"));
+        }
+        if self.output.name.is_empty() {
+            return Err(bad("output.name", "must not be empty"));
+        }
+        if self.output.activation != "softmax" {
+            return Err(bad(
+                "output.activation",
+                format!("`{}` is not supported; only softmax", self.output.activation),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_semver(version: &str) -> bool {
+    let core = version.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A model pack in memory: its manifest and its verified ONNX bytes.
+#[derive(Clone)]
+pub struct ModelPack {
+    manifest: ModelManifest,
+    onnx: Vec<u8>,
+}
+
+impl std::fmt::Debug for ModelPack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelPack")
+            .field("manifest", &self.manifest)
+            .field("onnx_bytes", &self.onnx.len())
+            .finish()
+    }
+}
+
+impl ModelPack {
+    /// Builds a pack from a manifest's JSON and the ONNX bytes, refusing bytes whose sha256
+    /// differs from the manifest.
+    pub fn from_bytes(manifest_json: &[u8], onnx: Vec<u8>) -> Result<Self> {
+        let manifest = ModelManifest::from_json(manifest_json)?;
+        if onnx.len() > MAX_MODEL_BYTES {
+            return Err(SafeFrameError::manifest(
+                "model_file",
+                format!("ONNX file of {} bytes is larger than {MAX_MODEL_BYTES}", onnx.len()),
+            ));
+        }
+        let actual = sha256_hex(&onnx);
+        if actual != manifest.sha256 {
+            return Err(SafeFrameError::ChecksumMismatch {
+                model: manifest.name.clone(),
+                expected: manifest.sha256.clone(),
+                actual,
+            });
+        }
+        Ok(Self { manifest, onnx })
+    }
+
+    /// Reads `manifest.json` and the ONNX file it names from a pack directory.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let manifest_path = dir.join("manifest.json");
+        let manifest_json = read_limited(&manifest_path, MAX_MANIFEST_BYTES)?;
+        let manifest = ModelManifest::from_json(&manifest_json)?;
+        let onnx = read_limited(&dir.join(&manifest.model_file), MAX_MODEL_BYTES)?;
+        Self::from_bytes(&manifest_json, onnx)
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &ModelManifest {
+        &self.manifest
+    }
+
+    /// The verified ONNX bytes.
+    pub fn onnx(&self) -> &[u8] {
+        &self.onnx
+    }
+}
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io_err = |source| SafeFrameError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(io_err)?;
+    if bytes.len() > limit {
+        return Err(SafeFrameError::manifest(
+            "",
+            format!("{} is larger than {limit} bytes", path.display()),
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest_json(sha: &str) -> String {
+        format!(
+            r#"{{"name":"m","version":"1.0.0","description":"d","model_file":"model.onnx",
+            "sha256":"{sha}","precision":"fp32","labels":["Drawing","Hentai","Neutral","Porn","Sexy"],
+            "input":{{"name":"input_1","layout":"NHWC","width":224,"height":224,"color":"RGB",
+              "pixel_divisor":255.0,"mean":[0,0,0],"std":[1,1,1],"resize":"bilinear-align-corners"}},
+            "output":{{"name":"dense_3","activation":"softmax"}},"source":"s","license":"MIT"}}"#
+        )
+    }
+
+    #[test]
+    fn accepts_bytes_with_the_promised_sha256() {
+        let onnx = b"not really onnx".to_vec();
+        let pack = ModelPack::from_bytes(manifest_json(&sha256_hex(&onnx)).as_bytes(), onnx).unwrap();
+        assert_eq!(pack.manifest().category_indices().unwrap(), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn refuses_bytes_with_another_sha256() {
+        let err = ModelPack::from_bytes(manifest_json(&sha256_hex(b"x")).as_bytes(), b"y".to_vec()).unwrap_err();
+        assert!(matches!(err, SafeFrameError::ChecksumMismatch { .. }));
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        let json = manifest_json(&sha256_hex(b"x")).replace("\"RGB\"", "\"BGR\"");
+        match ModelManifest::from_json(json.as_bytes()).unwrap_err() {
+            SafeFrameError::InvalidManifest { field, .. } => assert_eq!(field, "input.color"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let json = manifest_json(&sha256_hex(b"x")).replace("\"Porn\"", "\"Pron\"");
+        match ModelManifest::from_json(json.as_bytes()).unwrap_err() {
+            SafeFrameError::InvalidManifest { field, .. } => assert_eq!(field, "labels[3]"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let json = manifest_json(&sha256_hex(b"x")).replace("model.onnx", "../model.onnx");
+        assert!(ModelManifest::from_json(json.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn missing_directory_is_an_io_error() {
+        let err = ModelPack::from_dir("/nonexistent/safeframe-pack").unwrap_err();
+        assert!(matches!(err, SafeFrameError::Io { .. }));
+    }
+}
