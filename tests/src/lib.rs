@@ -1,1 +1,157 @@
-//! Shared helpers for the cross-crate tests.
+//! Shared helpers for SafeFrame's cross-crate tests: fixture paths and the oracle cases.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use safeframe::classifier::{Classifier, ClassifierOptions};
+use safeframe::policy::Action;
+use safeframe::scores::{Category, Scores};
+use serde::Deserialize;
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A path under `tests/fixtures/`.
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(path)
+}
+
+/// A path under `models/`.
+pub fn model_dir(name: &str) -> PathBuf {
+    workspace().join("models").join(name)
+}
+
+/// Loads an oracle pack (`oracle`, `faulty-nan`, `faulty-shape`) with default options.
+pub fn oracle_classifier(pack: &str) -> Classifier {
+    Classifier::from_dir(fixture("oracle").join(pack), &ClassifierOptions::default())
+        .unwrap_or_else(|e| panic!("loading oracle pack {pack}: {e}"))
+}
+
+/// An image described as data in `oracle-cases.json`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ImageSpec {
+    /// Every pixel the same colour.
+    Solid {
+        /// The colour.
+        rgb: [u8; 3],
+    },
+    /// Four quadrants: (x, y) is top-left when x < width/2 and y < height/2 (integer division).
+    Quadrants {
+        /// Top-left colour.
+        top_left: [u8; 3],
+        /// Top-right colour.
+        top_right: [u8; 3],
+        /// Bottom-left colour.
+        bottom_left: [u8; 3],
+        /// Bottom-right colour.
+        bottom_right: [u8; 3],
+    },
+}
+
+impl ImageSpec {
+    /// The colour of pixel (x, y) of a `width`×`height` image.
+    pub fn pixel(&self, x: u32, y: u32, width: u32, height: u32) -> [u8; 3] {
+        match self {
+            Self::Solid { rgb } => *rgb,
+            Self::Quadrants {
+                top_left,
+                top_right,
+                bottom_left,
+                bottom_right,
+            } => match (x < width / 2, y < height / 2) {
+                (true, true) => *top_left,
+                (false, true) => *top_right,
+                (true, false) => *bottom_left,
+                (false, false) => *bottom_right,
+            },
+        }
+    }
+
+    /// Tightly packed RGB8 pixels.
+    pub fn rgb8(&self, width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity((width * height * 3) as usize);
+        for y in 0..height {
+            for x in 0..width {
+                out.extend_from_slice(&self.pixel(x, y, width, height));
+            }
+        }
+        out
+    }
+}
+
+/// The verdict a case expects under one preset.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+pub struct ExpectedVerdict {
+    /// Expected action.
+    pub action: Action,
+    /// Expected category (`None` for allow).
+    pub category: Option<Category>,
+}
+
+/// One case of `oracle-cases.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OracleCase {
+    /// Case name.
+    pub name: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The image.
+    pub image: ImageSpec,
+    /// Scores the oracle gives.
+    pub expected_scores: Scores,
+    /// Verdict per preset name.
+    pub expected: BTreeMap<String, ExpectedVerdict>,
+}
+
+/// One faulty-model case.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FaultyCase {
+    /// Pack directory under `tests/fixtures/oracle/`.
+    pub pack: String,
+    /// Case name.
+    pub name: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The image.
+    pub image: ImageSpec,
+    /// `"error"` or `"ok"`.
+    pub expect: String,
+    /// Scores for `"ok"` cases.
+    pub expected_scores: Option<Scores>,
+}
+
+/// `oracle-cases.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OracleCases {
+    /// Allowed |Δ| per score.
+    pub score_tolerance: f32,
+    /// The presets as the file states them (rule form).
+    pub presets: BTreeMap<String, serde_json::Value>,
+    /// The cases.
+    pub cases: Vec<OracleCase>,
+    /// Faulty-model cases.
+    pub faulty: Vec<FaultyCase>,
+}
+
+/// Reads `tests/fixtures/oracle/oracle-cases.json`.
+pub fn oracle_cases() -> OracleCases {
+    let text = std::fs::read_to_string(fixture("oracle/oracle-cases.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Largest |a − b| over the five scores.
+pub fn max_score_diff(a: &Scores, b: &Scores) -> f32 {
+    a.to_array()
+        .iter()
+        .zip(b.to_array())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Rebuilds SafeFrame's shipped model packs from npm nsfwjs@4.4.0's default MobileNetV2:
+#   models/nsfwjs-mobilenetv2-fp32/{model.onnx,manifest.json}
+#   models/nsfwjs-mobilenetv2-int8/{model.onnx,manifest.json}
+#
+# Steps: pinned Python venv (models/build/.venv) and npm package (models/build/node_modules)
+# -> extract model.json + weight shard from nsfwjs's UMD wrappers -> tensorflowjs converter
+# (tfjs layers model -> Keras SavedModel) -> tf2onnx (opset 17, NHWC input input_1 [N,224,224,3],
+# output dense_3 [N,5]) -> fp32 pack -> ORT static QDQ int8 (calibrated on models/calibration)
+# -> int8 pack. Each pack is checked with onnxruntime (write_pack.py).
+#
+# Options:
+#   --calibration   also rebuild models/calibration from the pinned package images
+#                   (needs Debian's apt: `apt-get update` once; downloads 4 wallpaper .debs)
+#   --evaluate      also compare int8 with fp32 on the calibration set and on the held-out
+#                   set (built into work/holdout, needs apt as above) and time both on one thread;
+#                   results in work/eval.json
+#
+# Needs: Python 3.11, Node.js + npm, network access to PyPI and npm (first run only).
+# Idempotent: reruns reuse the venv, node_modules and downloads, and rewrite the same files.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+MODELS="$(dirname "$HERE")"
+WORK="$HERE/work"
+VENV="$HERE/.venv"
+PY="$VENV/bin/python"
+PYTHON="${PYTHON:-python3.11}"
+
+DO_CALIBRATION=0
+DO_EVALUATE=0
+for arg in "$@"; do
+  case "$arg" in
+    --calibration) DO_CALIBRATION=1 ;;
+    --evaluate) DO_EVALUATE=1 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '\n== %s\n' "$*"; }
+
+# ---------------------------------------------------------------- Python venv (pinned)
+log "Python venv"
+req_hash="$(cat "$HERE/requirements.txt" "$HERE/requirements-nodeps.txt" | sha256sum | cut -d' ' -f1)"
+if [[ ! -x "$PY" || "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
+  "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), "the pins are for Python 3.11; set PYTHON=/path/to/python3.11"'
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$PY" -m pip install --quiet --upgrade pip
+  "$PY" -m pip install --quiet -r "$HERE/requirements.txt"
+  "$PY" -m pip install --quiet --no-deps -r "$HERE/requirements-nodeps.txt"
+  echo "$req_hash" > "$VENV/.requirements.sha256"
+else
+  echo "reusing $VENV"
+fi
+
+# tensorflowjs imports these at import time; the layers-model path never uses them.
+STUBS="$WORK/stubs"
+mkdir -p "$STUBS/tensorflow_decision_forests" "$STUBS/jax/experimental/jax2tf"
+for f in tensorflow_decision_forests/__init__.py jax/__init__.py jax/experimental/__init__.py \
+         jax/experimental/jax2tf/__init__.py; do
+  printf '# Empty stub: tensorflowjs imports this module; converting a tfjs layers model does not use it.\n' > "$STUBS/$f"
+done
+export TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONHASHSEED=0 CUDA_VISIBLE_DEVICES=""
+
+# ---------------------------------------------------------------- npm nsfwjs@4.4.0 (pinned)
+log "npm nsfwjs@4.4.0"
+( cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error )
+
+# ---------------------------------------------------------------- tfjs -> SavedModel -> ONNX
+log "extract tfjs layers model"
+rm -rf "$WORK/tfjs" "$WORK/saved_model"
+node "$HERE/extract_nsfwjs.js" "$WORK/tfjs"
+
+log "tensorflowjs: tfjs_layers_model -> keras_saved_model"
+PYTHONPATH="$STUBS" "$PY" -m tensorflowjs.converters.converter \
+  --input_format=tfjs_layers_model --output_format=keras_saved_model \
+  "$WORK/tfjs/model.json" "$WORK/saved_model" > "$WORK/tfjs_converter.log" 2>&1 \
+  || { tail -30 "$WORK/tfjs_converter.log"; exit 1; }
+
+log "tf2onnx: SavedModel -> ONNX (opset 17)"
+"$PY" -m tf2onnx.convert --saved-model "$WORK/saved_model" --output "$WORK/fp32_tf2onnx.onnx" \
+  --opset 17 > "$WORK/tf2onnx.log" 2>&1 || { tail -30 "$WORK/tf2onnx.log"; exit 1; }
+
+SOURCE="npm nsfwjs@4.4.0 MobileNetV2 (tfjs layers model, weights stored uint8-quantized by nsfwjs, dequantized on load), converted with tensorflowjs 4.22.0 + tf2onnx 1.17.0"
+
+# ---------------------------------------------------------------- calibration images
+if [[ "$DO_CALIBRATION" == 1 ]]; then
+  log "calibration images -> models/calibration"
+  "$PY" "$HERE/make_calibration.py" --split calibration --out-dir "$MODELS/calibration" --deb-cache "$WORK/debs"
+fi
+if [[ ! -f "$MODELS/calibration/SOURCES.tsv" ]]; then
+  echo "models/calibration is missing; run with --calibration" >&2
+  exit 1
+fi
+
+# ---------------------------------------------------------------- fp32 pack
+log "fp32 pack"
+"$PY" "$HERE/write_pack.py" --model "$WORK/fp32_tf2onnx.onnx" \
+  --pack-dir "$MODELS/nsfwjs-mobilenetv2-fp32" --name nsfwjs-mobilenetv2-fp32 --precision fp32 \
+  --rename-batch-dim N \
+  --description "nsfwjs MobileNetV2 image classifier (Drawing, Hentai, Neutral, Porn, Sexy), float32 ONNX." \
+  --source "$SOURCE" --check-dir "$MODELS/calibration"
+
+# ---------------------------------------------------------------- int8 (static QDQ)
+# Recipe: s8 activations and weights, per-channel weights, MinMax calibration on
+# models/calibration; the first convolution (with the NHWC->NCHW Transpose feeding it) and the
+# final Dense layer (MatMul, bias Add, Softmax) stay float32.
+M=StatefulPartitionedCall/model_1
+KEEP_FP32=(
+  "$M/Conv1/Conv2D__6"        # Transpose NHWC -> NCHW of input_1
+  "$M/Conv1/Conv2D"           # first Conv (3x3, 3 -> 32 channels, BN folded)
+  "$M/dense_3/MatMul"         # final Dense (128 -> 5)
+  "$M/dense_3/BiasAdd"
+  "$M/dense_3/Softmax"
+)
+keep_args=()
+for n in "${KEEP_FP32[@]}"; do keep_args+=(--keep-fp32 "$n"); done
+
+log "int8: onnxruntime static QDQ quantization"
+"$PY" "$HERE/quantize.py" --input "$MODELS/nsfwjs-mobilenetv2-fp32/model.onnx" \
+  --output "$WORK/int8_qdq.onnx" --calibration-dir "$MODELS/calibration" \
+  --activation-type s8 --weight-type s8 --per-channel --calibrate-method minmax \
+  "${keep_args[@]}" 2> "$WORK/quantize.log" || { tail -30 "$WORK/quantize.log"; exit 1; }
+
+log "int8 pack"
+"$PY" "$HERE/write_pack.py" --model "$WORK/int8_qdq.onnx" \
+  --pack-dir "$MODELS/nsfwjs-mobilenetv2-int8" --name nsfwjs-mobilenetv2-int8 --precision int8 \
+  --description "nsfwjs MobileNetV2 image classifier (Drawing, Hentai, Neutral, Porn, Sexy), int8 ONNX (static QDQ) made from the fp32 pack." \
+  --source "$SOURCE; quantized with onnxruntime 1.31.1 (static QDQ, s8 activations/weights, per-channel, MinMax calibration on models/calibration; first Conv and final Dense kept float32)" \
+  --check-dir "$MODELS/calibration"
+
+# ---------------------------------------------------------------- optional evaluation
+if [[ "$DO_EVALUATE" == 1 ]]; then
+  log "evaluate int8 vs fp32"
+  "$PY" "$HERE/make_calibration.py" --split holdout --out-dir "$WORK/holdout" --deb-cache "$WORK/debs"
+  "$PY" "$HERE/evaluate.py" --fp32 "$MODELS/nsfwjs-mobilenetv2-fp32/model.onnx" \
+    --int8 "$MODELS/nsfwjs-mobilenetv2-int8/model.onnx" \
+    --set calibration="$MODELS/calibration" --set holdout="$WORK/holdout" \
+    --latency-runs 500 --json "$WORK/eval.json"
+fi
+
+log "done"
+for p in nsfwjs-mobilenetv2-fp32 nsfwjs-mobilenetv2-int8; do
+  printf '%s  %s bytes  %s\n' "$p/model.onnx" "$(stat -c %s "$MODELS/$p/model.onnx")" \
+    "$(sha256sum "$MODELS/$p/model.onnx" | cut -d' ' -f1)"
+done

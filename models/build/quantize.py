@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Static int8 quantization (ONNX Runtime QDQ) of the fp32 nsfwjs MobileNetV2 ONNX model.
+
+Calibration images are PNGs that are ALREADY 224x224 RGB (made by make_calibration.py with
+the model's exact resize), so the only preprocessing here is pixel / 255 in float32, NHWC,
+one image per batch, files in name order.
+
+Example (the recipe build_models.sh uses):
+  quantize.py --input fp32.onnx --output int8.onnx --calibration-dir ../calibration \
+      --activation-type s8 --weight-type s8 --per-channel --calibrate-method minmax \
+      --keep-fp32 NODE_NAME --keep-fp32 NODE_NAME ...
+
+--list-nodes prints every node (op type and name) of --input and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+from PIL import Image
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quantize_static,
+)
+
+SIZE = 224
+TYPES = {"s8": QuantType.QInt8, "u8": QuantType.QUInt8}
+METHODS = {
+    "minmax": CalibrationMethod.MinMax,
+    "entropy": CalibrationMethod.Entropy,
+    "percentile": CalibrationMethod.Percentile,
+    "distribution": CalibrationMethod.Distribution,
+}
+
+
+def load_calibration(directory: Path) -> list[np.ndarray]:
+    files = sorted(directory.glob("*.png"))
+    if not files:
+        raise SystemExit(f"no PNG files in {directory}")
+    out = []
+    for f in files:
+        with Image.open(f) as im:
+            if im.mode != "RGB" or im.size != (SIZE, SIZE):
+                raise SystemExit(f"{f}: expected a {SIZE}x{SIZE} RGB PNG, got {im.mode} {im.size}")
+            arr = np.asarray(im, dtype=np.uint8)
+        out.append((arr.astype(np.float32) / np.float32(255.0))[None])  # [1, 224, 224, 3]
+    return out
+
+
+class PngReader(CalibrationDataReader):
+    def __init__(self, input_name: str, tensors: list[np.ndarray]):
+        self.input_name = input_name
+        self.tensors = tensors
+        self.i = 0
+
+    def get_next(self):
+        if self.i >= len(self.tensors):
+            return None
+        t = self.tensors[self.i]
+        self.i += 1
+        return {self.input_name: t}
+
+    def rewind(self):
+        self.i = 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--input", type=Path, required=True, help="fp32 ONNX model")
+    ap.add_argument("--output", type=Path, help="int8 QDQ ONNX model to write")
+    ap.add_argument("--calibration-dir", type=Path, help="folder of 224x224 RGB PNGs")
+    ap.add_argument("--activation-type", choices=sorted(TYPES), default="s8")
+    ap.add_argument("--weight-type", choices=sorted(TYPES), default="s8")
+    ap.add_argument("--calibrate-method", choices=sorted(METHODS), default="minmax")
+    ap.add_argument("--percentile", type=float, default=99.999, help="for --calibrate-method percentile")
+    ap.add_argument("--per-channel", dest="per_channel", action="store_true", default=True)
+    ap.add_argument("--no-per-channel", dest="per_channel", action="store_false")
+    ap.add_argument("--reduce-range", action="store_true", help="7-bit weights (for old x86 without VNNI)")
+    ap.add_argument("--symmetric-activations", action="store_true")
+    ap.add_argument("--keep-fp32", action="append", default=[], metavar="NODE",
+                    help="exact node name to leave in float32 (repeatable)")
+    ap.add_argument("--list-nodes", action="store_true")
+    args = ap.parse_args(argv)
+
+    model = onnx.load(str(args.input))
+    names = [n.name for n in model.graph.node]
+    if args.list_nodes:
+        for n in model.graph.node:
+            print(f"{n.op_type}\t{n.name}")
+        return 0
+    if args.output is None or args.calibration_dir is None:
+        ap.error("--output and --calibration-dir are required")
+    missing = [k for k in args.keep_fp32 if k not in names]
+    if missing:
+        raise SystemExit(f"--keep-fp32 names not in the graph: {missing}")
+    if len(model.graph.input) != 1:
+        raise SystemExit("expected a single-input model")
+    input_name = model.graph.input[0].name
+
+    tensors = load_calibration(args.calibration_dir)
+    extra = {}
+    if args.calibrate_method == "percentile":
+        extra["CalibPercentile"] = args.percentile
+    if args.symmetric_activations:
+        extra["ActivationSymmetric"] = True
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    quantize_static(
+        model_input=str(args.input),
+        model_output=str(args.output),
+        calibration_data_reader=PngReader(input_name, tensors),
+        quant_format=QuantFormat.QDQ,
+        per_channel=args.per_channel,
+        reduce_range=args.reduce_range,
+        activation_type=TYPES[args.activation_type],
+        weight_type=TYPES[args.weight_type],
+        nodes_to_exclude=args.keep_fp32 or None,
+        calibrate_method=METHODS[args.calibrate_method],
+        extra_options=extra or None,
+    )
+    q = onnx.load(str(args.output))
+    onnx.checker.check_model(q)
+    n_q = sum(1 for n in q.graph.node if n.op_type == "QuantizeLinear")
+    n_dq = sum(1 for n in q.graph.node if n.op_type == "DequantizeLinear")
+    print(
+        f"quantized {args.input} -> {args.output}: {len(tensors)} calibration images, "
+        f"act={args.activation_type} weight={args.weight_type} per_channel={args.per_channel} "
+        f"method={args.calibrate_method} kept_fp32={args.keep_fp32} "
+        f"QuantizeLinear={n_q} DequantizeLinear={n_dq}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Write a SafeFrame model pack (model.onnx + manifest.json) and check it with ONNX Runtime.
+
+Checks, all fatal: the model loads in onnxruntime; exactly one input named input_1 of type
+float32 and shape [N, 224, 224, 3] with N dynamic; exactly one output named dense_3 of type
+float32 and shape [N, 5]; on every PNG of --check-dir (224x224 RGB, fed as pixel / 255, in
+one batch and one by one) each output row is a probability vector summing to 1 within 1e-5,
+and the batched and single-image results agree within 1e-5.
+
+The manifest's sha256 is computed here from the bytes written.
+
+Usage:
+  write_pack.py --model MODEL.onnx --pack-dir ../nsfwjs-mobilenetv2-fp32 --name nsfwjs-mobilenetv2-fp32 \
+      --precision fp32 --description "..." --source "..." --check-dir ../calibration [--rename-batch-dim N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from PIL import Image
+
+LABELS = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"]
+INPUT, OUTPUT = "input_1", "dense_3"
+
+
+def rename_batch_dim(model: onnx.ModelProto, name: str) -> None:
+    """Give the dynamic batch dimension of the graph input and output one readable name."""
+    for vi in list(model.graph.input) + list(model.graph.output):
+        d0 = vi.type.tensor_type.shape.dim[0]
+        if d0.HasField("dim_value"):
+            raise SystemExit(f"{vi.name}: batch dimension is fixed ({d0.dim_value}); expected dynamic")
+        d0.dim_param = name
+
+
+def check(path: Path, check_dir: Path) -> dict:
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    ins, outs = sess.get_inputs(), sess.get_outputs()
+    if [i.name for i in ins] != [INPUT] or [o.name for o in outs] != [OUTPUT]:
+        raise SystemExit(f"unexpected I/O: {[i.name for i in ins]} -> {[o.name for o in outs]}")
+    i0, o0 = ins[0], outs[0]
+    if i0.type != "tensor(float)" or o0.type != "tensor(float)":
+        raise SystemExit(f"unexpected types {i0.type} {o0.type}")
+    if not isinstance(i0.shape[0], str) or i0.shape[1:] != [224, 224, 3]:
+        raise SystemExit(f"unexpected input shape {i0.shape}")
+    if not isinstance(o0.shape[0], str) or o0.shape[1:] != [5]:
+        raise SystemExit(f"unexpected output shape {o0.shape}")
+    files = sorted(check_dir.glob("*.png"))
+    if not files:
+        raise SystemExit(f"no PNGs in {check_dir}")
+    x = np.stack([np.asarray(Image.open(f).convert("RGB"), dtype=np.uint8) for f in files])
+    if x.shape[1:] != (224, 224, 3):
+        raise SystemExit("check images must be 224x224")
+    x = x.astype(np.float32) / np.float32(255.0)
+    batched = sess.run(None, {INPUT: x})[0]
+    single = np.concatenate([sess.run(None, {INPUT: x[i:i + 1]})[0] for i in range(len(x))])
+    if batched.shape != (len(files), 5):
+        raise SystemExit(f"output shape {batched.shape}")
+    sums = single.sum(axis=1)
+    if np.abs(sums - 1).max() > 1e-5 or (single < 0).any():
+        raise SystemExit(f"outputs are not softmax probabilities (max |sum-1| {np.abs(sums - 1).max()})")
+    if np.abs(batched - single).max() > 1e-5:
+        raise SystemExit(f"batched and single runs differ by {np.abs(batched - single).max()}")
+    return {
+        "input": f"{i0.name} {i0.type} {i0.shape}",
+        "output": f"{o0.name} {o0.type} {o0.shape}",
+        "images": len(files),
+        "max_abs_sum_minus_1": float(np.abs(sums - 1).max()),
+        "max_batch_vs_single": float(np.abs(batched - single).max()),
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, required=True)
+    ap.add_argument("--pack-dir", type=Path, required=True)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--precision", required=True, choices=["fp32", "int8"])
+    ap.add_argument("--description", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--license", default="MIT")
+    ap.add_argument("--check-dir", type=Path, required=True)
+    ap.add_argument("--rename-batch-dim", metavar="NAME")
+    args = ap.parse_args(argv)
+
+    model = onnx.load(str(args.model))
+    if args.rename_batch_dim:
+        rename_batch_dim(model, args.rename_batch_dim)
+    onnx.checker.check_model(model)
+    data = model.SerializeToString()
+
+    args.pack_dir.mkdir(parents=True, exist_ok=True)
+    onnx_path = args.pack_dir / "model.onnx"
+    onnx_path.write_bytes(data)
+    result = check(onnx_path, args.check_dir)
+
+    manifest = {
+        "name": args.name,
+        "version": args.version,
+        "description": args.description,
+        "model_file": "model.onnx",
+        "sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
+        "precision": args.precision,
+        "labels": LABELS,
+        "input": {
+            "name": INPUT,
+            "layout": "NHWC",
+            "width": 224,
+            "height": 224,
+            "color": "RGB",
+            "pixel_divisor": 255.0,
+            "mean": [0.0, 0.0, 0.0],
+            "std": [1.0, 1.0, 1.0],
+            "resize": "bilinear-align-corners",
+        },
+        "output": {"name": OUTPUT, "activation": "softmax"},
+        "source": args.source,
+        "license": args.license,
+    }
+    (args.pack_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.pack_dir}: {onnx_path.stat().st_size} bytes, sha256 {manifest['sha256']}; "
+          f"onnxruntime {ort.__version__} check ok: {result}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
