@@ -1,1 +1,253 @@
-fn main() {}
+//! `safeframe`: scan, filter and benchmark images on the desktop with the SafeFrame SDK.
+
+mod bench;
+mod bundled;
+mod decode;
+mod scan;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use safeframe::classifier::ClassifierOptions;
+use safeframe::filter::{Filter, OnError};
+use safeframe::frame::{FrameMut, PixelFormat};
+use safeframe::policy::{Action, Policy, Preset};
+use safeframe::SafeFrameError;
+
+/// Everything the CLI can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// An error from the SDK.
+    #[error(transparent)]
+    SafeFrame(#[from] SafeFrameError),
+    /// A file that could not be read or decoded as an image.
+    #[error("cannot decode {0}")]
+    Decode(String),
+    /// A file that could not be written.
+    #[error("cannot write {0}")]
+    Write(String),
+    /// Bad arguments.
+    #[error("{0}")]
+    Usage(String),
+}
+
+#[derive(Parser)]
+#[command(
+    name = "safeframe",
+    version,
+    about = "On-device safety filter: scan, filter and benchmark images"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Classify images and print a verdict for each (exit 0: nothing flagged, 1: something
+    /// warned/blurred/blocked, 2: an error).
+    Scan(ScanArgs),
+    /// Write an image with the policy's action applied (unchanged when allowed).
+    Filter(FilterArgs),
+    /// Time preprocessing and inference per frame on a synthetic frame.
+    Bench(bench::BenchArgs),
+    /// The bundled model packs.
+    Models {
+        #[command(subcommand)]
+        command: Option<ModelsCommand>,
+    },
+    /// Policy presets.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// List the bundled model packs with their manifest data.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Print a preset (child, teen, adult) as JSON, in the form custom policy files use.
+    Show {
+        /// The preset's name.
+        preset: String,
+    },
+}
+
+/// Options shared by the commands that classify.
+#[derive(Args, Clone)]
+pub struct ModelArgs {
+    /// A bundled model's name (see `safeframe models`) or a model-pack directory.
+    #[arg(long)]
+    model: Option<String>,
+    /// A preset (child, teen, adult) or a JSON policy file.
+    #[arg(long, default_value = "child")]
+    policy: String,
+    /// ONNX Runtime intra-op threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+impl ModelArgs {
+    fn options(&self) -> ClassifierOptions {
+        ClassifierOptions {
+            intra_threads: self.threads,
+            ..ClassifierOptions::default()
+        }
+    }
+
+    fn policy(&self) -> Result<Policy, CliError> {
+        if let Ok(preset) = Preset::from_name(&self.policy) {
+            return Ok(Policy::preset(preset));
+        }
+        let path = PathBuf::from(&self.policy);
+        if !path.exists() {
+            return Err(CliError::Usage(format!(
+                "--policy {}: neither a preset (child, teen, adult) nor a file",
+                self.policy
+            )));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| SafeFrameError::Io { path, source })?;
+        Ok(Policy::from_json(&text)?)
+    }
+
+    fn filter(&self) -> Result<Filter, CliError> {
+        let policy = self.policy()?;
+        let classifier = bundled::load(self.model.as_deref(), &self.options())?;
+        Ok(Filter::new(classifier, policy, OnError::FailClosed))
+    }
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Print JSON Lines, one object per image.
+    #[arg(long)]
+    json: bool,
+    /// Classify the stored pixels without turning the image upright by its EXIF orientation.
+    #[arg(long)]
+    no_exif_orientation: bool,
+    /// Image files and directories (searched recursively).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct FilterArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Use the stored pixels without turning the image upright by its EXIF orientation.
+    #[arg(long)]
+    no_exif_orientation: bool,
+    /// The image to filter.
+    input: PathBuf,
+    /// Where to write the result (format from the extension).
+    output: PathBuf,
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(&args.model, args.json, !args.no_exif_orientation, &args.paths),
+        Command::Filter(args) => filter(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::Models { command } => {
+            let json = matches!(command, Some(ModelsCommand::List { json: true }));
+            models(json)
+        }
+        Command::Policy {
+            command: PolicyCommand::Show { preset },
+        } => Preset::from_name(&preset)
+            .map(|p| {
+                println!("{}", Policy::preset(p).to_json());
+                ExitCode::SUCCESS
+            })
+            .map_err(CliError::from),
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("safeframe: {error}");
+        ExitCode::from(2)
+    })
+}
+
+fn filter(args: &FilterArgs) -> Result<ExitCode, CliError> {
+    let filter = args.model.filter()?;
+    let mut image = decode::decode(&args.input, !args.no_exif_orientation)?.into_rgba8();
+    let (width, height) = image.dimensions();
+    let verdict = filter.filter(&mut FrameMut::packed(
+        image.as_mut(),
+        width,
+        height,
+        PixelFormat::Rgba8,
+    )?)?;
+    let output = if matches!(
+        image::ImageFormat::from_path(&args.output),
+        Ok(image::ImageFormat::Jpeg | image::ImageFormat::Bmp)
+    ) {
+        image::DynamicImage::ImageRgba8(image).into_rgb8().into()
+    } else {
+        image::DynamicImage::ImageRgba8(image)
+    };
+    output
+        .save(&args.output)
+        .map_err(|e| CliError::Write(format!("{}: {e}", args.output.display())))?;
+    eprintln!(
+        "{}: {}{}",
+        args.input.display(),
+        verdict.action,
+        verdict.category.map(|c| format!(" ({c})")).unwrap_or_default()
+    );
+    Ok(if verdict.action == Action::Allow {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn models(json: bool) -> Result<ExitCode, CliError> {
+    let mut list = Vec::new();
+    for model in bundled::BUNDLED {
+        let manifest = model.manifest()?;
+        let default = model.name == bundled::DEFAULT_MODEL;
+        if json {
+            let mut value = serde_json::to_value(&manifest).map_err(|e| CliError::Usage(e.to_string()))?;
+            value["default"] = default.into();
+            value["onnx_bytes"] = model.onnx_len().into();
+            list.push(value);
+        } else {
+            println!(
+                "{}{}\n  version {}, {}, {:.1} MB, sha256 {}\n  labels {}\n  input {} {:?} {}x{} RGB/{} resize {:?}\n  source: {}\n  licence: {}\n",
+                manifest.name,
+                if default { " (default)" } else { "" },
+                manifest.version,
+                manifest.precision,
+                model.onnx_len() as f64 / 1e6,
+                manifest.sha256,
+                manifest.labels.join(", "),
+                manifest.input.name,
+                manifest.input.layout,
+                manifest.input.width,
+                manifest.input.height,
+                manifest.input.pixel_divisor,
+                manifest.input.resize,
+                manifest.source,
+                manifest.license
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::Value::Array(list));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -47,22 +47,28 @@ struct Tap {
 }
 
 impl Tap {
-    /// `tf.image.resizeBilinear(alignCorners = true)`: `src = out · (in − 1)/(out − 1)`.
-    fn align_corners(out_index: usize, in_size: usize, out_size: usize) -> Self {
-        let (eff_in, eff_out) = if out_size > 1 {
-            (in_size - 1, out_size - 1)
-        } else {
-            (in_size, out_size)
-        };
-        let src = (eff_in as f64 / eff_out as f64) * out_index as f64;
-        let floor = src.floor();
-        let low = floor.max(0.0) as usize;
+    /// `tf.image.resizeBilinear(alignCorners = true)`: `src = out · (in − 1)/(out − 1)`, with
+    /// `ratio` = `(in − 1)/(out − 1)` computed once per axis (see [`align_corners_ratio`]).
+    #[inline]
+    fn align_corners(out_index: usize, ratio: f64, in_size: usize) -> Self {
+        let src = ratio * out_index as f64;
+        let floor = src.floor().max(0.0);
+        let low = floor as usize;
         let high = (src.ceil() as usize).min(in_size - 1);
         Self {
             low,
             high,
-            frac: src - floor.max(0.0),
+            frac: src - floor,
         }
+    }
+}
+
+/// The source step per output pixel, as tfjs computes it (in double precision).
+fn align_corners_ratio(in_size: usize, out_size: usize) -> f64 {
+    if out_size > 1 {
+        (in_size - 1) as f64 / (out_size - 1) as f64
+    } else {
+        in_size as f64 / out_size as f64
     }
 }
 
@@ -108,12 +114,16 @@ impl Sampler {
         let bpp = frame.format().bytes_per_pixel();
         let offsets = frame.format().rgb_offsets();
         let plane = self.width * self.height;
+        let (ratio_x, ratio_y) = (
+            align_corners_ratio(in_w, self.width),
+            align_corners_ratio(in_h, self.height),
+        );
         for out_y in 0..self.height {
-            let ty = Tap::align_corners(out_y, in_h, self.height);
+            let ty = Tap::align_corners(out_y, ratio_y, in_h);
             let top = frame.row(ty.low);
             let bottom = frame.row(ty.high);
             for out_x in 0..self.width {
-                let tx = Tap::align_corners(out_x, in_w, self.width);
+                let tx = Tap::align_corners(out_x, ratio_x, in_w);
                 let (l, r) = (tx.low * bpp, tx.high * bpp);
                 for (channel, &offset) in offsets.iter().enumerate() {
                     let tl = f64::from(top[l + offset]);

@@ -1,0 +1,149 @@
+//! `safeframe bench`: per-frame preprocessing, inference and total time on a synthetic frame.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use safeframe::frame::{Frame, PixelFormat};
+use serde_json::json;
+
+use crate::{CliError, ModelArgs};
+
+/// Arguments of `safeframe bench`.
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Frame size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1920x1080")]
+    size: String,
+    /// Timed iterations per measurement.
+    #[arg(long, default_value_t = 200)]
+    iterations: usize,
+}
+
+/// A deterministic RGBA frame with gradients and noise (no image content).
+fn synthetic_frame(width: u32, height: u32) -> Vec<u8> {
+    let mut state = 0x2545_f491_u32;
+    let mut pixels = Vec::with_capacity(width as usize * height as usize * 4);
+    for y in 0..height {
+        for x in 0..width {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = state & 15;
+            pixels.extend_from_slice(&[
+                ((x * 255 / width.max(1)) + noise).min(255) as u8,
+                ((y * 255 / height.max(1)) + noise).min(255) as u8,
+                (((x + y) * 255 / (width + height)) + noise).min(255) as u8,
+                255,
+            ]);
+        }
+    }
+    pixels
+}
+
+struct Stats {
+    median_ms: f64,
+    p95_ms: f64,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
+    Stats {
+        median_ms: at(0.5),
+        p95_ms: at(0.95),
+    }
+}
+
+fn time<T>(iterations: usize, mut f: impl FnMut() -> Result<T, CliError>) -> Result<Stats, CliError> {
+    for _ in 0..iterations.div_ceil(10) {
+        f()?;
+    }
+    let mut samples = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let start = Instant::now();
+        std::hint::black_box(f()?);
+        samples.push(start.elapsed());
+    }
+    Ok(stats(samples))
+}
+
+/// Runs the benchmark. The three measurements are interleaved in rounds so that machine noise
+/// hits them alike, and the ratio compares medians from the same run.
+pub fn run(args: &BenchArgs) -> Result<ExitCode, CliError> {
+    let (width, height) = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .ok_or_else(|| CliError::Usage(format!("--size {}: expected WIDTHxHEIGHT", args.size)))?;
+    if args.iterations == 0 {
+        return Err(CliError::Usage("--iterations must be at least 1".into()));
+    }
+    let filter = args.model.filter()?;
+    let classifier = filter.classifier();
+    let pixels = synthetic_frame(width, height);
+    let frame = Frame::packed(&pixels, width, height, PixelFormat::Rgba8)?;
+    let mut tensor = vec![0.0f32; classifier.sampler().tensor_len()];
+    classifier.sampler().sample(&frame, &mut tensor)?;
+
+    let rounds = 5;
+    let per_round = args.iterations.div_ceil(rounds);
+    let (mut pre, mut inf, mut total) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        pre.push(time(per_round, || {
+            Ok(classifier.sampler().sample(&frame, &mut tensor)?)
+        })?);
+        inf.push(time(per_round, || Ok(classifier.classify_tensor(&tensor)?))?);
+        total.push(time(per_round, || Ok(filter.check(&frame)?))?);
+    }
+    let merge = |rounds: Vec<Stats>| {
+        let mut medians: Vec<f64> = rounds.iter().map(|s| s.median_ms).collect();
+        let mut p95s: Vec<f64> = rounds.iter().map(|s| s.p95_ms).collect();
+        medians.sort_by(f64::total_cmp);
+        p95s.sort_by(f64::total_cmp);
+        Stats {
+            median_ms: medians[medians.len() / 2],
+            p95_ms: p95s[p95s.len() / 2],
+        }
+    };
+    let (pre, inf, total) = (merge(pre), merge(inf), merge(total));
+    let ratio = total.median_ms / inf.median_ms;
+    let manifest = classifier.manifest();
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "model": manifest.name,
+                "frame": format!("{width}x{height} rgba"),
+                "threads": args.model.threads,
+                "iterations": per_round * rounds,
+                "preprocess_ms": pre.median_ms,
+                "preprocess_p95_ms": pre.p95_ms,
+                "inference_ms": inf.median_ms,
+                "inference_p95_ms": inf.p95_ms,
+                "total_ms": total.median_ms,
+                "total_p95_ms": total.p95_ms,
+                "ratio": ratio,
+            })
+        );
+    } else {
+        println!(
+            "model {} ({}), {width}x{height} RGBA frame, {} thread(s), {} iterations",
+            manifest.name,
+            manifest.precision,
+            args.model.threads,
+            per_round * rounds
+        );
+        println!("              median      p95");
+        println!("preprocess  {:>7.3} ms {:>7.3} ms", pre.median_ms, pre.p95_ms);
+        println!("inference   {:>7.3} ms {:>7.3} ms", inf.median_ms, inf.p95_ms);
+        println!("total       {:>7.3} ms {:>7.3} ms", total.median_ms, total.p95_ms);
+        println!("total / inference = {ratio:.3}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,120 @@
+//! `safeframe scan`: classify image files and print a verdict for each.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use safeframe::filter::Filter;
+use safeframe::frame::{Frame, PixelFormat};
+use safeframe::policy::{Action, Verdict};
+use serde_json::json;
+
+use crate::{decode, CliError, ModelArgs};
+
+/// Batches longer than this get a progress bar (when stderr is a terminal).
+const PROGRESS_MIN_FILES: usize = 20;
+
+/// One line of `scan --json` (scores serialised as `f32`, so they print at their own precision).
+#[derive(serde::Serialize)]
+struct ScanLine<'a> {
+    path: &'a str,
+    action: Action,
+    category: Option<safeframe::scores::Category>,
+    scores: &'a safeframe::scores::Scores,
+}
+
+/// Files to scan: given files as they are, directories walked recursively for image files.
+fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(path)
+                .follow_links(false)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file() && decode::is_image_file(e.path()))
+                .map(walkdir::DirEntry::into_path)
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+}
+
+fn classify(filter: &Filter, path: &Path, orient: bool) -> Result<Verdict, CliError> {
+    // Alpha is dropped (stored RGB kept), as nsfwjs does in Node.
+    let image = decode::decode(path, orient)?.into_rgb8();
+    let (width, height) = image.dimensions();
+    Ok(filter.check(&Frame::packed(image.as_raw(), width, height, PixelFormat::Rgb8)?)?)
+}
+
+/// Runs the scan; returns 0 (nothing flagged), 1 (something flagged) or 2 (any error).
+pub fn run(args: &ModelArgs, json_lines: bool, orient: bool, paths: &[PathBuf]) -> Result<ExitCode, CliError> {
+    let filter = args.filter()?;
+    let files = collect(paths);
+    let progress = (!json_lines && files.len() > PROGRESS_MIN_FILES && std::io::stderr().is_terminal())
+        .then(|| indicatif::ProgressBar::new(files.len() as u64));
+    let (mut errors, mut flagged) = (0usize, 0usize);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if !json_lines {
+        let _ = writeln!(
+            out,
+            "{:<7} {:<8} {:>7} {:>7} {:>7} {:>7} {:>7}  path",
+            "action", "category", "drawing", "hentai", "neutral", "porn", "sexy"
+        );
+    }
+    for file in &files {
+        let shown = file.display().to_string();
+        let result = classify(&filter, file, orient);
+        match &result {
+            Ok(verdict) if verdict.action != Action::Allow => flagged += 1,
+            Ok(_) => {}
+            Err(_) => errors += 1,
+        }
+        let line = match (&result, json_lines) {
+            (Ok(v), true) => serde_json::to_string(&ScanLine {
+                path: &shown,
+                action: v.action,
+                category: v.category,
+                scores: &v.scores,
+            })
+            .unwrap_or_default(),
+            (Err(e), true) => json!({ "path": shown, "error": e.to_string() }).to_string(),
+            (Ok(v), false) => {
+                let s = v.scores;
+                format!(
+                    "{:<7} {:<8} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4}  {shown}",
+                    v.action.name(),
+                    v.category.map(|c| c.name()).unwrap_or("-"),
+                    s.drawing,
+                    s.hentai,
+                    s.neutral,
+                    s.porn,
+                    s.sexy
+                )
+            }
+            (Err(e), false) => format!("{:<7} {e}", "error"),
+        };
+        let _ = writeln!(out, "{line}");
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if !json_lines {
+        let _ = writeln!(out, "{} images: {flagged} flagged, {errors} errors", files.len());
+    }
+    Ok(ExitCode::from(if errors > 0 {
+        2
+    } else if flagged > 0 {
+        1
+    } else {
+        0
+    }))
+}

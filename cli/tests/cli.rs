@@ -1,0 +1,233 @@
+//! The `safeframe` binary, run as a user would.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_safeframe"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn oracle() -> String {
+    root().join("tests/fixtures/oracle/oracle").display().to_string()
+}
+
+fn solid_png(dir: &Path, name: &str, rgb: [u8; 3]) -> PathBuf {
+    let path = dir.join(name);
+    image::RgbImage::from_pixel(40, 30, image::Rgb(rgb))
+        .save(&path)
+        .unwrap();
+    path
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn scan_prints_one_json_line_per_image_and_an_error_line_for_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let grey = solid_png(dir.path(), "grey.png", [128, 128, 128]);
+    let red = solid_png(dir.path(), "red.png", [255, 0, 0]);
+    let broken = dir.path().join("broken.png");
+    std::fs::write(&broken, b"\x89PNG\r\n\x1a\n\0\0\0\0\0\0\0\0").unwrap();
+    let out = bin()
+        .args(["scan", "--json", "--model", &oracle()])
+        .args([&grey, &red, &broken])
+        .output()
+        .unwrap();
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3, "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(lines[0]["action"], "allow");
+    assert_eq!(lines[0]["category"], Value::Null);
+    assert_eq!(lines[1]["action"], "block");
+    assert_eq!(lines[1]["category"], "porn");
+    let scores = lines[1]["scores"].as_object().unwrap();
+    let keys: Vec<&str> = scores.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["drawing", "hentai", "neutral", "porn", "sexy"]);
+    let sum: f64 = scores.values().map(|v| v.as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-3);
+    assert!(lines[2]["error"].as_str().unwrap().contains("broken.png"));
+    assert_eq!(lines[2]["path"], broken.display().to_string());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn scan_exit_status_is_0_when_clean_and_1_when_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    solid_png(dir.path(), "grey.png", [128, 128, 128]);
+    let status = bin()
+        .args(["scan", "--model", &oracle()])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0));
+    std::fs::create_dir(dir.path().join("nested")).unwrap();
+    solid_png(&dir.path().join("nested"), "yellow.png", [255, 255, 0]);
+    let out = bin()
+        .args(["scan", "--model", &oracle()])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("blur") && text.contains("yellow.png"), "{text}");
+    // The adult preset only warns, and only on confident porn/hentai: yellow (sexy) passes.
+    let out = bin()
+        .args(["scan", "--policy", "adult", "--model", &oracle()])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn scan_reads_a_custom_policy_file_and_names_a_bad_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let grey = solid_png(dir.path(), "grey.png", [128, 128, 128]);
+    let policy = dir.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"rules":[{"categories":["neutral"],"threshold":0.5,"action":"warn"}]}"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args(["scan", "--json", "--model", &oracle(), "--policy"])
+        .arg(&policy)
+        .arg(&grey)
+        .output()
+        .unwrap();
+    assert_eq!(json_lines(&out)[0]["action"], "warn");
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::write(
+        &policy,
+        r#"{"rules":[{"categories":["neutral"],"threshold":2,"action":"warn"}]}"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args(["scan", "--model", &oracle(), "--policy"])
+        .arg(&policy)
+        .arg(&grey)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rules[0].threshold"));
+}
+
+#[test]
+fn filter_writes_the_image_with_the_action_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let red = solid_png(dir.path(), "red.png", [255, 0, 0]);
+    let grey = solid_png(dir.path(), "grey.png", [128, 128, 128]);
+    let out_red = dir.path().join("out-red.png");
+    let out_grey = dir.path().join("out-grey.png");
+    let status = bin()
+        .args(["filter", "--model", &oracle()])
+        .arg(&red)
+        .arg(&out_red)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    let blocked = image::open(&out_red).unwrap().into_rgba8();
+    assert!(blocked.pixels().all(|p| p.0 == [0, 0, 0, 255]));
+    let status = bin()
+        .args(["filter", "--model", &oracle()])
+        .arg(&grey)
+        .arg(&out_grey)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        image::open(&out_grey).unwrap().into_rgb8(),
+        image::open(&grey).unwrap().into_rgb8()
+    );
+}
+
+#[test]
+fn exif_orientation_is_applied_unless_disabled() {
+    // A 2x1 JPEG-free check: PNG has no EXIF orientation here, so both modes agree; the flag
+    // must still be accepted.
+    let dir = tempfile::tempdir().unwrap();
+    let grey = solid_png(dir.path(), "grey.png", [128, 128, 128]);
+    for extra in [&[][..], &["--no-exif-orientation"][..]] {
+        let out = bin()
+            .args(["scan", "--json", "--model", &oracle()])
+            .args(extra)
+            .arg(&grey)
+            .output()
+            .unwrap();
+        assert_eq!(json_lines(&out)[0]["action"], "allow");
+    }
+}
+
+#[test]
+fn models_lists_both_bundled_packs() {
+    let out = bin().arg("models").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("nsfwjs-mobilenetv2-fp32") && text.contains("nsfwjs-mobilenetv2-int8"),
+        "{text}"
+    );
+    let out = bin().args(["models", "list", "--json"]).output().unwrap();
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list.iter().filter(|m| m["default"] == true).count(), 1);
+    assert!(list.iter().all(|m| m["labels"].as_array().unwrap().len() == 5));
+}
+
+#[test]
+fn policy_show_prints_each_preset_as_loadable_json() {
+    for preset in ["child", "teen", "adult"] {
+        let out = bin().args(["policy", "show", preset]).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let policy = safeframe::policy::Policy::from_json(&text).unwrap();
+        assert_eq!(policy.name.as_deref(), Some(preset));
+    }
+    let out = bin().args(["policy", "show", "toddler"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn bench_json_has_the_documented_keys() {
+    let out = bin()
+        .args([
+            "bench",
+            "--json",
+            "--model",
+            &oracle(),
+            "--iterations",
+            "10",
+            "--size",
+            "320x240",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["preprocess_ms", "inference_ms", "total_ms", "ratio"] {
+        assert!(b[key].as_f64().unwrap() > 0.0, "{key}: {b}");
+    }
+}
+
+#[test]
+fn unknown_model_is_a_usage_error() {
+    let out = bin()
+        .args(["scan", "--model", "no-such-model", "x.png"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nsfwjs-mobilenetv2-fp32"));
+}
