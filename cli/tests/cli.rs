@@ -231,3 +231,39 @@ fn unknown_model_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nsfwjs-mobilenetv2-fp32"));
 }
+
+#[test]
+fn scanning_png_fixtures_reproduces_nsfwjs_including_alpha_and_grayscale() {
+    // The CLI decodes the original files itself (alpha dropped, grayscale expanded); for
+    // lossless originals that must give exactly the pixels nsfwjs saw in Node.
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/golden/nsfwjs-scores.json")).unwrap(),
+    )
+    .unwrap();
+    let images: Vec<&Value> = golden["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["original"].as_str().unwrap().ends_with(".png"))
+        .collect();
+    assert!(images.len() >= 30);
+    let paths: Vec<PathBuf> = images
+        .iter()
+        .map(|i| root().join("tests/fixtures").join(i["original"].as_str().unwrap()))
+        .collect();
+    let out = bin().args(["scan", "--json"]).args(&paths).output().unwrap();
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), images.len());
+    let names = ["drawing", "hentai", "neutral", "porn", "sexy"];
+    for (line, image) in lines.iter().zip(&images) {
+        for (k, name) in names.iter().enumerate() {
+            let ours = line["scores"][name].as_f64().unwrap();
+            let theirs = image["scores"][k].as_f64().unwrap();
+            assert!(
+                (ours - theirs).abs() <= 1e-4,
+                "{}: {name} {ours} vs nsfwjs {theirs}",
+                image["original"]
+            );
+        }
+    }
+}
