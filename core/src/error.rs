@@ -113,6 +113,12 @@ pub enum SafeFrameError {
         /// What is wrong with it.
         reason: String,
     },
+    /// PDQ hashing was given a bad buffer or size.
+    #[error(transparent)]
+    Pdq(#[from] crate::pdq::PdqError),
+    /// A blocklist could not be read or is malformed.
+    #[error(transparent)]
+    Blocklist(#[from] crate::blocklist::BlocklistError),
     /// No preset has this name.
     #[error("unknown policy preset `{0}`; the presets are child, teen and adult")]
     UnknownPreset(String),

@@ -9,13 +9,16 @@
 //! [`filter::Filter`] wires the stages together for single images. Nothing in this crate uses
 //! the network, writes frames anywhere, or logs pixel data. It fails closed: a model that cannot
 //! be loaded is an error, never a silent "allow".
+#![deny(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod blocklist;
 pub mod classifier;
 pub mod error;
 pub mod filter;
 pub mod frame;
 pub mod manifest;
+pub mod pdq;
 pub mod policy;
 pub mod redactor;
 pub mod runtime;
