@@ -17,7 +17,9 @@
 #                   results in work/eval.json
 #
 # Needs: Python 3.11, Node.js + npm, network access to PyPI and npm (first run only).
-# Idempotent: reruns reuse the venv, node_modules and downloads, and rewrite the same files.
+# Idempotent and byte-reproducible: reruns reuse the venv, node_modules and downloads and rewrite
+# identical files (tf2onnx names shared constants differently on each run; write_pack.py
+# --canonicalize renames them deterministically).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,7 +35,7 @@ for arg in "$@"; do
   case "$arg" in
     --calibration) DO_CALIBRATION=1 ;;
     --evaluate) DO_EVALUATE=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -47,7 +49,6 @@ if [[ ! -x "$PY" || "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$req_h
   "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), "the pins are for Python 3.11; set PYTHON=/path/to/python3.11"'
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
-  "$PY" -m pip install --quiet --upgrade pip
   "$PY" -m pip install --quiet -r "$HERE/requirements.txt"
   "$PY" -m pip install --quiet --no-deps -r "$HERE/requirements-nodeps.txt"
   echo "$req_hash" > "$VENV/.requirements.sha256"
@@ -99,7 +100,7 @@ fi
 log "fp32 pack"
 "$PY" "$HERE/write_pack.py" --model "$WORK/fp32_tf2onnx.onnx" \
   --pack-dir "$MODELS/nsfwjs-mobilenetv2-fp32" --name nsfwjs-mobilenetv2-fp32 --precision fp32 \
-  --rename-batch-dim N \
+  --rename-batch-dim N --canonicalize \
   --description "nsfwjs MobileNetV2 image classifier (Drawing, Hentai, Neutral, Porn, Sexy), float32 ONNX." \
   --source "$SOURCE" --check-dir "$MODELS/calibration"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +28,11 @@ from onnxruntime.quantization import (
     CalibrationMethod,
     QuantFormat,
     QuantType,
+    create_calibrator,
     quantize_static,
 )
+from onnxruntime.quantization.calibrate import save_tensors_data
+from onnxruntime.quantization.registry import QDQRegistry, QLinearOpsRegistry
 
 SIZE = 224
 TYPES = {"s8": QuantType.QInt8, "u8": QuantType.QUInt8}
@@ -80,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weight-type", choices=sorted(TYPES), default="s8")
     ap.add_argument("--calibrate-method", choices=sorted(METHODS), default="minmax")
     ap.add_argument("--percentile", type=float, default=99.999, help="for --calibrate-method percentile")
+    ap.add_argument("--num-bins", type=int,
+                    help="histogram bins for entropy/percentile/distribution (ORT defaults: entropy 128, others 2048)")
+    ap.add_argument("--num-quantized-bins", type=int,
+                    help="for entropy (ORT default 128; with --num-bins 128 entropy equals minmax)")
+    ap.add_argument("--calib-range-symmetric", choices=["default", "yes", "no"], default="default",
+                    help="make calibrated ranges symmetric around 0 (ORT default: no, except percentile: yes)")
     ap.add_argument("--per-channel", dest="per_channel", action="store_true", default=True)
     ap.add_argument("--no-per-channel", dest="per_channel", action="store_false")
     ap.add_argument("--reduce-range", action="store_true", help="7-bit weights (for old x86 without VNNI)")
@@ -105,26 +115,53 @@ def main(argv: list[str] | None = None) -> int:
     input_name = model.graph.input[0].name
 
     tensors = load_calibration(args.calibration_dir)
-    extra = {}
+
+    # Calibrate here rather than inside quantize_static: quantize_static does not pass the
+    # histogram sizes through (so its "entropy" uses 128 bins into 128 levels, which is MinMax),
+    # and this keeps every calibration option visible. The ranges go to quantize_static as a
+    # calibration cache; the calibrator is the same one quantize_static would build.
+    calib_opts: dict = {}
     if args.calibrate_method == "percentile":
-        extra["CalibPercentile"] = args.percentile
+        calib_opts["percentile"] = args.percentile
+    if args.num_bins is not None:
+        calib_opts["num_bins"] = args.num_bins
+    if args.num_quantized_bins is not None:
+        calib_opts["num_quantized_bins"] = args.num_quantized_bins
+    if args.calib_range_symmetric != "default":
+        calib_opts["symmetric"] = args.calib_range_symmetric == "yes"
+    extra = {}
     if args.symmetric_activations:
         extra["ActivationSymmetric"] = True
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    quantize_static(
-        model_input=str(args.input),
-        model_output=str(args.output),
-        calibration_data_reader=PngReader(input_name, tensors),
-        quant_format=QuantFormat.QDQ,
-        per_channel=args.per_channel,
-        reduce_range=args.reduce_range,
-        activation_type=TYPES[args.activation_type],
-        weight_type=TYPES[args.weight_type],
-        nodes_to_exclude=args.keep_fp32 or None,
-        calibrate_method=METHODS[args.calibrate_method],
-        extra_options=extra or None,
-    )
+    with tempfile.TemporaryDirectory(prefix="safeframe-quant-") as tmp:
+        op_types = sorted(set(QLinearOpsRegistry) | set(QDQRegistry))
+        calibrator = create_calibrator(
+            args.input,
+            op_types,
+            augmented_model_path=str(Path(tmp) / "augmented.onnx"),
+            calibrate_method=METHODS[args.calibrate_method],
+            extra_options=calib_opts,
+        )
+        calibrator.collect_data(PngReader(input_name, tensors))
+        cache = Path(tmp) / "ranges.json"
+        save_tensors_data(calibrator.compute_data(), cache)
+        del calibrator
+        quantize_static(
+            model_input=str(args.input),
+            model_output=str(args.output),
+            calibration_data_reader=None,
+            calibration_cache_path=str(cache),
+            quant_format=QuantFormat.QDQ,
+            op_types_to_quantize=op_types,
+            per_channel=args.per_channel,
+            reduce_range=args.reduce_range,
+            activation_type=TYPES[args.activation_type],
+            weight_type=TYPES[args.weight_type],
+            nodes_to_exclude=args.keep_fp32 or None,
+            calibrate_method=METHODS[args.calibrate_method],
+            extra_options=extra or None,
+        )
     q = onnx.load(str(args.output))
     onnx.checker.check_model(q)
     n_q = sum(1 for n in q.graph.node if n.op_type == "QuantizeLinear")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -38,6 +39,47 @@ def rename_batch_dim(model: onnx.ModelProto, name: str) -> None:
         if d0.HasField("dim_value"):
             raise SystemExit(f"{vi.name}: batch dimension is fixed ({d0.dim_value}); expected dynamic")
         d0.dim_param = name
+
+
+def canonicalize(model: onnx.ModelProto) -> int:
+    """Make tf2onnx output byte-reproducible; returns how many initializers were renamed.
+
+    tf2onnx 1.17.0 deduplicates equal constants (Relu6 bounds, pad values, folded
+    constants) and names the survivors with a process-dependent counter (``..._min__452``);
+    which name survives, and the initializer order, change from run to run even with the
+    same input and PYTHONHASHSEED. Node names, node order and all values are stable. So:
+    rename every counter-named initializer after its first consumer
+    (``<node name>/const<input slot>``), order initializers by first use, and drop the
+    graph doc string (it records the SavedModel's path).
+    """
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    order: list[str] = []
+    rename: dict[str, str] = {}
+    for node in g.node:
+        for slot, name in enumerate(node.input):
+            if name in inits and name not in order:
+                order.append(name)
+                if re.search(r"__\d+(:\d+)?$", name):
+                    rename[name] = f"{node.name}/const{slot}"
+    if len(order) != len(inits):
+        raise SystemExit("graph has unused initializers; refusing to canonicalize")
+    if len(set(rename.values())) != len(rename) or set(rename.values()) & (set(inits) - set(rename)):
+        raise SystemExit("canonical initializer names collide")
+    for node in g.node:
+        for i, name in enumerate(node.input):
+            if name in rename:
+                node.input[i] = rename[name]
+    ordered = []
+    for name in order:
+        t = onnx.TensorProto()
+        t.CopyFrom(inits[name])
+        t.name = rename.get(name, name)
+        ordered.append(t)
+    del g.initializer[:]
+    g.initializer.extend(ordered)
+    g.doc_string = ""
+    return len(rename)
 
 
 def check(path: Path, check_dir: Path) -> dict:
@@ -89,11 +131,15 @@ def main(argv=None) -> int:
     ap.add_argument("--license", default="MIT")
     ap.add_argument("--check-dir", type=Path, required=True)
     ap.add_argument("--rename-batch-dim", metavar="NAME")
+    ap.add_argument("--canonicalize", action="store_true",
+                    help="rename tf2onnx's counter-named shared constants so the bytes are reproducible")
     args = ap.parse_args(argv)
 
     model = onnx.load(str(args.model))
     if args.rename_batch_dim:
         rename_batch_dim(model, args.rename_batch_dim)
+    if args.canonicalize:
+        print(f"canonicalize: renamed {canonicalize(model)} shared constants")
     onnx.checker.check_model(model)
     data = model.SerializeToString()
 
