@@ -3,6 +3,7 @@
 mod bench;
 mod bundled;
 mod decode;
+mod hash;
 mod scan;
 
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ enum Command {
     Filter(FilterArgs),
     /// Time preprocessing and inference per frame on a synthetic frame.
     Bench(bench::BenchArgs),
+    /// PDQ perceptual hashes of image files (bit-exact with Meta's pdq-photo-hasher).
+    Hash(hash::HashArgs),
     /// The bundled model packs.
     Models {
         #[command(subcommand)]
@@ -162,6 +165,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&args.model, args.json, !args.no_exif_orientation, &args.paths),
         Command::Filter(args) => filter(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Hash(args) => hash::run(&args),
         Command::Models { command } => {
             let json = matches!(command, Some(ModelsCommand::List { json: true }));
             models(json)

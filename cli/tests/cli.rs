@@ -267,3 +267,31 @@ fn scanning_png_fixtures_reproduces_nsfwjs_including_alpha_and_grayscale() {
         }
     }
 }
+
+#[test]
+fn hash_prints_the_reference_pdq_hashes_of_the_public_vectors() {
+    let dir = root().join("tests/fixtures/pdq-vectors");
+    let tsv = std::fs::read_to_string(dir.join("vectors.tsv")).unwrap();
+    let rows: Vec<Vec<&str>> = tsv.lines().skip(1).map(|l| l.split('\t').collect()).collect();
+    let files: Vec<PathBuf> = rows.iter().map(|r| dir.join(r[0])).collect();
+    let out = bin()
+        .args(["hash", "--json", "--dihedral"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), rows.len());
+    let names = ["orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"];
+    for (line, row) in lines.iter().zip(&rows) {
+        assert_eq!(line["pdq"], row[3], "{}", row[0]);
+        assert_eq!(line["quality"].as_u64().unwrap().to_string(), row[4], "{}", row[0]);
+        for (k, name) in names.iter().enumerate() {
+            assert_eq!(line[*name], row[5 + k], "{} {name}", row[0]);
+        }
+    }
+    let broken = tempfile::NamedTempFile::new().unwrap();
+    let out = bin().args(["hash", "--json"]).arg(broken.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(json_lines(&out)[0]["error"].is_string());
+}
