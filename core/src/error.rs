@@ -113,6 +113,21 @@ pub enum SafeFrameError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A stream filter's configuration is not usable.
+    #[error("stream configuration: `{field}`: {reason}")]
+    InvalidConfig {
+        /// The setting at fault.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The background inference worker of a stream filter stopped or could not start; frames
+    /// are blocked (unless failing open) until the filter is made again.
+    #[error("stream inference worker: {reason}; frames are blocked until the filter is rebuilt")]
+    StreamWorker {
+        /// What happened.
+        reason: String,
+    },
     /// No preset has this name.
     #[error("unknown policy preset `{0}`; the presets are child, teen and adult")]
     UnknownPreset(String),

@@ -167,6 +167,15 @@ impl Redactor {
                 let row = &mut data[start..start + plane.row_span()];
                 if uniform && plane.pixel_stride == plane.sample_bytes {
                     row.fill(black[0]);
+                } else if plane.pixel_stride == plane.sample_bytes {
+                    // Packed pixels with alpha: write one pixel, then double the filled part.
+                    row[..black.len()].copy_from_slice(black);
+                    let mut filled = black.len();
+                    while filled < row.len() {
+                        let n = filled.min(row.len() - filled);
+                        row.copy_within(..n, filled);
+                        filled += n;
+                    }
                 } else {
                     for sample in row.chunks_mut(plane.pixel_stride) {
                         sample[..black.len()].copy_from_slice(black);
