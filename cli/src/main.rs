@@ -1,10 +1,12 @@
 //! `safeframe`: scan, filter and benchmark images on the desktop with the SafeFrame SDK.
 
 mod bench;
+mod bench_frames;
 mod bundled;
 mod decode;
 mod hash;
 mod scan;
+mod stream;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +55,11 @@ enum Command {
     Filter(FilterArgs),
     /// Time preprocessing and inference per frame on a synthetic frame.
     Bench(bench::BenchArgs),
+    /// Filter raw video frames from stdin to stdout (NV12, NV21, I420, RGBA, BGRA), composing
+    /// with ffmpeg; verdict changes go to stderr or --events as JSON Lines.
+    Stream(stream::StreamArgs),
+    /// Time the sampler, blur and block for one frame format and size.
+    BenchFrames(bench_frames::BenchFramesArgs),
     /// PDQ perceptual hashes of image files (bit-exact with Meta's pdq-photo-hasher).
     Hash(hash::HashArgs),
     /// The bundled model packs.
@@ -166,6 +173,15 @@ fn main() -> ExitCode {
         Command::Filter(args) => filter(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Hash(args) => hash::run(&args),
+        Command::Stream(args) => stream::run(&args, |model, threads| {
+            let options = ClassifierOptions {
+                intra_threads: threads,
+                ..ClassifierOptions::default()
+            };
+            bundled::load(model, &options).map_err(|e| e.to_string())
+        })
+        .map_err(|e| CliError::Usage(e.to_string())),
+        Command::BenchFrames(args) => bench_frames::run(&args).map_err(CliError::Usage),
         Command::Models { command } => {
             let json = matches!(command, Some(ModelsCommand::List { json: true }));
             models(json)

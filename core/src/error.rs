@@ -119,6 +119,21 @@ pub enum SafeFrameError {
     /// A blocklist could not be read or is malformed.
     #[error(transparent)]
     Blocklist(#[from] crate::blocklist::BlocklistError),
+    /// A stream filter's configuration is not usable.
+    #[error("stream configuration: `{field}`: {reason}")]
+    InvalidConfig {
+        /// The setting at fault.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The background inference worker of a stream filter stopped or could not start; frames
+    /// are blocked (unless failing open) until the filter is made again.
+    #[error("stream inference worker: {reason}; frames are blocked until the filter is rebuilt")]
+    StreamWorker {
+        /// What happened.
+        reason: String,
+    },
     /// No preset has this name.
     #[error("unknown policy preset `{0}`; the presets are child, teen and adult")]
     UnknownPreset(String),

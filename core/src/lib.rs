@@ -6,7 +6,8 @@
 //! Frame ─▶ Sampler ─▶ Classifier ─▶ Scores ─▶ Policy ─▶ Verdict ─▶ Redactor (in place)
 //! ```
 //!
-//! [`filter::Filter`] wires the stages together for single images. Nothing in this crate uses
+//! [`filter::Filter`] wires the stages together for single images, [`stream::StreamFilter`]
+//! for live video (cadence, hysteresis, background inference, fail-closed). Nothing in this crate uses
 //! the network, writes frames anywhere, or logs pixel data. It fails closed: a model that cannot
 //! be loaded is an error, never a silent "allow".
 #![deny(unsafe_code)]
@@ -24,6 +25,7 @@ pub mod redactor;
 pub mod runtime;
 pub mod sampler;
 pub mod scores;
+pub mod stream;
 
 pub use error::{Result, SafeFrameError};
 

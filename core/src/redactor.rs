@@ -1,16 +1,23 @@
 //! The redactor: blur or block a frame in place, in its own pixel format.
 //!
-//! **Block** fills every pixel with opaque black. **Blur** is heavy pixelation followed by
-//! smoothing: the frame is reduced to at most [`DEFAULT_BLUR_CELLS`] square cells along its
-//! longer side (each cell the average of its pixels), then every pixel is redrawn by bilinear
-//! interpolation between the cell centres. Detail finer than 1/12 of the frame's longer side
-//! is destroyed whatever the resolution, so content cannot be recognised at any output size,
-//! and the smoothing leaves no hard cell edges that would hint at outlines. Alpha, where the
-//! format has it, is treated like a colour channel by blur and set to opaque by block. Padding
-//! bytes past each row's pixels are never touched.
+//! Nothing is converted: a blocked NV21 frame leaves still NV21, its Y and VU planes written
+//! directly. **Block** makes every pixel black: opaque black (`0, 0, 0, 255`) in the RGB
+//! formats; `Y = 16` (limited range) or `0` (full range) with `U = V = 128` in the YUV formats.
+//!
+//! **Blur** is heavy pixelation followed by smoothing, run on each plane by itself (the RGB
+//! pixels; or Y, and the chroma at its own half resolution): the plane is reduced to at most
+//! [`DEFAULT_BLUR_CELLS`] square cells along its longer side (each cell the average of its
+//! samples), then every sample is redrawn by bilinear interpolation between the cell centres.
+//! Detail finer than 1/12 of the frame's longer side is destroyed whatever the resolution, so
+//! content cannot be recognised at any output size, and the smoothing leaves no hard cell
+//! edges that would hint at outlines. Alpha, where the format has it, is treated like a colour
+//! channel by blur and set to opaque by block.
+//!
+//! Only the samples of each plane are written: padding bytes past each row, and bytes between
+//! the samples of a plane with a pixel stride larger than its sample, are never touched.
 
 use crate::error::{Result, SafeFrameError};
-use crate::frame::FrameMut;
+use crate::frame::{FrameMut, Layout, PixelFormat, PlaneLayout, YuvColor, YuvRange};
 use crate::policy::Action;
 
 /// Cells along the longer side of a blurred frame.
@@ -34,10 +41,11 @@ pub const DEFAULT_BLUR_CELLS: u32 = 12;
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     cells: u32,
-    sums: Vec<u32>,
-    counts: Vec<u32>,
-    means: Vec<u32>,
-    mixed: Vec<u32>,
+    sums: Vec<u64>,
+    means: Vec<i32>,
+    mixed: Vec<i32>,
+    weights: Vec<i32>,
+    segments: Vec<Segment>,
 }
 
 /// Where a coordinate falls between two cell centres, with an 8-bit weight for the second.
@@ -45,7 +53,7 @@ pub struct Redactor {
 struct CellTap {
     low: usize,
     high: usize,
-    weight: u32,
+    weight: i32,
 }
 
 impl CellTap {
@@ -56,9 +64,54 @@ impl CellTap {
         let weight = if high == low {
             0
         } else {
-            ((pos - low as f32) * 256.0).round().clamp(0.0, 256.0) as u32
+            ((pos - low as f32) * 256.0).round().clamp(0.0, 256.0) as i32
         };
         Self { low, high, weight }
+    }
+}
+
+/// A run of columns that lie between the same two cell centres.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    start: usize,
+    end: usize,
+    low: usize,
+    high: usize,
+}
+
+/// One plane to redact and the black it is filled with by block.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    plane: PlaneLayout,
+    black: [u8; 4],
+}
+
+/// The planes of a frame with their block colours.
+fn targets(layout: &Layout, color: YuvColor) -> ([Target; 3], usize) {
+    let y_black = match color.range {
+        YuvRange::Limited => 16,
+        YuvRange::Full => 0,
+    };
+    let target = |index: usize, black: [u8; 4]| Target {
+        plane: *layout.plane(index),
+        black,
+    };
+    match layout.format() {
+        PixelFormat::Rgba8 | PixelFormat::Bgra8 | PixelFormat::Rgb8 => {
+            let mut black = [0u8; 4];
+            if let Some(a) = layout.format().alpha_offset() {
+                black[a] = 255;
+            }
+            let t = target(0, black);
+            ([t, t, t], 1)
+        }
+        PixelFormat::Nv12 | PixelFormat::Nv21 => {
+            let y = target(0, [y_black; 4]);
+            ([y, target(1, [128; 4]), y], 2)
+        }
+        PixelFormat::I420 | PixelFormat::Yuv420888 => {
+            ([target(0, [y_black; 4]), target(1, [128; 4]), target(2, [128; 4])], 3)
+        }
     }
 }
 
@@ -101,67 +154,151 @@ impl Redactor {
         }
     }
 
-    /// Fills every pixel with opaque black.
+    /// Fills every pixel with black (opaque in formats with alpha).
     pub fn block(frame: &mut FrameMut<'_>) {
-        let layout = *frame.layout();
-        let bpp = layout.format().bytes_per_pixel();
-        let alpha = layout.format().alpha_offset();
-        for y in 0..layout.height() as usize {
-            let row = frame.row_mut(y);
-            row.fill(0);
-            if let Some(a) = alpha {
-                row.iter_mut().skip(a).step_by(bpp).for_each(|v| *v = 255);
+        let (targets, count) = targets(frame.layout(), frame.yuv_color());
+        for target in &targets[..count] {
+            let plane = target.plane;
+            let black = &target.black[..plane.sample_bytes];
+            let uniform = black.iter().all(|&v| v == black[0]);
+            let data = frame.buffer_mut(plane.buffer);
+            for y in 0..plane.height {
+                let start = plane.index(0, y);
+                let row = &mut data[start..start + plane.row_span()];
+                if uniform && plane.pixel_stride == plane.sample_bytes {
+                    row.fill(black[0]);
+                } else if plane.pixel_stride == plane.sample_bytes {
+                    // Packed pixels with alpha: write one pixel, then double the filled part.
+                    row[..black.len()].copy_from_slice(black);
+                    let mut filled = black.len();
+                    while filled < row.len() {
+                        let n = filled.min(row.len() - filled);
+                        row.copy_within(..n, filled);
+                        filled += n;
+                    }
+                } else {
+                    for sample in row.chunks_mut(plane.pixel_stride) {
+                        sample[..black.len()].copy_from_slice(black);
+                    }
+                }
             }
         }
     }
 
     /// Pixelates and smooths the frame so that its content is unrecognisable.
     pub fn blur(&mut self, frame: &mut FrameMut<'_>) {
-        let layout = *frame.layout();
-        let (w, h) = (layout.width() as usize, layout.height() as usize);
-        let bpp = layout.format().bytes_per_pixel();
+        let (targets, count) = targets(frame.layout(), frame.yuv_color());
+        for target in &targets[..count] {
+            let plane = target.plane;
+            let data = frame.buffer_mut(plane.buffer);
+            match plane.sample_bytes {
+                1 => self.blur_plane::<1>(data, &plane),
+                2 => self.blur_plane::<2>(data, &plane),
+                3 => self.blur_plane::<3>(data, &plane),
+                _ => self.blur_plane::<4>(data, &plane),
+            }
+        }
+    }
+
+    /// Blurs one plane whose samples have `CH` interleaved channels.
+    fn blur_plane<const CH: usize>(&mut self, data: &mut [u8], plane: &PlaneLayout) {
+        let (w, h) = (plane.width, plane.height);
         let cells = self.cells.max(1) as usize;
         let cell = w.max(h).div_ceil(cells).max(1);
         let (cx, cy) = (w.div_ceil(cell), h.div_ceil(cell));
+        let contiguous = plane.pixel_stride == CH;
 
         // 1. Average each cell.
         self.sums.clear();
-        self.sums.resize(cx * cy * bpp, 0);
-        self.counts.clear();
-        self.counts.resize(cx * cy, 0);
+        self.sums.resize(cx * cy * CH, 0);
         for y in 0..h {
-            let cell_row = (y / cell) * cx;
-            let row = frame.row(y);
-            for (x, pixel) in row.chunks_exact(bpp).enumerate() {
-                let index = cell_row + x / cell;
-                self.counts[index] += 1;
-                for (sum, &v) in self.sums[index * bpp..(index + 1) * bpp].iter_mut().zip(pixel) {
-                    *sum += u32::from(v);
+            let row = &data[plane.index(0, y)..plane.index(0, y) + plane.row_span()];
+            let sums = &mut self.sums[(y / cell) * cx * CH..][..cx * CH];
+            for (k, sum) in sums.chunks_exact_mut(CH).enumerate() {
+                let (x0, x1) = (k * cell, ((k + 1) * cell).min(w));
+                let mut acc = [0u32; CH];
+                if contiguous {
+                    for sample in row[x0 * CH..x1 * CH].chunks_exact(CH) {
+                        for c in 0..CH {
+                            acc[c] += u32::from(sample[c]);
+                        }
+                    }
+                } else {
+                    for x in x0..x1 {
+                        let i = x * plane.pixel_stride;
+                        for c in 0..CH {
+                            acc[c] += u32::from(row[i + c]);
+                        }
+                    }
+                }
+                for c in 0..CH {
+                    sum[c] += u64::from(acc[c]);
                 }
             }
         }
         self.means.clear();
-        self.means.extend(self.sums.iter().enumerate().map(|(i, &sum)| {
-            let count = self.counts[i / bpp].max(1);
-            (sum + count / 2) / count
-        }));
+        for j in 0..cy {
+            let rows = ((j + 1) * cell).min(h) - j * cell;
+            for k in 0..cx {
+                let count = (rows * (((k + 1) * cell).min(w) - k * cell)) as u64;
+                for c in 0..CH {
+                    let sum = self.sums[(j * cx + k) * CH + c];
+                    self.means.push(((sum + count / 2) / count) as i32);
+                }
+            }
+        }
 
-        // 2. Redraw every pixel by bilinear interpolation between cell centres.
+        // 2. Columns: their weight, and runs between the same two cell centres.
+        self.weights.clear();
+        self.segments.clear();
+        for x in 0..w {
+            let tap = CellTap::new(x, cell, cx);
+            self.weights.push(tap.weight);
+            match self.segments.last_mut() {
+                Some(s) if s.low == tap.low && s.high == tap.high => s.end = x + 1,
+                _ => self.segments.push(Segment {
+                    start: x,
+                    end: x + 1,
+                    low: tap.low,
+                    high: tap.high,
+                }),
+            }
+        }
+
+        // 3. Redraw every sample by bilinear interpolation between cell centres.
         self.mixed.clear();
-        self.mixed.resize(cx * bpp, 0);
+        self.mixed.resize(cx * CH, 0);
         for y in 0..h {
             let ty = CellTap::new(y, cell, cy);
-            let (top, bottom) = (ty.low * cx * bpp, ty.high * cx * bpp);
+            let (top, bottom) = (&self.means[ty.low * cx * CH..], &self.means[ty.high * cx * CH..]);
             for (i, mixed) in self.mixed.iter_mut().enumerate() {
-                *mixed = self.means[top + i] * (256 - ty.weight) + self.means[bottom + i] * ty.weight;
+                *mixed = top[i] * (256 - ty.weight) + bottom[i] * ty.weight;
             }
-            let row = frame.row_mut(y);
-            for (x, pixel) in row.chunks_exact_mut(bpp).enumerate() {
-                let tx = CellTap::new(x, cell, cx);
-                let (left, right) = (tx.low * bpp, tx.high * bpp);
-                for (c, v) in pixel.iter_mut().enumerate() {
-                    let mixed = self.mixed[left + c] * (256 - tx.weight) + self.mixed[right + c] * tx.weight;
-                    *v = ((mixed + 32_768) >> 16).min(255) as u8;
+            let start = plane.index(0, y);
+            let row = &mut data[start..start + plane.row_span()];
+            for segment in &self.segments {
+                let mut base = [0i32; CH];
+                let mut delta = [0i32; CH];
+                for c in 0..CH {
+                    let (a, b) = (self.mixed[segment.low * CH + c], self.mixed[segment.high * CH + c]);
+                    base[c] = a * 256 + 32_768;
+                    delta[c] = b - a;
+                }
+                let weights = &self.weights[segment.start..segment.end];
+                if contiguous {
+                    let samples = row[segment.start * CH..segment.end * CH].chunks_exact_mut(CH);
+                    for (sample, &weight) in samples.zip(weights) {
+                        for c in 0..CH {
+                            sample[c] = ((base[c] + delta[c] * weight) >> 16).clamp(0, 255) as u8;
+                        }
+                    }
+                } else {
+                    for (x, &weight) in (segment.start..segment.end).zip(weights) {
+                        let i = x * plane.pixel_stride;
+                        for c in 0..CH {
+                            row[i + c] = ((base[c] + delta[c] * weight) >> 16).clamp(0, 255) as u8;
+                        }
+                    }
                 }
             }
         }
@@ -171,7 +308,6 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::PixelFormat;
 
     fn noise(len: usize, seed: u32) -> Vec<u8> {
         let mut state = seed;
@@ -267,5 +403,139 @@ mod tests {
             Redactor::new().blur(&mut frame);
         }
         assert!(Redactor::with_blur_cells(0).is_err());
+    }
+
+    /// An NV21 frame with padded rows in one buffer: Y rows of `stride`, then VU rows.
+    fn padded_nv21(h: usize, stride: usize, seed: u32) -> Vec<u8> {
+        noise(stride * h + stride * h.div_ceil(2), seed)
+    }
+
+    /// Which bytes of a padded single-buffer NV frame are samples (true) or padding (false).
+    fn nv_sample_mask(w: usize, h: usize, stride: usize) -> Vec<bool> {
+        let mut mask = vec![false; stride * h + stride * h.div_ceil(2)];
+        for y in 0..h {
+            mask[y * stride..y * stride + w].fill(true);
+        }
+        for y in 0..h.div_ceil(2) {
+            let start = stride * h + y * stride;
+            mask[start..start + 2 * w.div_ceil(2)].fill(true);
+        }
+        mask
+    }
+
+    #[test]
+    fn nv21_block_writes_black_samples_and_spares_padding() {
+        let (w, h, stride) = (7usize, 5usize, 12usize);
+        for (range, y_black) in [(YuvRange::Limited, 16u8), (YuvRange::Full, 0)] {
+            let mut data = padded_nv21(h, stride, 5);
+            let before = data.clone();
+            let mut frame = FrameMut::new(&mut data, w as u32, h as u32, stride, PixelFormat::Nv21)
+                .unwrap()
+                .with_yuv_color(YuvColor {
+                    range,
+                    ..YuvColor::default()
+                });
+            Redactor::block(&mut frame);
+            let mask = nv_sample_mask(w, h, stride);
+            for (i, (&after, &was)) in data.iter().zip(&before).enumerate() {
+                if !mask[i] {
+                    assert_eq!(after, was, "padding byte {i} changed");
+                } else if i < stride * h {
+                    assert_eq!(after, y_black, "Y byte {i}");
+                } else {
+                    assert_eq!(after, 128, "chroma byte {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nv21_blur_changes_samples_only_and_keeps_solid_colours() {
+        let (w, h, stride) = (41usize, 23usize, 48usize);
+        let mut data = padded_nv21(h, stride, 9);
+        let before = data.clone();
+        let mut frame = FrameMut::new(&mut data, w as u32, h as u32, stride, PixelFormat::Nv21).unwrap();
+        Redactor::new().blur(&mut frame);
+        let mask = nv_sample_mask(w, h, stride);
+        let mut changed = 0;
+        for (i, (&after, &was)) in data.iter().zip(&before).enumerate() {
+            if !mask[i] {
+                assert_eq!(after, was, "padding byte {i} changed");
+            } else if after != was {
+                changed += 1;
+            }
+        }
+        assert!(changed > w * h / 2, "blur changed only {changed} samples");
+
+        // A solid frame stays exactly solid, V and U keeping their own values.
+        let mut solid = vec![0u8; stride * h + stride * h.div_ceil(2)];
+        for y in 0..h {
+            solid[y * stride..y * stride + w].fill(90);
+        }
+        for y in 0..h.div_ceil(2) {
+            let row = &mut solid[stride * h + y * stride..][..2 * w.div_ceil(2)];
+            row.chunks_mut(2).for_each(|p| p.copy_from_slice(&[240, 81]));
+        }
+        let expected = solid.clone();
+        let mut frame = FrameMut::new(&mut solid, w as u32, h as u32, stride, PixelFormat::Nv21).unwrap();
+        Redactor::new().blur(&mut frame);
+        assert_eq!(solid, expected);
+    }
+
+    #[test]
+    fn yuv420_888_redaction_never_writes_between_chroma_samples() {
+        // Chroma planes with pixel stride 2 and row stride 10: every other byte is not theirs.
+        let (w, h) = (8usize, 6usize);
+        let mut y = noise(w * h, 1);
+        let mut u = noise(10 * 3, 2);
+        let mut v = noise(10 * 3, 3);
+        let (u0, v0) = (u.clone(), v.clone());
+        for block in [true, false] {
+            let mut frame = FrameMut::yuv420_888(
+                w as u32,
+                h as u32,
+                crate::frame::PlaneMut {
+                    data: &mut y,
+                    row_stride: w,
+                    pixel_stride: 1,
+                },
+                crate::frame::PlaneMut {
+                    data: &mut u,
+                    row_stride: 10,
+                    pixel_stride: 2,
+                },
+                crate::frame::PlaneMut {
+                    data: &mut v,
+                    row_stride: 10,
+                    pixel_stride: 2,
+                },
+            )
+            .unwrap();
+            if block {
+                Redactor::block(&mut frame);
+            } else {
+                Redactor::new().blur(&mut frame);
+            }
+            for (plane, original) in [(&u, &u0), (&v, &v0)] {
+                for (i, (&after, &was)) in plane.iter().zip(original.iter()).enumerate() {
+                    let sample = i % 10 < 8 && i % 2 == 0;
+                    if !sample {
+                        assert_eq!(after, was, "byte {i} between samples changed");
+                    } else if block {
+                        assert_eq!(after, 128);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn i420_block_fills_each_plane() {
+        let (w, h) = (5u32, 3u32);
+        let mut data = noise(PixelFormat::I420.packed_len(w, h).unwrap(), 4);
+        let mut frame = FrameMut::packed(&mut data, w, h, PixelFormat::I420).unwrap();
+        Redactor::block(&mut frame);
+        assert!(data[..15].iter().all(|&b| b == 16));
+        assert!(data[15..].iter().all(|&b| b == 128));
     }
 }

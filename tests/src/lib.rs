@@ -1,6 +1,8 @@
 //! Shared helpers for SafeFrame's cross-crate tests: fixture paths and the oracle cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod frames;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -1,0 +1,327 @@
+//! `safeframe stream`: raw video frames from stdin, filtered frames to stdout.
+//!
+//! Composes with ffmpeg:
+//!
+//! ```text
+//! ffmpeg -i in.mp4 -f rawvideo -pix_fmt nv12 - \
+//!   | safeframe stream --width 1280 --height 720 --format nv12 \
+//!   | ffmpeg -f rawvideo -pix_fmt nv12 -s 1280x720 -r 30 -i - out.mp4
+//! ```
+//!
+//! Each frame is read whole (tightly packed, as ffmpeg's `rawvideo` writes it), filtered in
+//! place by a [`StreamFilter`] and written out in the same format. Verdict changes and
+//! failures go to stderr, or to `--events FILE`, as JSON Lines with the frame index; a last
+//! line gives the counters. A partial frame at the end of the input is an error.
+
+use std::fs::File;
+use std::io::{BufWriter, ErrorKind, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use clap::{Args, ValueEnum};
+use safeframe::classifier::Classifier;
+use safeframe::filter::OnError;
+use safeframe::frame::{FrameMut, PixelFormat, YuvColor, YuvMatrix, YuvRange};
+use safeframe::policy::{Policy, Preset};
+use safeframe::stream::{Cadence, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange};
+use safeframe::SafeFrameError;
+use serde_json::json;
+
+/// Pixel formats of raw frames on stdin (ffmpeg `-pix_fmt` names in brackets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RawFormat {
+    /// Y plane, then interleaved UV (`nv12`).
+    Nv12,
+    /// Y plane, then interleaved VU (`nv21`).
+    Nv21,
+    /// Y, U, V planes (`yuv420p`).
+    I420,
+    /// 4 bytes per pixel R, G, B, A (`rgba`).
+    Rgba,
+    /// 4 bytes per pixel B, G, R, A (`bgra`).
+    Bgra,
+    /// 3 bytes per pixel R, G, B (`rgb24`).
+    Rgb24,
+}
+
+impl RawFormat {
+    fn pixel_format(self) -> PixelFormat {
+        match self {
+            Self::Nv12 => PixelFormat::Nv12,
+            Self::Nv21 => PixelFormat::Nv21,
+            Self::I420 => PixelFormat::I420,
+            Self::Rgba => PixelFormat::Rgba8,
+            Self::Bgra => PixelFormat::Bgra8,
+            Self::Rgb24 => PixelFormat::Rgb8,
+        }
+    }
+}
+
+/// YUV sample range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RangeArg {
+    /// 16..235 (video; ffmpeg's default for yuv formats).
+    Limited,
+    /// 0..255.
+    Full,
+}
+
+/// YUV matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixArg {
+    /// BT.601.
+    Bt601,
+    /// BT.709.
+    Bt709,
+}
+
+/// Arguments of `safeframe stream`.
+#[derive(Debug, Args)]
+pub struct StreamArgs {
+    /// Frame width in pixels.
+    #[arg(long)]
+    pub width: u32,
+    /// Frame height in pixels.
+    #[arg(long)]
+    pub height: u32,
+    /// Pixel format of the raw frames.
+    #[arg(long, value_enum)]
+    pub format: RawFormat,
+    /// Frames per second; frame i gets timestamp i / fps.
+    #[arg(long, default_value_t = 30.0)]
+    pub fps: f64,
+    /// Policy preset (child, teen, adult) or a policy JSON file.
+    #[arg(long, default_value = "child")]
+    pub policy: String,
+    /// Classify every K-th frame; frames in between get the verdict in force.
+    #[arg(long, default_value_t = 1)]
+    pub every: u32,
+    /// Consecutive clean classifications needed to leave blur/block.
+    #[arg(long, default_value_t = 3)]
+    pub clear_after: u32,
+    /// Run the model on a worker thread on the newest frame (frames never wait; blocked until
+    /// the first verdict).
+    #[arg(long)]
+    pub background: bool,
+    /// Write events (JSON Lines) to this file instead of stderr.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// YUV range of the input.
+    #[arg(long, value_enum, default_value_t = RangeArg::Limited)]
+    pub range: RangeArg,
+    /// YUV matrix of the input.
+    #[arg(long, value_enum, default_value_t = MatrixArg::Bt601)]
+    pub matrix: MatrixArg,
+    /// Model: a bundled model name or a model-pack directory.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// ONNX Runtime intra-op threads.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+/// What `safeframe stream` can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// An error from the SDK.
+    #[error(transparent)]
+    SafeFrame(#[from] SafeFrameError),
+    /// Bad arguments.
+    #[error("{0}")]
+    Usage(String),
+    /// The model could not be loaded.
+    #[error("{0}")]
+    Model(String),
+    /// Reading stdin or writing stdout or the events failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input ended inside a frame.
+    #[error("partial last frame: the input ended after {got} of the {expected} bytes of frame {index}")]
+    PartialFrame {
+        /// Index of the incomplete frame.
+        index: u64,
+        /// Bytes read.
+        got: usize,
+        /// Bytes a frame has.
+        expected: usize,
+    },
+}
+
+type Sink = Mutex<Box<dyn Write + Send>>;
+
+/// Writes verdict changes and failures as JSON Lines.
+struct EventWriter {
+    sink: Arc<Sink>,
+}
+
+impl EventWriter {
+    fn line(&self, value: &serde_json::Value) {
+        let mut sink = self.sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Events are diagnostics: a failing events sink must not stop the video.
+        let _ = writeln!(sink, "{value}");
+    }
+}
+
+impl StreamListener for EventWriter {
+    fn on_verdict_change(&self, change: &VerdictChange) {
+        self.line(&json!({
+            "frame": change.frame_index,
+            "timestamp_ms": change.timestamp_ns.map(|ns| ns as f64 / 1e6),
+            "action": change.verdict.action,
+            "previous": change.previous,
+            "category": change.verdict.category,
+            "cause": change.cause,
+            "scores": change.verdict.scores,
+        }));
+    }
+
+    fn on_failure(&self, failure: &StreamFailure<'_>) {
+        self.line(&json!({
+            "frame": failure.frame_index,
+            "failure": failure.kind,
+            "error": failure.error.to_string(),
+        }));
+    }
+}
+
+fn policy(spec: &str) -> Result<Policy, StreamError> {
+    if let Ok(preset) = Preset::from_name(spec) {
+        return Ok(Policy::preset(preset));
+    }
+    let text = std::fs::read_to_string(spec).map_err(|e| {
+        StreamError::Usage(format!(
+            "--policy {spec}: not a preset (child, teen, adult) and not a readable file: {e}"
+        ))
+    })?;
+    Ok(Policy::from_json(&text)?)
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Runs `safeframe stream` on stdin and stdout. `load_model` turns `--model` (a bundled
+/// name or a directory; `None` for the default) and `--threads` into a classifier.
+pub fn run(
+    args: &StreamArgs,
+    load_model: impl FnOnce(Option<&str>, usize) -> Result<Classifier, String>,
+) -> Result<ExitCode, StreamError> {
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    run_on(args, load_model, &mut stdin.lock(), &mut stdout.lock())
+}
+
+/// [`run`] on any input and output.
+pub fn run_on(
+    args: &StreamArgs,
+    load_model: impl FnOnce(Option<&str>, usize) -> Result<Classifier, String>,
+    input: &mut impl Read,
+    output: &mut impl Write,
+) -> Result<ExitCode, StreamError> {
+    if !(args.fps.is_finite() && args.fps > 0.0) {
+        return Err(StreamError::Usage(format!(
+            "--fps {}: must be a positive number",
+            args.fps
+        )));
+    }
+    let format = args.format.pixel_format();
+    let frame_len = format
+        .packed_len(args.width, args.height)
+        .filter(|_| args.width > 0 && args.height > 0)
+        .ok_or_else(|| StreamError::Usage(format!("--width/--height {}x{}: invalid size", args.width, args.height)))?;
+    let config = StreamConfig {
+        policy: policy(&args.policy)?,
+        cadence: Cadence::EveryNth(args.every),
+        clear_after: args.clear_after,
+        mode: if args.background {
+            Mode::Background
+        } else {
+            Mode::Inline
+        },
+        on_error: OnError::FailClosed,
+    };
+    let classifier = load_model(args.model.as_deref(), args.threads).map_err(StreamError::Model)?;
+    let sink: Box<dyn Write + Send> = match &args.events {
+        Some(path) => Box::new(BufWriter::new(File::create(path).map_err(|source| {
+            StreamError::Io {
+                what: format!("cannot create {}", path.display()),
+                source,
+            }
+        })?)),
+        None => Box::new(std::io::stderr()),
+    };
+    let sink: Arc<Sink> = Arc::new(Mutex::new(sink));
+    let events = EventWriter {
+        sink: Arc::clone(&sink),
+    };
+    let filter = StreamFilter::with_classifier(classifier, config)?.with_listener(Arc::new(EventWriter {
+        sink: Arc::clone(&sink),
+    }));
+    let color = YuvColor {
+        range: match args.range {
+            RangeArg::Limited => YuvRange::Limited,
+            RangeArg::Full => YuvRange::Full,
+        },
+        matrix: match args.matrix {
+            MatrixArg::Bt601 => YuvMatrix::Bt601,
+            MatrixArg::Bt709 => YuvMatrix::Bt709,
+        },
+    };
+    let mut output = BufWriter::with_capacity(frame_len.min(1 << 22), output);
+    let mut buf = vec![0u8; frame_len];
+    let mut index = 0u64;
+    loop {
+        let got = read_full(input, &mut buf).map_err(|source| StreamError::Io {
+            what: format!("reading frame {index} from stdin"),
+            source,
+        })?;
+        if got == 0 {
+            break;
+        }
+        if got < frame_len {
+            return Err(StreamError::PartialFrame {
+                index,
+                got,
+                expected: frame_len,
+            });
+        }
+        let timestamp_ns = (index as f64 * 1e9 / args.fps).round() as i64;
+        let mut frame = FrameMut::packed(&mut buf, args.width, args.height, format)?
+            .with_timestamp_ns(timestamp_ns)
+            .with_yuv_color(color);
+        filter.process(&mut frame);
+        output.write_all(&buf).map_err(|source| StreamError::Io {
+            what: format!("writing frame {index} to stdout"),
+            source,
+        })?;
+        index += 1;
+    }
+    output.flush().map_err(|source| StreamError::Io {
+        what: "writing to stdout".into(),
+        source,
+    })?;
+    events.line(&json!({ "summary": filter.counters() }));
+    let mut sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    sink.flush().map_err(|source| StreamError::Io {
+        what: "writing events".into(),
+        source,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

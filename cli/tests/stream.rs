@@ -1,0 +1,181 @@
+//! `safeframe stream` round-trips a generated NV12 clip: allowed frames come out
+//! byte-identical, the frames the oracle flags come out redacted, events name the frames.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use safeframe::frame::{PixelFormat, YuvColor};
+use safeframe::policy::Action;
+use safeframe_tests::frames::TestFrame;
+use safeframe_tests::{fixture, oracle_cases};
+
+const W: u32 = 64;
+const H: u32 = 48;
+
+/// A tightly packed NV12 frame of an oracle case image (made in Rust, no ffmpeg).
+fn nv12(case_name: &str) -> (Vec<u8>, Action) {
+    let cases = oracle_cases();
+    let case = cases.cases.iter().find(|c| c.name == case_name).unwrap();
+    assert_eq!((case.width, case.height), (W, H));
+    let rgb = case.image.rgb8(W, H);
+    let frame = TestFrame::from_rgb(&rgb, W, H, PixelFormat::Nv12, 0, YuvColor::default(), 0);
+    let bytes = [frame.planes[0].as_slice(), frame.planes[1].as_slice()].concat();
+    assert_eq!(bytes.len(), PixelFormat::Nv12.packed_len(W, H).unwrap());
+    (bytes, case.expected["child"].action)
+}
+
+fn safeframe(args: &[&str], input: &[u8]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_safeframe"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
+
+fn oracle_pack() -> String {
+    fixture("oracle/oracle").display().to_string()
+}
+
+#[test]
+fn stream_round_trips_an_nv12_clip_and_redacts_only_flagged_frames() {
+    // grey (allow), red (block), yellow (blur), blue (allow) — the child preset's verdicts.
+    let script = [
+        "solid-grey-32x32",
+        "solid-red-64x48",
+        "solid-red-64x48",
+        "solid-yellow-64x48",
+        "solid-blue-64x48",
+        "solid-blue-64x48",
+    ];
+    let cases = oracle_cases();
+    let grey_case = cases.cases.iter().find(|c| c.name == "solid-grey-32x32").unwrap();
+    let grey_rgb = grey_case.image.rgb8(W, H);
+    let grey = TestFrame::from_rgb(&grey_rgb, W, H, PixelFormat::Nv12, 0, YuvColor::default(), 0);
+    let grey = (
+        [grey.planes[0].as_slice(), grey.planes[1].as_slice()].concat(),
+        Action::Allow,
+    );
+    let frames: Vec<(Vec<u8>, Action)> = script
+        .iter()
+        .map(|name| {
+            if name.starts_with("solid-grey") {
+                grey.clone()
+            } else {
+                nv12(name)
+            }
+        })
+        .collect();
+    let clip: Vec<u8> = frames.iter().flat_map(|(bytes, _)| bytes.clone()).collect();
+    let events = std::env::temp_dir().join(format!("safeframe-stream-events-{}.jsonl", std::process::id()));
+    let w = W.to_string();
+    let h = H.to_string();
+    let model = oracle_pack();
+    let output = safeframe(
+        &[
+            "stream",
+            "--width",
+            &w,
+            "--height",
+            &h,
+            "--format",
+            "nv12",
+            "--fps",
+            "25",
+            "--clear-after",
+            "1",
+            "--model",
+            &model,
+            "--events",
+            events.to_str().unwrap(),
+        ],
+        &clip,
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.stdout.len(), clip.len());
+    let frame_len = frames[0].0.len();
+    let y_len = (W * H) as usize;
+    // Yellow (blur) right after red (block) keeps the block: hysteresis never lowers a
+    // redaction, and blue's first clean verdict clears it (--clear-after 1).
+    assert_eq!(frames[3].1, Action::Blur);
+    let applied = [
+        Action::Allow,
+        Action::Block,
+        Action::Block,
+        Action::Block,
+        Action::Allow,
+        Action::Allow,
+    ];
+    for (i, (((input, _), action), out)) in frames
+        .iter()
+        .zip(applied)
+        .zip(output.stdout.chunks(frame_len))
+        .enumerate()
+    {
+        match action {
+            Action::Allow | Action::Warn => assert!(out == input.as_slice(), "frame {i} ({action}) changed"),
+            Action::Block => {
+                assert!(out[..y_len].iter().all(|&b| b == 16), "frame {i}: Y not black");
+                assert!(out[y_len..].iter().all(|&b| b == 128), "frame {i}: UV not neutral");
+            }
+            Action::Blur => assert!(out != input.as_slice(), "frame {i} not blurred"),
+        }
+    }
+    let text = std::fs::read_to_string(&events).unwrap();
+    let _ = std::fs::remove_file(&events);
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let changes: Vec<(u64, String)> = lines
+        .iter()
+        .filter(|l| l.get("action").is_some())
+        .map(|l| (l["frame"].as_u64().unwrap(), l["action"].as_str().unwrap().to_owned()))
+        .collect();
+    let expect = |v: &[(u64, &str)]| v.iter().map(|(f, a)| (*f, (*a).to_owned())).collect::<Vec<_>>();
+    assert_eq!(changes, expect(&[(0, "allow"), (1, "block"), (4, "allow")]));
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["frames"], 6);
+    assert_eq!(summary["blocked"], 3);
+    assert_eq!(summary["errors"], 0);
+}
+
+#[test]
+fn a_partial_last_frame_is_an_error_and_full_frames_before_it_are_written() {
+    let (frame, _) = nv12("solid-blue-64x48");
+    let mut input = frame.clone();
+    input.extend_from_slice(&frame[..100]);
+    let w = W.to_string();
+    let h = H.to_string();
+    let model = oracle_pack();
+    let output = safeframe(
+        &[
+            "stream", "--width", &w, "--height", &h, "--format", "nv12", "--model", &model,
+        ],
+        &input,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("partial last frame"), "{stderr}");
+    assert!(output.stdout == frame, "the complete frame before it must be written");
+}
+
+#[test]
+fn an_empty_input_is_an_empty_output() {
+    let model = oracle_pack();
+    let output = safeframe(
+        &[
+            "stream", "--width", "8", "--height", "8", "--format", "i420", "--model", &model,
+        ],
+        &[],
+    );
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
+}

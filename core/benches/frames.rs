@@ -1,0 +1,92 @@
+//! Sampler and redaction per pixel format (criterion; `cargo bench -p safeframe --bench frames`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use safeframe::frame::{Frame, FrameMut, PixelFormat, Rotation};
+use safeframe::manifest::{InputSpec, ResizeRule, TensorLayout};
+use safeframe::redactor::Redactor;
+use safeframe::sampler::Sampler;
+
+const FORMATS: [PixelFormat; 6] = [
+    PixelFormat::Rgba8,
+    PixelFormat::Bgra8,
+    PixelFormat::Rgb8,
+    PixelFormat::Nv12,
+    PixelFormat::Nv21,
+    PixelFormat::I420,
+];
+
+fn spec() -> InputSpec {
+    InputSpec {
+        name: "input_1".into(),
+        layout: TensorLayout::Nhwc,
+        width: 224,
+        height: 224,
+        color: "RGB".into(),
+        pixel_divisor: 255.0,
+        mean: [0.0; 3],
+        std: [1.0; 3],
+        resize: ResizeRule::BilinearAlignCorners,
+    }
+}
+
+/// Deterministic bytes for a packed frame of `format` (content does not change the timing).
+fn frame_bytes(format: PixelFormat, width: u32, height: u32) -> Vec<u8> {
+    let len = format.packed_len(width, height).unwrap();
+    let mut state = 0x2545_f491_u32;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 13) as u8
+        })
+        .collect()
+}
+
+fn sampler(c: &mut Criterion) {
+    let sampler = Sampler::new(&spec());
+    let mut tensor = vec![0.0f32; sampler.tensor_len()];
+    let mut group = c.benchmark_group("sampler");
+    for (name, w, h) in [("720p", 1280u32, 720u32), ("1080p", 1920, 1080), ("4k", 3840, 2160)] {
+        for format in FORMATS {
+            let bytes = frame_bytes(format, w, h);
+            let frame = Frame::packed(&bytes, w, h, format).unwrap();
+            group.bench_function(BenchmarkId::new(format.name(), name), |b| {
+                b.iter(|| sampler.sample(&frame, &mut tensor).unwrap())
+            });
+        }
+    }
+    // Rotation costs nothing extra: the same four reads per output pixel.
+    let bytes = frame_bytes(PixelFormat::Nv21, 1920, 1080);
+    let frame = Frame::packed(&bytes, 1920, 1080, PixelFormat::Nv21)
+        .unwrap()
+        .with_rotation(Rotation::Deg90);
+    group.bench_function(BenchmarkId::new("nv21-rot90", "1080p"), |b| {
+        b.iter(|| sampler.sample(&frame, &mut tensor).unwrap())
+    });
+    group.finish();
+}
+
+fn redaction(c: &mut Criterion) {
+    let (w, h) = (1920u32, 1080u32);
+    let mut group = c.benchmark_group("redact-1080p");
+    let mut redactor = Redactor::new();
+    for format in FORMATS {
+        let mut bytes = frame_bytes(format, w, h);
+        group.bench_function(BenchmarkId::new("blur", format.name()), |b| {
+            b.iter(|| redactor.blur(&mut FrameMut::packed(&mut bytes, w, h, format).unwrap()))
+        });
+        group.bench_function(BenchmarkId::new("block", format.name()), |b| {
+            b.iter(|| Redactor::block(&mut FrameMut::packed(&mut bytes, w, h, format).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
+    targets = sampler, redaction
+}
+criterion_main!(benches);

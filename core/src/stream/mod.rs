@@ -1,0 +1,548 @@
+//! `StreamFilter`: the whole chain for live video, one frame at a time.
+//!
+//! ```text
+//! process(frame) ─▶ cadence: classify now? ─yes─▶ Sampler ─▶ model (inline, or on the worker)
+//!        │                                                       │ scores / failure
+//!        ▼                                                       ▼
+//!   Redactor (in place) ◀── verdict in force ◀── hysteresis ◀── Policy
+//! ```
+//!
+//! - **Cadence**: classify every frame, every k-th frame, or when at least t of the frames'
+//!   own timestamps have passed; frames in between get the verdict in force.
+//! - **Hysteresis**: one hit enters blur/block; leaving needs N consecutive clean
+//!   classifications (see [`StreamConfig::clear_after`]).
+//! - **Background mode**: the calling thread only samples the frame into the small model
+//!   tensor; a worker thread runs the model on the newest sample while frames keep flowing
+//!   with the verdict in force. Until the first verdict exists, frames are blocked.
+//! - **Fail closed**: an inference error, a worker that died, or a model that could not be
+//!   loaded blocks frames (and the hysteresis rule decides when they clear) unless the
+//!   caller chose [`OnError::FailOpen`]. Every such event is counted and reported.
+//! - **Listener**: verdict changes and failures, with the counters; never pixels.
+//!
+//! `StreamFilter` is `Send + Sync`; calls to [`StreamFilter::process`] are serialised on an
+//! internal lock. In steady state it allocates nothing per frame.
+
+mod hysteresis;
+mod worker;
+
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::classifier::{Classifier, ClassifierOptions};
+use crate::error::{Result, SafeFrameError};
+use crate::filter::OnError;
+use crate::frame::FrameMut;
+use crate::policy::{Action, Policy, Preset, Verdict};
+use crate::redactor::Redactor;
+use crate::sampler::Sampler;
+use crate::scores::Scores;
+use hysteresis::Hysteresis;
+use worker::Worker;
+
+/// What a [`StreamFilter`] needs from a model: how to sample frames for it, and inference on a
+/// sampled tensor. [`Classifier`] implements it; tests implement it to inject faults.
+pub trait FrameModel: Send + Sync {
+    /// The sampler that prepares this model's input.
+    fn sampler(&self) -> &Sampler;
+    /// Runs the model on a tensor of [`Sampler::tensor_len`] values.
+    fn infer(&self, tensor: &[f32]) -> Result<Scores>;
+}
+
+impl FrameModel for Classifier {
+    fn sampler(&self) -> &Sampler {
+        Classifier::sampler(self)
+    }
+
+    fn infer(&self, tensor: &[f32]) -> Result<Scores> {
+        self.classify_tensor(tensor)
+    }
+}
+
+/// When frames are classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// Every frame.
+    EveryFrame,
+    /// Frames 0, k, 2k, … of the stream (k ≥ 1).
+    EveryNth(u32),
+    /// A frame whose timestamp is at least this long after the last classified frame's (the
+    /// first frame always). Frames without a timestamp use the time since the filter was made.
+    MinInterval(Duration),
+}
+
+/// Where inference runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// On the thread that calls [`StreamFilter::process`]: every classified frame gets its own
+    /// verdict (the default).
+    #[default]
+    Inline,
+    /// On a worker thread, on the newest sample; frames never wait for the model.
+    Background,
+}
+
+/// How a [`StreamFilter`] behaves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamConfig {
+    /// The policy that turns scores into verdicts (default: the `child` preset).
+    pub policy: Policy,
+    /// When to classify (default: every frame).
+    pub cadence: Cadence,
+    /// Consecutive clean (allow or warn) classifications needed to leave blur or block
+    /// (default 3, at least 1).
+    pub clear_after: u32,
+    /// Inline or background inference.
+    pub mode: Mode,
+    /// Fail closed (the default) or open when the model fails.
+    pub on_error: OnError,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        Self {
+            policy: Policy::preset(Preset::Child),
+            cadence: Cadence::EveryFrame,
+            clear_after: 3,
+            mode: Mode::Inline,
+            on_error: OnError::FailClosed,
+        }
+    }
+}
+
+impl StreamConfig {
+    fn check(&self) -> Result<()> {
+        let bad = |field: &str, reason: &str| {
+            Err(SafeFrameError::InvalidConfig {
+                field: field.to_owned(),
+                reason: reason.to_owned(),
+            })
+        };
+        if self.clear_after == 0 {
+            return bad("clear_after", "must be at least 1");
+        }
+        match self.cadence {
+            Cadence::EveryNth(0) => bad("cadence", "every k-th frame needs k >= 1"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Counters of a stream since its filter was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct StreamCounters {
+    /// Frames given to [`StreamFilter::process`].
+    pub frames: u64,
+    /// Classifications whose scores were used.
+    pub classified: u64,
+    /// Frames blurred.
+    pub blurred: u64,
+    /// Frames blocked (by verdict, failure or warm-up).
+    pub blocked: u64,
+    /// Failures: inference errors, a dead worker, a missing model.
+    pub errors: u64,
+    /// Background samples replaced by a newer one before the worker took them.
+    pub samples_dropped: u64,
+}
+
+/// Why the verdict in force changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeCause {
+    /// A classification (or, on the first frames in background mode, its absence).
+    Classification,
+    /// A failure while failing closed (or open).
+    Failure,
+}
+
+/// A change of the action applied to frames, reported to the [`StreamListener`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct VerdictChange {
+    /// Index of the first frame (0-based) the new verdict applies to.
+    pub frame_index: u64,
+    /// That frame's timestamp, if it had one.
+    pub timestamp_ns: Option<i64>,
+    /// The action applied to the frame before, `None` for the stream's first frame.
+    pub previous: Option<Action>,
+    /// The verdict now applied.
+    pub verdict: Verdict,
+    /// What caused the change.
+    pub cause: ChangeCause,
+    /// The counters after this frame.
+    pub counters: StreamCounters,
+}
+
+/// What failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The frame could not be sampled or the model returned an error or bad scores.
+    Inference,
+    /// The background worker thread stopped.
+    WorkerStopped,
+    /// No model could be loaded.
+    ModelUnavailable,
+}
+
+/// A failure, reported to the [`StreamListener`]; the frames it affects are blocked unless
+/// the filter fails open.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamFailure<'a> {
+    /// Index of the frame being processed when the failure was seen.
+    pub frame_index: u64,
+    /// What failed.
+    pub kind: FailureKind,
+    /// The error.
+    pub error: &'a SafeFrameError,
+    /// The counters, with this failure counted.
+    pub counters: StreamCounters,
+}
+
+/// Receives verdict changes and failures. Called on the thread that runs
+/// [`StreamFilter::process`], while the filter is locked: keep it short, and do not call back
+/// into the filter.
+pub trait StreamListener: Send + Sync {
+    /// The action applied to frames changed.
+    fn on_verdict_change(&self, _change: &VerdictChange) {}
+    /// Something failed.
+    fn on_failure(&self, _failure: &StreamFailure<'_>) {}
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    frames: AtomicU64,
+    classified: AtomicU64,
+    blurred: AtomicU64,
+    blocked: AtomicU64,
+    errors: AtomicU64,
+    samples_dropped: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> StreamCounters {
+        StreamCounters {
+            frames: self.frames.load(Ordering::Relaxed),
+            classified: self.classified.load(Ordering::Relaxed),
+            blurred: self.blurred.load(Ordering::Relaxed),
+            blocked: self.blocked.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            samples_dropped: self.samples_dropped.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// State that changes with every frame.
+#[derive(Debug)]
+struct State {
+    next_index: u64,
+    last_classified_ns: Option<i64>,
+    hysteresis: Hysteresis,
+    tensor: Vec<f32>,
+    redactor: Redactor,
+    last_action: Option<Action>,
+    outcome_seen: u64,
+    worker_reported: bool,
+    unavailable_reported: bool,
+}
+
+/// Filters a stream of frames in place: classifies on a cadence, keeps a verdict with
+/// hysteresis, redacts, fails closed. See the [module documentation](self).
+///
+/// ```no_run
+/// use safeframe::classifier::{Classifier, ClassifierOptions};
+/// use safeframe::frame::{FrameMut, PixelFormat};
+/// use safeframe::stream::{StreamConfig, StreamFilter};
+/// let classifier = Classifier::from_dir("models/nsfwjs-mobilenetv2-fp32", &ClassifierOptions::default())?;
+/// let filter = StreamFilter::with_classifier(classifier, StreamConfig::default())?;
+/// let mut nv21 = vec![16u8; PixelFormat::Nv21.packed_len(1280, 720).unwrap()];
+/// let mut frame = FrameMut::packed(&mut nv21, 1280, 720, PixelFormat::Nv21)?.with_timestamp_ns(0);
+/// let verdict = filter.process(&mut frame);
+/// println!("{} ({:?})", verdict.action, filter.counters());
+/// # Ok::<(), safeframe::SafeFrameError>(())
+/// ```
+pub struct StreamFilter {
+    model: Option<Arc<dyn FrameModel>>,
+    unavailable: Option<SafeFrameError>,
+    config: StreamConfig,
+    listener: Option<Arc<dyn StreamListener>>,
+    worker: Option<Worker>,
+    counters: Counters,
+    started: Instant,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for StreamFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamFilter")
+            .field("config", &self.config)
+            .field("available", &self.model.is_some())
+            .field("counters", &self.counters.snapshot())
+            .finish()
+    }
+}
+
+impl StreamFilter {
+    /// A filter around any [`FrameModel`]. Fails only on a bad configuration or when the
+    /// background thread cannot be started.
+    pub fn new(model: Arc<dyn FrameModel>, config: StreamConfig) -> Result<Self> {
+        config.check()?;
+        let tensor_len = model.sampler().tensor_len();
+        let worker = match config.mode {
+            Mode::Background => Some(Worker::start(Arc::clone(&model), tensor_len)?),
+            Mode::Inline => None,
+        };
+        Ok(Self::build(Some(model), None, config, worker, tensor_len))
+    }
+
+    /// A filter around a loaded [`Classifier`].
+    pub fn with_classifier(classifier: Classifier, config: StreamConfig) -> Result<Self> {
+        Self::new(Arc::new(classifier), config)
+    }
+
+    /// Loads a model pack for a filter. If the model cannot be loaded the filter still works:
+    /// it blocks every frame (or, failing open, passes them) and reports the load error as a
+    /// [`FailureKind::ModelUnavailable`] failure; [`StreamFilter::unavailable_reason`] tells
+    /// why. Fails only on a bad configuration.
+    pub fn from_dir(dir: impl AsRef<Path>, options: &ClassifierOptions, config: StreamConfig) -> Result<Self> {
+        match Classifier::from_dir(dir, options) {
+            Ok(classifier) => Self::with_classifier(classifier, config),
+            Err(error) => Self::unavailable(error, config),
+        }
+    }
+
+    /// A filter without a model, because loading it failed with `error`: see
+    /// [`StreamFilter::from_dir`].
+    pub fn unavailable(error: SafeFrameError, config: StreamConfig) -> Result<Self> {
+        config.check()?;
+        log::warn!("stream filter has no model: {error}");
+        Ok(Self::build(None, Some(error), config, None, 0))
+    }
+
+    fn build(
+        model: Option<Arc<dyn FrameModel>>,
+        unavailable: Option<SafeFrameError>,
+        config: StreamConfig,
+        worker: Option<Worker>,
+        tensor_len: usize,
+    ) -> Self {
+        let hysteresis = Hysteresis::new(config.clear_after, config.on_error == OnError::FailOpen);
+        Self {
+            model,
+            unavailable,
+            listener: None,
+            worker,
+            counters: Counters::default(),
+            started: Instant::now(),
+            state: Mutex::new(State {
+                next_index: 0,
+                last_classified_ns: None,
+                hysteresis,
+                tensor: vec![0.0; tensor_len],
+                redactor: Redactor::new(),
+                last_action: None,
+                outcome_seen: 0,
+                worker_reported: false,
+                unavailable_reported: false,
+            }),
+            config,
+        }
+    }
+
+    /// The filter with a listener for verdict changes and failures.
+    pub fn with_listener(mut self, listener: Arc<dyn StreamListener>) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &StreamConfig {
+        &self.config
+    }
+
+    /// Why the filter has no model, if it has none.
+    pub fn unavailable_reason(&self) -> Option<&SafeFrameError> {
+        self.unavailable.as_ref()
+    }
+
+    /// The counters so far.
+    pub fn counters(&self) -> StreamCounters {
+        self.counters.snapshot()
+    }
+
+    /// Processes one frame: classifies it if the cadence says so, and applies the verdict in
+    /// force to it in place (blur or block). Returns that verdict.
+    ///
+    /// Never fails: anything that goes wrong is counted, reported to the listener, and blocks
+    /// the frame unless the filter fails open.
+    pub fn process(&self, frame: &mut FrameMut<'_>) -> Verdict {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = &mut *state;
+        let index = state.next_index;
+        state.next_index += 1;
+        bump(&self.counters.frames);
+
+        match (&self.model, &self.worker) {
+            (None, _) => {
+                if !state.unavailable_reported {
+                    state.unavailable_reported = true;
+                    let error = self.unavailable.as_ref();
+                    let fallback = SafeFrameError::StreamWorker {
+                        reason: "no model".into(),
+                    };
+                    self.fail(state, index, FailureKind::ModelUnavailable, error.unwrap_or(&fallback));
+                }
+            }
+            (Some(model), worker) => {
+                if let Some(worker) = worker {
+                    self.collect(state, worker, index);
+                }
+                if self.due(state, frame) {
+                    let sampled = model.sampler().sample(&frame.as_frame(), &mut state.tensor);
+                    match (sampled, worker) {
+                        (Err(error), _) => self.fail(state, index, FailureKind::Inference, &error),
+                        (Ok(()), Some(worker)) => {
+                            if !worker.is_dead() && worker.submit(&mut state.tensor) {
+                                bump(&self.counters.samples_dropped);
+                            }
+                        }
+                        (Ok(()), None) => {
+                            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| model.infer(&state.tensor)))
+                                .unwrap_or_else(|_| {
+                                    Err(SafeFrameError::Inference {
+                                        reason: "the model panicked".into(),
+                                    })
+                                });
+                            self.outcome(state, index, outcome);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Before the first verdict (background warm-up) frames are blocked.
+        let verdict = state.hysteresis.current().unwrap_or(Verdict::fail_closed());
+        match verdict.action {
+            Action::Blur => bump(&self.counters.blurred),
+            Action::Block => bump(&self.counters.blocked),
+            Action::Allow | Action::Warn => {}
+        }
+        state.redactor.apply(verdict.action, frame);
+        if state.last_action != Some(verdict.action) {
+            let cause = if state.hysteresis.current().is_some() && verdict == Verdict::fail_closed() {
+                ChangeCause::Failure
+            } else {
+                ChangeCause::Classification
+            };
+            if let Some(listener) = &self.listener {
+                listener.on_verdict_change(&VerdictChange {
+                    frame_index: index,
+                    timestamp_ns: frame.timestamp_ns(),
+                    previous: state.last_action,
+                    verdict,
+                    cause,
+                    counters: self.counters.snapshot(),
+                });
+            }
+            state.last_action = Some(verdict.action);
+        }
+        verdict
+    }
+
+    /// Whether this frame is to be classified, by the cadence.
+    fn due(&self, state: &mut State, frame: &FrameMut<'_>) -> bool {
+        let index = state.next_index - 1;
+        match self.config.cadence {
+            Cadence::EveryFrame => true,
+            Cadence::EveryNth(k) => index % u64::from(k.max(1)) == 0,
+            Cadence::MinInterval(interval) => {
+                let now = frame
+                    .timestamp_ns()
+                    .unwrap_or_else(|| i64::try_from(self.started.elapsed().as_nanos()).unwrap_or(i64::MAX));
+                let interval = i64::try_from(interval.as_nanos()).unwrap_or(i64::MAX);
+                let due = match state.last_classified_ns {
+                    None => true,
+                    // A clock that went backwards starts the interval again.
+                    Some(last) => now < last || now.saturating_sub(last) >= interval,
+                };
+                if due {
+                    state.last_classified_ns = Some(now);
+                }
+                due
+            }
+        }
+    }
+
+    /// Takes the worker's newest outcome, and notices a worker that died.
+    fn collect(&self, state: &mut State, worker: &Worker, index: u64) {
+        if let Some((seq, outcome)) = worker.take_outcome(state.outcome_seen) {
+            state.outcome_seen = seq;
+            self.outcome(state, index, outcome);
+        }
+        if !state.worker_reported && worker.is_dead() {
+            state.worker_reported = true;
+            let error = SafeFrameError::StreamWorker {
+                reason: "the inference thread stopped (the model panicked)".into(),
+            };
+            self.fail(state, index, FailureKind::WorkerStopped, &error);
+        }
+    }
+
+    fn outcome(&self, state: &mut State, index: u64, outcome: Result<Scores>) {
+        match outcome {
+            Ok(scores) => {
+                bump(&self.counters.classified);
+                state.hysteresis.classified(&self.config.policy, &scores);
+            }
+            Err(error) => self.fail(state, index, FailureKind::Inference, &error),
+        }
+    }
+
+    fn fail(&self, state: &mut State, index: u64, kind: FailureKind, error: &SafeFrameError) {
+        bump(&self.counters.errors);
+        state.hysteresis.failed();
+        log::warn!("frame {index}: {kind:?}: {error}");
+        if let Some(listener) = &self.listener {
+            listener.on_failure(&StreamFailure {
+                frame_index: index,
+                kind,
+                error,
+                counters: self.counters.snapshot(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn stream_filter_is_send_and_sync() {
+        assert_send_sync::<StreamFilter>();
+    }
+
+    #[test]
+    fn bad_configurations_are_refused() {
+        let config = StreamConfig {
+            clear_after: 0,
+            ..StreamConfig::default()
+        };
+        let err = StreamFilter::unavailable(SafeFrameError::UnknownPreset("x".into()), config).unwrap_err();
+        assert!(err.to_string().contains("clear_after"), "{err}");
+        let config = StreamConfig {
+            cadence: Cadence::EveryNth(0),
+            ..StreamConfig::default()
+        };
+        assert!(StreamFilter::unavailable(SafeFrameError::UnknownPreset("x".into()), config).is_err());
+    }
+}

@@ -1,0 +1,367 @@
+//! `StreamFilter`: cadence, hysteresis, background mode, fault injection, listener, oracle.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use safeframe::filter::OnError;
+use safeframe::frame::{FrameMut, PixelFormat, YuvColor};
+use safeframe::manifest::{InputSpec, ResizeRule, TensorLayout};
+use safeframe::policy::{Action, Policy, Preset};
+use safeframe::sampler::Sampler;
+use safeframe::scores::Scores;
+use safeframe::stream::{
+    Cadence, FailureKind, FrameModel, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange,
+};
+use safeframe::{Result, SafeFrameError};
+use safeframe_tests::frames::TestFrame;
+use safeframe_tests::{oracle_cases, oracle_classifier};
+
+/// What the scripted model answers on one call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    Clean,
+    Porn,
+    Sexy,
+    Fail,
+    Panic,
+}
+
+/// A model that answers from a script (the last step repeats) and counts its calls.
+struct Scripted {
+    sampler: Sampler,
+    steps: Vec<Step>,
+    calls: AtomicUsize,
+}
+
+impl Scripted {
+    fn new(steps: &[Step]) -> Arc<Self> {
+        let spec = InputSpec {
+            name: "input_1".into(),
+            layout: TensorLayout::Nhwc,
+            width: 8,
+            height: 8,
+            color: "RGB".into(),
+            pixel_divisor: 255.0,
+            mean: [0.0; 3],
+            std: [1.0; 3],
+            resize: ResizeRule::BilinearAlignCorners,
+        };
+        Arc::new(Self {
+            sampler: Sampler::new(&spec),
+            steps: steps.to_vec(),
+            calls: AtomicUsize::new(0),
+        })
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl FrameModel for Scripted {
+    fn sampler(&self) -> &Sampler {
+        &self.sampler
+    }
+
+    fn infer(&self, _tensor: &[f32]) -> Result<Scores> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        match self
+            .steps
+            .get(call)
+            .or(self.steps.last())
+            .copied()
+            .unwrap_or(Step::Clean)
+        {
+            Step::Clean => Ok(Scores::new([0.0, 0.0, 1.0, 0.0, 0.0])),
+            Step::Porn => Ok(Scores::new([0.0, 0.0, 0.1, 0.9, 0.0])),
+            Step::Sexy => Ok(Scores::new([0.0, 0.0, 0.5, 0.0, 0.5])),
+            Step::Fail => Err(SafeFrameError::Inference {
+                reason: format!("injected failure on call {call}"),
+            }),
+            Step::Panic => panic!("injected panic on call {call}"),
+        }
+    }
+}
+
+/// Records every event.
+#[derive(Default)]
+struct Recorder {
+    changes: Mutex<Vec<VerdictChange>>,
+    failures: Mutex<Vec<(u64, FailureKind, String)>>,
+}
+
+impl StreamListener for Recorder {
+    fn on_verdict_change(&self, change: &VerdictChange) {
+        self.changes.lock().unwrap().push(*change);
+    }
+
+    fn on_failure(&self, failure: &StreamFailure<'_>) {
+        self.failures
+            .lock()
+            .unwrap()
+            .push((failure.frame_index, failure.kind, failure.error.to_string()));
+    }
+}
+
+/// A small grey NV21 frame buffer.
+fn nv21_frame() -> Vec<u8> {
+    vec![128u8; PixelFormat::Nv21.packed_len(16, 8).unwrap()]
+}
+
+/// Runs `n` frames (timestamps `index × step_ms`) and returns the action of each.
+fn run(filter: &StreamFilter, n: usize, step_ms: i64) -> Vec<Action> {
+    (0..n)
+        .map(|i| {
+            let mut data = nv21_frame();
+            let mut frame = FrameMut::packed(&mut data, 16, 8, PixelFormat::Nv21)
+                .unwrap()
+                .with_timestamp_ns(i as i64 * step_ms * 1_000_000);
+            filter.process(&mut frame).action
+        })
+        .collect()
+}
+
+fn config(cadence: Cadence, clear_after: u32) -> StreamConfig {
+    StreamConfig {
+        policy: Policy::preset(Preset::Child),
+        cadence,
+        clear_after,
+        mode: Mode::Inline,
+        on_error: OnError::FailClosed,
+    }
+}
+
+use Action::{Allow, Block, Blur};
+use Step::{Clean, Fail, Panic, Porn, Sexy};
+
+#[test]
+fn hysteresis_enters_on_one_hit_and_leaves_after_n_clean_classifications() {
+    let model = Scripted::new(&[Clean, Porn, Clean, Clean, Sexy, Clean, Clean, Clean, Clean]);
+    let filter = StreamFilter::new(model.clone(), config(Cadence::EveryFrame, 3)).unwrap();
+    let actions = run(&filter, 10, 33);
+    // Frames 2-3 are clean, but the blur hit on frame 4 starts the clean run again: 5, 6, 7.
+    assert_eq!(
+        actions,
+        [Allow, Block, Block, Block, Block, Block, Block, Allow, Allow, Allow]
+    );
+    assert_eq!(model.calls(), 10);
+    let counters = filter.counters();
+    assert_eq!((counters.frames, counters.classified, counters.blocked), (10, 10, 6));
+}
+
+#[test]
+fn every_kth_frame_cadence_reuses_the_verdict_in_between() {
+    let model = Scripted::new(&[Clean, Porn, Clean, Clean]);
+    let filter = StreamFilter::new(model.clone(), config(Cadence::EveryNth(3), 2)).unwrap();
+    let actions = run(&filter, 12, 33);
+    // Classified at frames 0, 3, 6, 9: clean, porn, clean, clean (two clean leave block).
+    assert_eq!(
+        actions,
+        [Allow, Allow, Allow, Block, Block, Block, Block, Block, Block, Allow, Allow, Allow]
+    );
+    assert_eq!(model.calls(), 4);
+    assert_eq!(filter.counters().classified, 4);
+}
+
+#[test]
+fn min_interval_cadence_follows_the_frames_own_timestamps() {
+    let model = Scripted::new(&[Clean]);
+    let filter = StreamFilter::new(
+        model.clone(),
+        config(Cadence::MinInterval(Duration::from_millis(100)), 1),
+    )
+    .unwrap();
+    // 30 frames 33 ms apart span 957 ms: classified at 0, 132, 264, ..., i.e. every 4th frame.
+    run(&filter, 30, 33);
+    assert_eq!(model.calls(), 8);
+    // A clock that goes backwards starts the interval again.
+    let mut data = nv21_frame();
+    let mut frame = FrameMut::packed(&mut data, 16, 8, PixelFormat::Nv21)
+        .unwrap()
+        .with_timestamp_ns(0);
+    filter.process(&mut frame);
+    assert_eq!(model.calls(), 9);
+}
+
+#[test]
+fn an_inference_error_on_frame_k_blocks_from_frame_k_and_is_counted_and_reported() {
+    let model = Scripted::new(&[Clean, Clean, Fail, Clean, Clean, Clean]);
+    let recorder = Arc::new(Recorder::default());
+    let filter = StreamFilter::new(model, config(Cadence::EveryFrame, 2))
+        .unwrap()
+        .with_listener(recorder.clone());
+    let actions = run(&filter, 6, 33);
+    assert_eq!(actions, [Allow, Allow, Block, Block, Allow, Allow]);
+    let counters = filter.counters();
+    assert_eq!((counters.errors, counters.blocked, counters.classified), (1, 2, 5));
+    let failures = recorder.failures.lock().unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!((failures[0].0, failures[0].1), (2, FailureKind::Inference));
+    assert!(failures[0].2.contains("injected failure"));
+    let changes = recorder.changes.lock().unwrap();
+    let seen: Vec<(u64, Option<Action>, Action)> = changes
+        .iter()
+        .map(|c| (c.frame_index, c.previous, c.verdict.action))
+        .collect();
+    assert_eq!(
+        seen,
+        [(0, None, Allow), (2, Some(Allow), Block), (4, Some(Block), Allow)]
+    );
+}
+
+#[test]
+fn a_panicking_model_in_inline_mode_blocks_the_frame_instead_of_unwinding() {
+    let model = Scripted::new(&[Clean, Panic, Clean]);
+    let filter = StreamFilter::new(model, config(Cadence::EveryFrame, 1)).unwrap();
+    assert_eq!(run(&filter, 3, 33), [Allow, Block, Allow]);
+    assert_eq!(filter.counters().errors, 1);
+}
+
+#[test]
+fn fail_open_passes_frames_on_errors_but_still_counts_them() {
+    let model = Scripted::new(&[Fail, Clean, Fail, Porn, Clean]);
+    let mut config = config(Cadence::EveryFrame, 1);
+    config.on_error = OnError::FailOpen;
+    let filter = StreamFilter::new(model, config).unwrap();
+    assert_eq!(run(&filter, 5, 33), [Allow, Allow, Allow, Block, Allow]);
+    assert_eq!(filter.counters().errors, 2);
+}
+
+#[test]
+fn blur_verdicts_blur_and_escalate_to_block() {
+    let model = Scripted::new(&[Sexy, Porn, Sexy, Clean]);
+    let filter = StreamFilter::new(model, config(Cadence::EveryFrame, 1)).unwrap();
+    assert_eq!(run(&filter, 4, 33), [Blur, Block, Block, Allow]);
+    assert_eq!(filter.counters().blurred, 1);
+}
+
+#[test]
+fn a_missing_model_blocks_every_frame_and_is_reported_once() {
+    let recorder = Arc::new(Recorder::default());
+    let filter = StreamFilter::from_dir(
+        safeframe_tests::fixture("oracle/no-such-pack"),
+        &Default::default(),
+        StreamConfig::default(),
+    )
+    .unwrap()
+    .with_listener(recorder.clone());
+    assert!(filter.unavailable_reason().is_some());
+    assert!(run(&filter, 5, 33).iter().all(|&a| a == Block));
+    let failures = recorder.failures.lock().unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].1, FailureKind::ModelUnavailable);
+    assert_eq!(filter.counters().errors, 1);
+    assert_eq!(filter.counters().blocked, 5);
+}
+
+/// Processes frames until `done` holds or 10 s pass; returns the actions.
+fn run_until(filter: &StreamFilter, done: impl Fn(&StreamFilter, Action) -> bool) -> Vec<Action> {
+    let start = Instant::now();
+    let mut actions = Vec::new();
+    while start.elapsed() < Duration::from_secs(10) {
+        let action = run(filter, 1, 33)[0];
+        actions.push(action);
+        if done(filter, action) {
+            return actions;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    panic!(
+        "condition not reached; actions {actions:?}, counters {:?}",
+        filter.counters()
+    );
+}
+
+fn background() -> StreamConfig {
+    StreamConfig {
+        mode: Mode::Background,
+        ..config(Cadence::EveryFrame, 1)
+    }
+}
+
+#[test]
+fn background_mode_blocks_until_the_first_verdict_then_follows_the_worker() {
+    let model = Scripted::new(&[Clean]);
+    let filter = StreamFilter::new(model.clone(), background()).unwrap();
+    let actions = run_until(&filter, |_, action| action == Allow);
+    assert_eq!(actions[0], Block, "the first frame can have no verdict yet");
+    assert!(actions[..actions.len() - 1].iter().all(|&a| a == Block));
+    assert!(model.calls() >= 1);
+    // Frames keep flowing without waiting for the model.
+    assert!(run(&filter, 20, 33).iter().all(|&a| a == Allow));
+}
+
+#[test]
+fn a_worker_that_dies_blocks_frames_and_is_counted_and_reported() {
+    let model = Scripted::new(&[Clean, Panic]);
+    let recorder = Arc::new(Recorder::default());
+    let filter = StreamFilter::new(model, background())
+        .unwrap()
+        .with_listener(recorder.clone());
+    run_until(&filter, |_, action| action == Allow);
+    let actions = run_until(&filter, |filter, _| filter.counters().errors >= 1);
+    assert_eq!(actions.last(), Some(&Block));
+    // Every later frame stays blocked: nothing can clear a dead worker.
+    assert!(run(&filter, 20, 33).iter().all(|&a| a == Block));
+    assert_eq!(filter.counters().errors, 1);
+    let failures = recorder.failures.lock().unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].1, FailureKind::WorkerStopped);
+}
+
+#[test]
+fn an_inference_error_in_background_mode_blocks_until_clean_verdicts_return() {
+    let model = Scripted::new(&[Clean, Fail, Clean]);
+    let filter = StreamFilter::new(model, background()).unwrap();
+    let actions = run_until(&filter, |filter, action| {
+        filter.counters().errors == 1 && action == Allow
+    });
+    assert!(actions.contains(&Block));
+    assert_eq!(filter.counters().errors, 1);
+}
+
+#[test]
+fn oracle_flagged_frames_are_redacted_in_place_and_allowed_frames_are_untouched() {
+    let cases = oracle_cases();
+    let classifier = oracle_classifier("oracle");
+    let filter = StreamFilter::with_classifier(classifier, config(Cadence::EveryFrame, 1)).unwrap();
+    let mut checked = 0;
+    for case in cases.cases.iter().filter(|c| c.width % 4 == 0 && c.height % 4 == 0) {
+        let rgb = case.image.rgb8(case.width, case.height);
+        let mut frame = TestFrame::from_rgb(
+            &rgb,
+            case.width,
+            case.height,
+            PixelFormat::Nv21,
+            0,
+            YuvColor::default(),
+            6,
+        );
+        let before = frame.clone();
+        let verdict = filter.process(&mut frame.frame_mut());
+        let want = case.expected["child"];
+        assert_eq!(
+            (verdict.action, verdict.category),
+            (want.action, want.category),
+            "{}",
+            case.name
+        );
+        let masks = before.sample_masks();
+        for (p, ((after, was), mask)) in frame.planes.iter().zip(&before.planes).zip(&masks).enumerate() {
+            for (i, ((&a, &b), &sample)) in after.iter().zip(was).zip(mask).enumerate() {
+                if !sample || matches!(verdict.action, Allow | Action::Warn) {
+                    assert_eq!(a, b, "{}: plane {p} byte {i} changed", case.name);
+                } else if verdict.action == Block {
+                    assert_eq!(a, if p == 0 { 16 } else { 128 }, "{}: plane {p} byte {i}", case.name);
+                }
+            }
+        }
+        // Clear the verdict for the next case.
+        let mut grey = vec![128u8; PixelFormat::Nv21.packed_len(8, 8).unwrap()];
+        filter.process(&mut FrameMut::packed(&mut grey, 8, 8, PixelFormat::Nv21).unwrap());
+        checked += 1;
+    }
+    assert!(checked >= 10);
+}
