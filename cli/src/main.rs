@@ -105,6 +105,10 @@ pub struct ModelArgs {
     /// ONNX Runtime intra-op threads.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// A PDQ blocklist (text: one 64-hex hash per line, optional label; or the binary form):
+    /// images that match it are blocked as `known`, whatever the classifier says.
+    #[arg(long)]
+    blocklist: Option<PathBuf>,
 }
 
 impl ModelArgs {
@@ -133,7 +137,14 @@ impl ModelArgs {
     fn filter(&self) -> Result<Filter, CliError> {
         let policy = self.policy()?;
         let classifier = bundled::load(self.model.as_deref(), &self.options())?;
-        Ok(Filter::new(classifier, policy, OnError::FailClosed))
+        let filter = Filter::new(classifier, policy, OnError::FailClosed);
+        Ok(match &self.blocklist {
+            Some(path) => {
+                let list = safeframe::blocklist::Blocklist::load(path).map_err(SafeFrameError::from)?;
+                filter.with_known_content(safeframe::known::KnownContent::new(list, Default::default()))
+            }
+            None => filter,
+        })
     }
 }
 

@@ -21,6 +21,15 @@ struct ScanLine<'a> {
     action: Action,
     category: Option<safeframe::scores::Category>,
     scores: &'a safeframe::scores::Scores,
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    known: Option<MatchLine<'a>>,
+}
+
+/// The `match` object of a known-content verdict.
+#[derive(serde::Serialize)]
+struct MatchLine<'a> {
+    label: Option<&'a str>,
+    distance: u32,
 }
 
 /// Files to scan: given files as they are, directories walked recursively for image files.
@@ -81,6 +90,10 @@ pub fn run(args: &ModelArgs, json_lines: bool, orient: bool, paths: &[PathBuf]) 
                 action: v.action,
                 category: v.category,
                 scores: &v.scores,
+                known: v.known.map(|m| MatchLine {
+                    label: filter.known_content().and_then(|k| k.label(m)),
+                    distance: m.distance,
+                }),
             })
             .unwrap_or_default(),
             (Err(e), true) => json!({ "path": shown, "error": e.to_string() }).to_string(),

@@ -295,3 +295,57 @@ fn hash_prints_the_reference_pdq_hashes_of_the_public_vectors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(json_lines(&out)[0]["error"].is_string());
 }
+
+#[test]
+fn scan_with_a_blocklist_blocks_known_content_and_its_rotations() {
+    let dir = tempfile::tempdir().unwrap();
+    // A benign textured image, its 90° rotation, and an unrelated image.
+    let (w, h) = (96u32, 64u32);
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 5 % 256) as u8, (y * 7 % 256) as u8, ((x * y) % 251) as u8])
+    });
+    let listed = dir.path().join("listed.png");
+    img.save(&listed).unwrap();
+    let rotated = dir.path().join("rotated.png");
+    image::imageops::rotate90(&img).save(&rotated).unwrap();
+    let other = solid_png(dir.path(), "grey.png", [128, 128, 128]);
+    let out = bin().args(["hash"]).arg(&listed).output().unwrap();
+    let hex = String::from_utf8(out.stdout)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, format!("# test list\n{hex} test-entry\n")).unwrap();
+    let out = bin()
+        .args(["scan", "--json", "--model", &oracle(), "--blocklist"])
+        .arg(&list)
+        .args([&listed, &rotated, &other])
+        .output()
+        .unwrap();
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3, "{}", String::from_utf8_lossy(&out.stderr));
+    for line in &lines[..2] {
+        assert_eq!(line["action"], "block", "{line}");
+        assert_eq!(line["category"], "known", "{line}");
+        assert_eq!(line["match"]["label"], "test-entry");
+        assert!(line["match"]["distance"].as_u64().unwrap() <= 31);
+    }
+    assert_eq!(lines[0]["match"]["distance"], 0);
+    assert!(lines[2].get("match").is_none(), "{}", lines[2]);
+    // A malformed list names its line.
+    std::fs::write(&list, "# test list\nnot-a-hash\n").unwrap();
+    let out = bin()
+        .args(["scan", "--model", &oracle(), "--blocklist"])
+        .arg(&list)
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains('2'),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use crate::classifier::Classifier;
 use crate::error::Result;
 use crate::frame::{Frame, FrameMut};
+use crate::known::KnownContent;
 use crate::policy::{Policy, Verdict};
 use crate::redactor::Redactor;
 
@@ -39,6 +40,7 @@ pub struct Filter {
     policy: Policy,
     on_error: OnError,
     redactor: Mutex<Redactor>,
+    known: Option<KnownContent>,
 }
 
 impl Filter {
@@ -49,7 +51,20 @@ impl Filter {
             policy,
             on_error,
             redactor: Mutex::new(Redactor::new()),
+            known: None,
         }
+    }
+
+    /// Adds known-content matching: frames whose PDQ hash matches the blocklist are blocked
+    /// whatever the classifier says (see [`crate::known`]).
+    pub fn with_known_content(mut self, known: KnownContent) -> Self {
+        self.known = Some(known);
+        self
+    }
+
+    /// The known-content matcher, if any.
+    pub fn known_content(&self) -> Option<&KnownContent> {
+        self.known.as_ref()
     }
 
     /// The classifier.
@@ -65,7 +80,11 @@ impl Filter {
     /// Classifies `frame` and returns the policy's verdict, without touching the pixels.
     pub fn check(&self, frame: &Frame<'_>) -> Result<Verdict> {
         let scores = self.classifier.classify(frame)?;
-        Ok(self.policy.evaluate(&scores))
+        let known = match &self.known {
+            Some(known) => known.check(frame)?,
+            None => None,
+        };
+        Ok(self.policy.evaluate_with_match(&scores, known))
     }
 
     /// Classifies `frame` and applies the verdict's action to it in place.

@@ -18,6 +18,7 @@ pub mod classifier;
 pub mod error;
 pub mod filter;
 pub mod frame;
+pub mod known;
 pub mod manifest;
 pub mod pdq;
 pub mod policy;

@@ -115,6 +115,15 @@ pub struct Policy {
     pub rules: Vec<Rule>,
 }
 
+/// A blocklist entry the frame's PDQ hash matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownMatch {
+    /// 0-based index of the entry in its blocklist (look its label up there).
+    pub entry: u32,
+    /// Hamming distance between the entry and the nearest of the frame's dihedral hashes.
+    pub distance: u32,
+}
+
 /// The outcome of classifying one frame.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -124,6 +133,10 @@ pub struct Verdict {
     pub category: Option<Category>,
     /// The scores the verdict was made from.
     pub scores: Scores,
+    /// The blocklist match that decided the verdict, if any (then the action is block and the
+    /// category [`Category::Known`]).
+    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<KnownMatch>,
 }
 
 impl Verdict {
@@ -134,6 +147,7 @@ impl Verdict {
             action: Action::Block,
             category: None,
             scores: Scores::new([0.0; 5]),
+            known: None,
         }
     }
 }
@@ -251,6 +265,21 @@ impl Policy {
             action,
             category,
             scores: *scores,
+            known: None,
+        }
+    }
+
+    /// The verdict for `scores` when the frame may also match known content: a match always
+    /// blocks, whatever the scores say (category [`Category::Known`]).
+    pub fn evaluate_with_match(&self, scores: &Scores, known: Option<KnownMatch>) -> Verdict {
+        match known {
+            Some(found) => Verdict {
+                action: Action::Block,
+                category: Some(Category::Known),
+                scores: *scores,
+                known: Some(found),
+            },
+            None => self.evaluate(scores),
         }
     }
 }
@@ -424,6 +453,28 @@ mod tests {
                 other => panic!("{json}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_known_content_match_blocks_whatever_the_scores() {
+        let adult = Policy::preset(Preset::Adult);
+        let clean = scores(0.0, 0.0, 1.0, 0.0, 0.0);
+        let found = KnownMatch { entry: 3, distance: 7 };
+        let v = adult.evaluate_with_match(&clean, Some(found));
+        assert_eq!(
+            (v.action, v.category, v.known),
+            (Action::Block, Some(Category::Known), Some(found))
+        );
+        let json = serde_json::to_value(v).unwrap();
+        assert_eq!(json["category"], "known");
+        assert_eq!(json["match"]["distance"], 7);
+        assert_eq!(adult.evaluate_with_match(&clean, None), adult.evaluate(&clean));
+        assert!(serde_json::to_value(adult.evaluate(&clean))
+            .unwrap()
+            .get("match")
+            .is_none());
+        // `known` is not a score category: rules cannot name it.
+        assert!(Policy::from_json(r#"{"rules":[{"categories":["known"],"threshold":0.5,"action":"block"}]}"#).is_err());
     }
 
     #[test]

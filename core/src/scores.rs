@@ -18,6 +18,9 @@ pub enum Category {
     Porn = 3,
     /// Sexually suggestive but not explicit photos.
     Sexy = 4,
+    /// Known content: the frame's PDQ hash matched a blocklist entry. Not a classifier output,
+    /// so it is not in [`Category::ALL`] and always scores 0.
+    Known = 5,
 }
 
 impl Category {
@@ -32,6 +35,7 @@ impl Category {
             Self::Neutral => "neutral",
             Self::Porn => "porn",
             Self::Sexy => "sexy",
+            Self::Known => "known",
         }
     }
 
@@ -43,6 +47,7 @@ impl Category {
             Self::Neutral => "Neutral",
             Self::Porn => "Porn",
             Self::Sexy => "Sexy",
+            Self::Known => "Known",
         }
     }
 
@@ -104,7 +109,14 @@ impl Scores {
 
     /// The score of one category.
     pub const fn get(&self, category: Category) -> f32 {
-        self.to_array()[category as usize]
+        match category {
+            Category::Drawing => self.drawing,
+            Category::Hentai => self.hentai,
+            Category::Neutral => self.neutral,
+            Category::Porn => self.porn,
+            Category::Sexy => self.sexy,
+            Category::Known => 0.0,
+        }
     }
 
     /// The category with the highest score (the first one on a tie).

@@ -75,6 +75,7 @@ impl Hysteresis {
                     action: Action::Allow,
                     category: None,
                     scores: Scores::default(),
+                    known: None,
                 });
             }
         } else {
