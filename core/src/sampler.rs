@@ -195,7 +195,7 @@ impl Sampler {
             )));
         }
         let tables = Tables::new(frame, self.width, self.height);
-        let PlaneTables { x, y } = &*tables;
+        let PlaneTables { x, y, x_frac } = &*tables;
         let layout = *frame.layout();
         let format = frame.format();
         // With the usual normalisation (÷255, no mean or std) the division becomes a
@@ -255,10 +255,9 @@ impl Sampler {
                         .zip(&rgb[1][channel][..n])
                         .zip(&rgb[2][channel][..n])
                         .zip(&rgb[3][channel][..n])
-                        .zip(cols);
-                    for (((((value, &tl), &tr), &bl), &br), col) in lanes {
+                        .zip(&x_frac[start..start + n]);
+                    for (((((value, &tl), &tr), &bl), &br), &fx) in lanes {
                         let (tl, tr, bl, br) = (f64::from(tl), f64::from(tr), f64::from(bl), f64::from(br));
-                        let fx = col.frac;
                         let upper = tl + (tr - tl) * fx;
                         let lower = bl + (br - bl) * fx;
                         let resized = (upper + (lower - upper) * fy) as f32;
@@ -310,6 +309,8 @@ struct AxisEntry {
 struct PlaneTables {
     x: Vec<AxisEntry>,
     y: Vec<AxisEntry>,
+    /// The weights of `x` again, contiguous for the vectorised loop.
+    x_frac: Vec<f64>,
 }
 
 /// What the tables depend on.
@@ -436,8 +437,10 @@ fn build_tables(frame: &Frame<'_>, out_w: usize, out_h: usize) -> PlaneTables {
             })
             .collect()
     };
+    let x: Vec<AxisEntry> = table(up_w as usize, out_w, x_along, false);
     PlaneTables {
-        x: table(up_w as usize, out_w, x_along, false),
+        x_frac: x.iter().map(|e| e.frac).collect(),
+        x,
         y: table(up_h as usize, out_h, y_along, true),
     }
 }
