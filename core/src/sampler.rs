@@ -11,6 +11,14 @@
 //! *upright* image (the crop turned by the frame's [`Rotation`]), so a rotated frame gives
 //! exactly the tensor of the same pixels stored upright.
 //!
+//! How: per frame geometry, orientation and model size, two small tables (one per upright
+//! axis, cached per thread so a stream of same-shaped frames reuses them) give each output
+//! coordinate's two source neighbours as byte offsets into every plane, and the weight. Each
+//! output row is then done in chunks of 64 pixels: gather the bytes of the four corners
+//! (scalar), convert YUV to RGB per corner (a flat loop), then interpolate and normalise
+//! (flat loops the compiler vectorises). The arithmetic per value is exactly the
+//! one-pixel-at-a-time arithmetic above.
+//!
 //! YUV frames are turned into RGB one source pixel at a time, the way a whole-frame converter
 //! would: each pixel takes the chroma sample of its 2×2 block (nearest, "replicated" chroma
 //! upsampling, as `yuvutils-rs`/`yuv` does for 4:2:0), and the colour is computed in 16-bit
@@ -80,9 +88,12 @@ impl Axis {
     /// the coordinate is whole: the same numbers as `floor`/`ceil`, without their cost.
     #[inline(always)]
     fn tap(&self, out_index: usize) -> Tap {
-        let src = self.scale * out_index as f64;
-        let low = (src as usize).min(self.last);
-        let whole = low as f64;
+        // Sizes are below 2^31 (frames at most 16384 wide, models at most 4096), so 32-bit
+        // conversions are exact; they compile to single instructions, 64-bit unsigned ones do not.
+        let src = self.scale * f64::from(out_index as u32);
+        let low = (src as u32).min(self.last as u32);
+        let whole = f64::from(low);
+        let low = low as usize;
         let high = if src > whole { (low + 1).min(self.last) } else { low };
         Tap {
             low,
@@ -183,120 +194,259 @@ impl Sampler {
                 self.tensor_len()
             )));
         }
-        let (up_w, up_h) = frame.upright_size();
-        let (up_w, up_h) = (up_w as usize, up_h as usize);
-        let region = frame.region();
-        let (x0, y0) = (region.x as usize, region.y as usize);
-        let (x1, y1) = (x0 + region.width as usize - 1, y0 + region.height as usize - 1);
-        // One specialised loop per rotation: upright (ux, uy) → buffer (x, y). Turning the
-        // buffer 90° clockwise puts its bottom-left pixel at the upright top-left.
-        macro_rules! oriented {
-            ($fetch:expr) => {{
-                let fetch = $fetch;
-                match frame.rotation() {
-                    Rotation::Deg0 => self.fill(up_w, up_h, tensor, |ux, uy| fetch(x0 + ux, y0 + uy)),
-                    Rotation::Deg90 => self.fill(up_w, up_h, tensor, |ux, uy| fetch(x0 + uy, y1 - ux)),
-                    Rotation::Deg180 => self.fill(up_w, up_h, tensor, |ux, uy| fetch(x1 - ux, y1 - uy)),
-                    Rotation::Deg270 => self.fill(up_w, up_h, tensor, |ux, uy| fetch(x1 - uy, y0 + ux)),
-                }
-            }};
-        }
+        let tables = Tables::new(frame, self.width, self.height);
+        let PlaneTables { x, y, x_frac } = &*tables;
         let layout = *frame.layout();
         let format = frame.format();
-        match format {
-            PixelFormat::Rgba8 | PixelFormat::Bgra8 | PixelFormat::Rgb8 => {
-                let plane = *layout.plane(0);
-                let data = frame.buffer(plane.buffer);
-                let [r, g, b] = format.rgb_offsets();
-                oriented!(|x: usize, y: usize| {
-                    let i = plane.index(x, y);
-                    [data[i + r], data[i + g], data[i + b]]
-                });
-            }
-            PixelFormat::Nv12 | PixelFormat::Nv21 | PixelFormat::I420 | PixelFormat::Yuv420888 => {
-                let convert = YuvToRgb::new(frame.yuv_color());
-                let y_plane = *layout.plane(0);
-                // (plane, extra byte offset) of U and V.
-                let (u_at, v_at) = match format {
-                    PixelFormat::Nv12 => ((*layout.plane(1), 0), (*layout.plane(1), 1)),
-                    PixelFormat::Nv21 => ((*layout.plane(1), 1), (*layout.plane(1), 0)),
-                    _ => ((*layout.plane(1), 0), (*layout.plane(2), 0)),
-                };
-                let (y_data, u_data, v_data) = (
-                    frame.buffer(y_plane.buffer),
-                    frame.buffer(u_at.0.buffer),
-                    frame.buffer(v_at.0.buffer),
-                );
-                oriented!(|x: usize, y: usize| {
-                    let (cx, cy) = (x / 2, y / 2);
-                    convert.rgb(
-                        y_data[y_plane.index(x, y)],
-                        u_data[u_at.0.index(cx, cy) + u_at.1],
-                        v_data[v_at.0.index(cx, cy) + v_at.1],
-                    )
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// The resize and normalisation over an upright image of `in_w`×`in_h` pixels whose pixel
-    /// `(x, y)` is `fetch(x, y)`.
-    #[inline(always)]
-    fn fill(&self, in_w: usize, in_h: usize, tensor: &mut [f32], fetch: impl Fn(usize, usize) -> [u8; 3]) {
         // With the usual normalisation (÷255, no mean or std) the division becomes a
         // multiplication by 1/255 in double precision: the two differ by at most one f64 ulp,
         // and no f32 value ÷ 255 lies within 2^-33 (relative) of a point where rounding to f32
         // changes, so the stored f32 is the same (checked over every f32 in 0..=255 by
         // `reciprocal_of_255_rounds_like_the_division`).
-        if self.divisor == 255.0 && self.mean == [0.0; 3] && self.std == [1.0; 3] {
-            self.fill_with::<true>(in_w, in_h, tensor, fetch);
-        } else {
-            self.fill_with::<false>(in_w, in_h, tensor, fetch);
+        let plain = self.divisor == 255.0 && self.mean == [0.0; 3] && self.std == [1.0; 3];
+        let mut raw = [[[0u8; CHUNK]; 3]; 4];
+        let mut rgb = [[[0u8; CHUNK]; 3]; 4];
+        let mut values = [[0f32; CHUNK]; 3];
+        let convert = YuvToRgb::new(frame.yuv_color());
+        let bufs: [&[u8]; 3] = std::array::from_fn(|c| frame.buffer(layout.plane(channel_plane(format, c).0).buffer));
+        for (out_y, row) in y.iter().enumerate() {
+            let mut start = 0;
+            while start < self.width {
+                let n = CHUNK.min(self.width - start);
+                let cols = &x[start..start + n];
+                // 1. Gather the raw bytes of the four corners of each output pixel.
+                if format.is_yuv() {
+                    for (j, col) in cols.iter().enumerate() {
+                        for (k, (r, c)) in CORNERS.iter().enumerate() {
+                            for (p, (raw_channel, buf)) in raw[k].iter_mut().zip(&bufs).enumerate() {
+                                raw_channel[j] = buf[row.offsets[*r][p] + col.offsets[*c][p]];
+                            }
+                        }
+                    }
+                    // 2. YUV → RGB, one corner channel-plane at a time (vectorises).
+                    for (raw, rgb) in raw.iter().zip(rgb.iter_mut()) {
+                        let [ys, us, vs] = raw;
+                        let [rs, gs, bs] = rgb;
+                        for j in 0..n {
+                            let [r, g, b] = convert.rgb(ys[j], us[j], vs[j]);
+                            rs[j] = r;
+                            gs[j] = g;
+                            bs[j] = b;
+                        }
+                    }
+                } else {
+                    let offsets = format.rgb_offsets();
+                    let buf = bufs[0];
+                    for (j, col) in cols.iter().enumerate() {
+                        for (k, (r, c)) in CORNERS.iter().enumerate() {
+                            let at = row.offsets[*r][0] + col.offsets[*c][0];
+                            for (channel, &o) in offsets.iter().enumerate() {
+                                rgb[k][channel][j] = buf[at + o];
+                            }
+                        }
+                    }
+                }
+                // 3. Interpolate and normalise (flat loops over the chunk; vectorise).
+                let fy = row.frac;
+                for (channel, out) in values.iter_mut().enumerate() {
+                    let lanes = out[..n]
+                        .iter_mut()
+                        .zip(&rgb[0][channel][..n])
+                        .zip(&rgb[1][channel][..n])
+                        .zip(&rgb[2][channel][..n])
+                        .zip(&rgb[3][channel][..n])
+                        .zip(&x_frac[start..start + n]);
+                    for (((((value, &tl), &tr), &bl), &br), &fx) in lanes {
+                        let (tl, tr, bl, br) = (f64::from(tl), f64::from(tr), f64::from(bl), f64::from(br));
+                        let upper = tl + (tr - tl) * fx;
+                        let lower = bl + (br - bl) * fx;
+                        let resized = (upper + (lower - upper) * fy) as f32;
+                        *value = if plain {
+                            (f64::from(resized) * INV_255) as f32
+                        } else {
+                            let scaled = (f64::from(resized) / self.divisor) as f32;
+                            (scaled - self.mean[channel]) / self.std[channel]
+                        };
+                    }
+                }
+                // 4. Store in the tensor's layout.
+                let first = out_y * self.width + start;
+                match self.layout {
+                    TensorLayout::Nhwc => {
+                        let out = &mut tensor[first * 3..(first + n) * 3];
+                        for (j, pixel) in out.chunks_exact_mut(3).enumerate() {
+                            pixel.copy_from_slice(&[values[0][j], values[1][j], values[2][j]]);
+                        }
+                    }
+                    TensorLayout::Nchw => {
+                        let plane = self.width * self.height;
+                        for (channel, values) in values.iter().enumerate() {
+                            tensor[channel * plane + first..][..n].copy_from_slice(&values[..n]);
+                        }
+                    }
+                }
+                start += n;
+            }
         }
+        Ok(())
     }
+}
 
-    #[inline(always)]
-    fn fill_with<const PLAIN: bool>(
-        &self,
-        in_w: usize,
-        in_h: usize,
-        tensor: &mut [f32],
-        fetch: impl Fn(usize, usize) -> [u8; 3],
-    ) {
-        let (x_axis, y_axis) = (Axis::new(in_w, self.width), Axis::new(in_h, self.height));
-        let plane = self.width * self.height;
-        for out_y in 0..self.height {
-            let ty = y_axis.tap(out_y);
-            for out_x in 0..self.width {
-                let tx = x_axis.tap(out_x);
-                let tl = fetch(tx.low, ty.low);
-                let tr = fetch(tx.high, ty.low);
-                let bl = fetch(tx.low, ty.high);
-                let br = fetch(tx.high, ty.high);
-                let pixel = out_y * self.width + out_x;
-                for channel in 0..3 {
-                    let (tl, tr) = (f64::from(tl[channel]), f64::from(tr[channel]));
-                    let (bl, br) = (f64::from(bl[channel]), f64::from(br[channel]));
-                    let upper = tl + (tr - tl) * tx.frac;
-                    let lower = bl + (br - bl) * tx.frac;
-                    let resized = (upper + (lower - upper) * ty.frac) as f32;
-                    let value = if PLAIN {
-                        (f64::from(resized) * INV_255) as f32
-                    } else {
-                        let scaled = (f64::from(resized) / self.divisor) as f32;
-                        (scaled - self.mean[channel]) / self.std[channel]
-                    };
-                    let index = match self.layout {
-                        TensorLayout::Nhwc => pixel * 3 + channel,
-                        TensorLayout::Nchw => channel * plane + pixel,
-                    };
-                    tensor[index] = value;
+/// (row tap, column tap) of the four corners: top-left, top-right, bottom-left, bottom-right.
+const CORNERS: [(usize, usize); 4] = [(0, 0), (0, 1), (1, 0), (1, 1)];
+
+/// One output coordinate along an upright axis: for its low and high source neighbour, the
+/// byte offset each plane's sample gets from this axis, and the interpolation weight.
+#[derive(Debug, Clone, Copy, Default)]
+struct AxisEntry {
+    offsets: [[usize; 3]; 2],
+    frac: f64,
+}
+
+/// The tap tables of both upright axes for one frame geometry, orientation and model size.
+/// Byte index of a sample = row entry offset + column entry offset (plane offsets included
+/// in the row entries).
+struct PlaneTables {
+    x: Vec<AxisEntry>,
+    y: Vec<AxisEntry>,
+    /// The weights of `x` again, contiguous for the vectorised loop.
+    x_frac: Vec<f64>,
+}
+
+/// What the tables depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TablesKey {
+    layout: crate::frame::Layout,
+    region: crate::frame::CropRect,
+    rotation: Rotation,
+    out: (usize, usize),
+}
+
+struct Tables;
+
+thread_local! {
+    /// The last tables made on this thread: a stream of same-shaped frames reuses them, so
+    /// sampling does not allocate after the first frame.
+    static TABLES: std::cell::RefCell<Option<(TablesKey, std::rc::Rc<PlaneTables>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl Tables {
+    #[allow(clippy::new_ret_no_self)]
+    fn new(frame: &Frame<'_>, out_w: usize, out_h: usize) -> std::rc::Rc<PlaneTables> {
+        let key = TablesKey {
+            layout: *frame.layout(),
+            region: frame.region(),
+            rotation: frame.rotation(),
+            out: (out_w, out_h),
+        };
+        TABLES.with(|cell| {
+            let mut cached = cell.borrow_mut();
+            if let Some((cached_key, tables)) = cached.as_ref() {
+                if *cached_key == key {
+                    return std::rc::Rc::clone(tables);
                 }
             }
+            let tables = std::rc::Rc::new(build_tables(frame, out_w, out_h));
+            *cached = Some((key, std::rc::Rc::clone(&tables)));
+            tables
+        })
+    }
+}
+
+/// How an upright axis runs through the buffer: along its x or y axis, from `origin`,
+/// forwards or backwards.
+#[derive(Debug, Clone, Copy)]
+struct Along {
+    along_x: bool,
+    origin: usize,
+    reverse: bool,
+}
+
+impl Along {
+    fn source(&self, u: usize) -> usize {
+        if self.reverse {
+            self.origin - u
+        } else {
+            self.origin + u
         }
     }
 }
+
+/// The plane holding channel `c` (R/G/B pixel for packed formats; Y, U, V for YUV) and the
+/// byte of that channel within the plane's sample.
+fn channel_plane(format: PixelFormat, c: usize) -> (usize, usize) {
+    match (format, c) {
+        (PixelFormat::Rgba8 | PixelFormat::Bgra8 | PixelFormat::Rgb8, _) | (_, 0) => (0, 0),
+        (PixelFormat::Nv12, 1) | (PixelFormat::Nv21, 2) => (1, 0),
+        (PixelFormat::Nv12 | PixelFormat::Nv21, _) => (1, 1),
+        (_, c) => (c, 0),
+    }
+}
+
+fn build_tables(frame: &Frame<'_>, out_w: usize, out_h: usize) -> PlaneTables {
+    let layout = frame.layout();
+    let region = frame.region();
+    let (up_w, up_h) = frame.upright_size();
+    let (x0, y0) = (region.x as usize, region.y as usize);
+    let (x1, y1) = (x0 + region.width as usize - 1, y0 + region.height as usize - 1);
+    // For each upright axis: which buffer axis it runs along (true: x) and how an upright
+    // coordinate u maps to a buffer coordinate. Turning the buffer 90° clockwise puts its
+    // bottom-left pixel at the upright top-left.
+    let forward = |along_x, origin| Along {
+        along_x,
+        origin,
+        reverse: false,
+    };
+    let backward = |along_x, origin| Along {
+        along_x,
+        origin,
+        reverse: true,
+    };
+    let (x_along, y_along) = match frame.rotation() {
+        Rotation::Deg0 => (forward(true, x0), forward(false, y0)),
+        Rotation::Deg90 => (backward(false, y1), forward(true, x0)),
+        Rotation::Deg180 => (backward(true, x1), backward(false, y1)),
+        Rotation::Deg270 => (forward(false, y0), backward(true, x1)),
+    };
+    // Per channel (R/G/B pixel, or Y, U, V): coordinate shift, base offset (plane offset plus
+    // the byte within an interleaved pair), pixel stride and row stride.
+    let info: [(usize, usize, usize, usize); 3] = std::array::from_fn(|c| {
+        let (plane, extra) = channel_plane(frame.format(), c);
+        let plane = layout.plane(plane);
+        let shift = usize::from(frame.format().is_yuv() && c > 0);
+        (shift, plane.offset + extra, plane.pixel_stride, plane.row_stride)
+    });
+    let table = |up: usize, out: usize, along: Along, is_row: bool| {
+        let axis = Axis::new(up, out);
+        (0..out)
+            .map(|i| {
+                let tap = axis.tap(i);
+                let offsets = [tap.low, tap.high].map(|u| {
+                    let s = along.source(u);
+                    std::array::from_fn(|c| {
+                        let (shift, base, pixel_stride, row_stride) = info[c];
+                        let step = if along.along_x { pixel_stride } else { row_stride };
+                        (s >> shift) * step + if is_row { base } else { 0 }
+                    })
+                });
+                AxisEntry {
+                    offsets,
+                    frac: tap.frac,
+                }
+            })
+            .collect()
+    };
+    let x: Vec<AxisEntry> = table(up_w as usize, out_w, x_along, false);
+    PlaneTables {
+        x_frac: x.iter().map(|e| e.frac).collect(),
+        x,
+        y: table(up_h as usize, out_h, y_along, true),
+    }
+}
+
+/// Output pixels gathered and computed together (small enough for the stack).
+const CHUNK: usize = 64;
 
 const INV_255: f64 = 1.0 / 255.0;
 
