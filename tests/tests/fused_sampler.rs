@@ -72,6 +72,11 @@ fn fused_sampler_matches_the_slow_path_for_every_format_rotation_and_odd_size() 
         let mut fused = vec![0.0; sampler.tensor_len()];
         let mut slow = vec![0.0; sampler.tensor_len()];
         for (n, &(w, h)) in sizes.iter().enumerate() {
+            // The full model size on two sizes (one odd and tiny, one larger than the model);
+            // the small model size on all (cheap enough for debug builds).
+            if out_w == 224 && ![(3, 5), (225, 223)].contains(&(w, h)) {
+                continue;
+            }
             for (format, chroma_ps) in all_formats() {
                 for (pad, color) in [(0, colors[n % 4]), (5, colors[(n + 1) % 4])] {
                     let rgb = test_rgb(w, h, n as u32 + pad as u32);
