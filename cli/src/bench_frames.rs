@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use safeframe::frame::{Frame, FrameMut, PixelFormat};
-use safeframe::manifest::{InputSpec, ResizeRule, TensorLayout};
+use safeframe::manifest::InputSpec;
 use safeframe::redactor::Redactor;
 use safeframe::sampler::Sampler;
 use safeframe::SafeFrameError;
@@ -148,17 +148,7 @@ pub fn run(args: &BenchFramesArgs) -> Result<ExitCode, String> {
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
         .ok_or_else(|| format!("--size {}: expected WIDTHxHEIGHT", args.size))?;
-    let spec = InputSpec {
-        name: "input_1".into(),
-        layout: TensorLayout::Nhwc,
-        width: 224,
-        height: 224,
-        color: "RGB".into(),
-        pixel_divisor: 255.0,
-        mean: [0.0; 3],
-        std: [1.0; 3],
-        resize: ResizeRule::BilinearAlignCorners,
-    };
+    let spec = InputSpec::nsfwjs();
     let t = measure(&Sampler::new(&spec), format, width, height, args.iterations.max(1)).map_err(|e| e.to_string())?;
     if args.json {
         println!(

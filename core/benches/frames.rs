@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use safeframe::frame::{Frame, FrameMut, PixelFormat, Rotation};
-use safeframe::manifest::{InputSpec, ResizeRule, TensorLayout};
+use safeframe::manifest::InputSpec;
 use safeframe::redactor::Redactor;
 use safeframe::sampler::Sampler;
 
@@ -17,17 +17,7 @@ const FORMATS: [PixelFormat; 6] = [
 ];
 
 fn spec() -> InputSpec {
-    InputSpec {
-        name: "input_1".into(),
-        layout: TensorLayout::Nhwc,
-        width: 224,
-        height: 224,
-        color: "RGB".into(),
-        pixel_divisor: 255.0,
-        mean: [0.0; 3],
-        std: [1.0; 3],
-        resize: ResizeRule::BilinearAlignCorners,
-    }
+    InputSpec::nsfwjs()
 }
 
 /// Deterministic bytes for a packed frame of `format` (content does not change the timing).

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use safeframe::frame::{Frame, FrameMut, PixelFormat};
-use safeframe::manifest::{InputSpec, ResizeRule, TensorLayout};
+use safeframe::manifest::InputSpec;
 use safeframe::redactor::Redactor;
 use safeframe::sampler::Sampler;
 
@@ -35,17 +35,7 @@ fn main() {
     let size = std::env::args().nth(1).unwrap_or_else(|| "1920x1080".into());
     let (w, h) = size.split_once('x').unwrap();
     let (w, h): (u32, u32) = (w.parse().unwrap(), h.parse().unwrap());
-    let spec = InputSpec {
-        name: "input_1".into(),
-        layout: TensorLayout::Nhwc,
-        width: 224,
-        height: 224,
-        color: "RGB".into(),
-        pixel_divisor: 255.0,
-        mean: [0.0; 3],
-        std: [1.0; 3],
-        resize: ResizeRule::BilinearAlignCorners,
-    };
+    let spec = InputSpec::nsfwjs();
     let sampler = Sampler::new(&spec);
     let mut tensor = vec![0.0f32; sampler.tensor_len()];
     let mut redactor = Redactor::new();

@@ -62,6 +62,28 @@ pub struct InputSpec {
     pub resize: ResizeRule,
 }
 
+impl InputSpec {
+    /// The nsfwjs MobileNetV2 input: `input_1`, NHWC 224×224 RGB ÷ 255, align-corners resize.
+    ///
+    /// ```
+    /// let spec = safeframe::manifest::InputSpec::nsfwjs();
+    /// assert_eq!((spec.width, spec.height), (224, 224));
+    /// ```
+    pub fn nsfwjs() -> Self {
+        Self {
+            name: "input_1".into(),
+            layout: TensorLayout::Nhwc,
+            width: 224,
+            height: 224,
+            color: "RGB".into(),
+            pixel_divisor: 255.0,
+            mean: [0.0; 3],
+            std: [1.0; 3],
+            resize: ResizeRule::BilinearAlignCorners,
+        }
+    }
+}
+
 /// The model output as the manifest describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
