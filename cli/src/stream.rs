@@ -20,9 +20,11 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::{Args, ValueEnum};
+use safeframe::blocklist::{Blocklist, MatchOptions};
 use safeframe::classifier::Classifier;
 use safeframe::filter::OnError;
 use safeframe::frame::{FrameMut, PixelFormat, YuvColor, YuvMatrix, YuvRange};
+use safeframe::known::KnownContent;
 use safeframe::policy::{Policy, Preset};
 use safeframe::stream::{Cadence, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange};
 use safeframe::SafeFrameError;
@@ -119,6 +121,13 @@ pub struct StreamArgs {
     /// ONNX Runtime intra-op threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// A PDQ blocklist (text or binary form): frames whose hash (or a rotated or mirrored
+    /// copy's) matches an entry are blocked as `known`, whatever the classifier says.
+    #[arg(long)]
+    pub blocklist: Option<PathBuf>,
+    /// With --blocklist: hash every K-th frame (frames 0, K, 2K, …).
+    #[arg(long, default_value_t = 1)]
+    pub hash_every: u32,
 }
 
 /// What `safeframe stream` can fail with.
@@ -159,6 +168,8 @@ type Sink = Mutex<Box<dyn Write + Send>>;
 /// Writes verdict changes and failures as JSON Lines.
 struct EventWriter {
     sink: Arc<Sink>,
+    /// The blocklist, to name the entries in `match` objects.
+    blocklist: Option<Arc<Blocklist>>,
 }
 
 impl EventWriter {
@@ -179,6 +190,10 @@ impl StreamListener for EventWriter {
             "category": change.verdict.category,
             "cause": change.cause,
             "scores": change.verdict.scores,
+            "match": change.verdict.known.map(|m| json!({
+                "label": self.blocklist.as_ref().and_then(|b| b.get(m.entry as usize)).and_then(|e| e.label),
+                "distance": m.distance,
+            })),
         }));
     }
 
@@ -256,6 +271,11 @@ pub fn run_on(
             Mode::Inline
         },
         on_error: OnError::FailClosed,
+        hash_cadence: Cadence::EveryNth(args.hash_every),
+    };
+    let blocklist = match &args.blocklist {
+        Some(path) => Some(Arc::new(Blocklist::load(path).map_err(SafeFrameError::from)?)),
+        None => None,
     };
     let classifier = load_model(args.model.as_deref(), args.threads).map_err(StreamError::Model)?;
     let sink: Box<dyn Write + Send> = match &args.events {
@@ -270,10 +290,15 @@ pub fn run_on(
     let sink: Arc<Sink> = Arc::new(Mutex::new(sink));
     let events = EventWriter {
         sink: Arc::clone(&sink),
+        blocklist: blocklist.clone(),
     };
-    let filter = StreamFilter::with_classifier(classifier, config)?.with_listener(Arc::new(EventWriter {
+    let mut filter = StreamFilter::with_classifier(classifier, config)?.with_listener(Arc::new(EventWriter {
         sink: Arc::clone(&sink),
+        blocklist: blocklist.clone(),
     }));
+    if let Some(list) = blocklist {
+        filter = filter.with_known_content(KnownContent::new(list, MatchOptions::default()));
+    }
     let color = YuvColor {
         range: match args.range {
             RangeArg::Limited => YuvRange::Limited,

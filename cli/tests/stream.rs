@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use safeframe::blocklist::{Blocklist, MatchOptions};
 use safeframe::frame::{PixelFormat, YuvColor};
+use safeframe::known::KnownContent;
 use safeframe::policy::Action;
 use safeframe_tests::frames::TestFrame;
 use safeframe_tests::{fixture, oracle_cases};
@@ -178,4 +180,85 @@ fn an_empty_input_is_an_empty_output() {
     );
     assert!(output.status.success());
     assert!(output.stdout.is_empty());
+}
+
+/// A fixture photo scaled to `W2`×`H2`, as tightly packed NV12.
+fn photo_nv12(name: &str) -> TestFrame {
+    let image = image::open(fixture("images").join(name)).unwrap();
+    let rgb = image
+        .resize_exact(W2, H2, image::imageops::FilterType::Triangle)
+        .into_rgb8();
+    TestFrame::from_rgb(rgb.as_raw(), W2, H2, PixelFormat::Nv12, 0, YuvColor::default(), 0)
+}
+
+const W2: u32 = 160;
+const H2: u32 = 120;
+
+#[test]
+fn stream_blocks_frames_on_the_blocklist_as_known_and_names_the_entry() {
+    let listed = photo_nv12("photo-chelsea-cat.png");
+    let other = photo_nv12("photo-rocket.png");
+    let bytes = |f: &TestFrame| [f.planes[0].as_slice(), f.planes[1].as_slice()].concat();
+    let clip: Vec<u8> = [&other, &listed, &listed, &other]
+        .iter()
+        .flat_map(|f| bytes(f))
+        .collect();
+    let frame_len = bytes(&other).len();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    let hash = KnownContent::new(Blocklist::from_entries::<_, &str>([]).unwrap(), MatchOptions::default())
+        .hash(&listed.frame())
+        .unwrap();
+    std::fs::write(&list, format!("# test list\n{} cat-photo\n", hash.orig.to_hex())).unwrap();
+    let events = dir.path().join("events.jsonl");
+    let (w, h, model) = (W2.to_string(), H2.to_string(), oracle_pack());
+    let base = [
+        "stream",
+        "--width",
+        &w,
+        "--height",
+        &h,
+        "--format",
+        "nv12",
+        "--clear-after",
+        "1",
+        "--model",
+        &model,
+    ];
+    // Without the list the oracle allows all four frames: they come out unchanged.
+    let plain = safeframe(&base, &clip);
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert!(plain.stdout == clip, "the oracle should allow these frames");
+    let mut args = base.to_vec();
+    args.extend([
+        "--blocklist",
+        list.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    let output = safeframe(&args, &clip);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let frames: Vec<&[u8]> = output.stdout.chunks(frame_len).collect();
+    assert_eq!(frames.len(), 4);
+    let y_len = (W2 * H2) as usize;
+    assert!(frames[0] == &clip[..frame_len], "frame 0 changed");
+    for (i, frame) in frames.iter().enumerate().take(3).skip(1) {
+        assert!(frame[..y_len].iter().all(|&b| b == 16), "frame {i}: Y not black");
+    }
+    // Frame 3's hash check releases the hold; its clean classification came first, so it
+    // is still blocked (--clear-after 1 needs one more clean classification).
+    assert!(frames[3][..y_len].iter().all(|&b| b == 16), "frame 3: Y not black");
+    let text = std::fs::read_to_string(&events).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let block = lines.iter().find(|l| l["action"] == "block").unwrap();
+    assert_eq!(block["frame"], 1);
+    assert_eq!(block["category"], "known");
+    assert_eq!(block["cause"], "known_content");
+    assert_eq!(block["match"]["label"], "cat-photo");
+    assert_eq!(block["match"]["distance"], 0);
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(
+        (summary["hashed"].as_u64(), summary["known_matches"].as_u64()),
+        (Some(4), Some(2))
+    );
 }

@@ -108,6 +108,15 @@ fn load_bench<M: Measurement>(c: &mut Criterion<M>) {
     g.bench_function("binary_from_bytes", |b| {
         b.iter(|| Blocklist::from_bytes(black_box(&bin)))
     });
+    // From files, as an app or the CLI loads them (streamed, line by line for text).
+    let dir = std::env::temp_dir().join(format!("safeframe-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (text_path, bin_path) = (dir.join("list.txt"), dir.join("list.bin"));
+    std::fs::write(&text_path, &text).unwrap();
+    std::fs::write(&bin_path, &bin).unwrap();
+    g.bench_function("text_file", |b| b.iter(|| Blocklist::load(black_box(&text_path))));
+    g.bench_function("binary_file", |b| b.iter(|| Blocklist::load(black_box(&bin_path))));
+    let _ = std::fs::remove_dir_all(&dir);
     g.finish();
 }
 

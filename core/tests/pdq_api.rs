@@ -237,3 +237,39 @@ fn reusing_one_hasher_gives_the_same_as_fresh_ones() {
         }
     }
 }
+
+#[test]
+fn yuv420_chroma_planes_are_checked_before_a_byte_is_read() {
+    use safeframe::pdq::ChromaPlane;
+    let (w, h) = (10usize, 6usize);
+    let y = vec![100u8; w * h];
+    let full = vec![128u8; 5 * 3];
+    let ok = ChromaPlane {
+        data: &full,
+        row_stride: 5,
+        pixel_stride: 1,
+    };
+    let mut hasher = PdqHasher::new();
+    let neutral = hasher
+        .hash_yuv420_dihedral(&y, w, h, w, ok, ok, true, [0.1, 0.2])
+        .unwrap();
+    // Neutral chroma adds nothing: the same as the Y plane alone.
+    assert_eq!(neutral, hasher.hash_luma8_dihedral(&y, w, h, w, true).unwrap());
+    let short = ChromaPlane {
+        data: &full[..14],
+        ..ok
+    };
+    assert!(matches!(
+        hasher.hash_yuv420_dihedral(&y, w, h, w, ok, short, true, [0.1, 0.2]),
+        Err(PdqError::BufferTooSmall { needed: 15, .. })
+    ));
+    let narrow = ChromaPlane { row_stride: 4, ..ok };
+    assert!(matches!(
+        hasher.hash_yuv420_dihedral(&y, w, h, w, narrow, ok, true, [0.1, 0.2]),
+        Err(PdqError::StrideTooSmall { .. })
+    ));
+    let zero = ChromaPlane { pixel_stride: 0, ..ok };
+    assert!(hasher
+        .hash_yuv420_dihedral(&y, w, h, w, zero, ok, true, [0.1, 0.2])
+        .is_err());
+}

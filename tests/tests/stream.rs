@@ -5,14 +5,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use safeframe::blocklist::{Blocklist, MatchOptions};
 use safeframe::filter::OnError;
-use safeframe::frame::{FrameMut, PixelFormat, YuvColor};
+use safeframe::frame::{FrameMut, PixelFormat, PlaneMut, YuvColor};
+use safeframe::known::KnownContent;
 use safeframe::manifest::{InputSpec, ResizeRule, TensorLayout};
-use safeframe::policy::{Action, Policy, Preset};
+use safeframe::policy::{Action, Policy, Preset, Verdict};
 use safeframe::sampler::Sampler;
-use safeframe::scores::Scores;
+use safeframe::scores::{Category, Scores};
 use safeframe::stream::{
-    Cadence, FailureKind, FrameModel, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange,
+    Cadence, ChangeCause, FailureKind, FrameModel, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener,
+    VerdictChange,
 };
 use safeframe::{Result, SafeFrameError};
 use safeframe_tests::frames::TestFrame;
@@ -130,6 +133,7 @@ fn config(cadence: Cadence, clear_after: u32) -> StreamConfig {
         clear_after,
         mode: Mode::Inline,
         on_error: OnError::FailClosed,
+        hash_cadence: Cadence::EveryFrame,
     }
 }
 
@@ -364,4 +368,151 @@ fn oracle_flagged_frames_are_redacted_in_place_and_allowed_frames_are_untouched(
         checked += 1;
     }
     assert!(checked >= 10);
+}
+
+/// A fixture photo as an NV12 frame (BT.601 limited range, 8 bytes of row padding).
+fn photo_nv12(name: &str, rotate: bool) -> TestFrame {
+    let mut rgb = image::open(safeframe_tests::fixture("images").join(name))
+        .unwrap()
+        .into_rgb8();
+    if rotate {
+        rgb = image::imageops::rotate90(&rgb);
+    }
+    let (w, h) = rgb.dimensions();
+    TestFrame::from_rgb(rgb.as_raw(), w, h, PixelFormat::Nv12, 2, YuvColor::default(), 8)
+}
+
+/// A blocklist holding `frame`'s own hash, labelled.
+fn known_content_of(frame: &TestFrame) -> KnownContent {
+    let hash = KnownContent::new(Blocklist::from_entries::<_, &str>([]).unwrap(), MatchOptions::default())
+        .hash(&frame.frame())
+        .unwrap();
+    assert!(hash.quality >= 50, "fixture quality {}", hash.quality);
+    let list = Blocklist::from_entries([(hash.orig, Some("listed-photo"))]).unwrap();
+    KnownContent::new(list, MatchOptions::default())
+}
+
+/// Runs the frames through `filter` and returns each verdict.
+fn run_frames(filter: &StreamFilter, frames: &mut [&mut TestFrame]) -> Vec<Verdict> {
+    frames
+        .iter_mut()
+        .enumerate()
+        .map(|(i, f)| filter.process(&mut f.frame_mut().with_timestamp_ns(i as i64 * 33_000_000)))
+        .collect()
+}
+
+#[test]
+fn a_listed_frame_is_blocked_as_known_whatever_the_classifier_says_and_a_rotated_copy_too() {
+    let mut listed = photo_nv12("photo-chelsea-cat.png", false);
+    let mut rotated = photo_nv12("photo-chelsea-cat.png", true);
+    let mut other = photo_nv12("photo-rocket.png", false);
+    let known = known_content_of(&listed);
+    let recorder = Arc::new(Recorder::default());
+    // The model always says clean; only the blocklist can block.
+    let filter = StreamFilter::new(Scripted::new(&[Clean]), config(Cadence::EveryFrame, 2))
+        .unwrap()
+        .with_known_content(known)
+        .with_listener(recorder.clone());
+    let mut other2 = other.clone();
+    let mut other3 = other.clone();
+    let mut other4 = other.clone();
+    let mut other5 = other.clone();
+    let mut other6 = other.clone();
+    let verdicts = run_frames(
+        &filter,
+        &mut [
+            &mut other,
+            &mut other2,
+            &mut listed,
+            &mut rotated,
+            &mut other3,
+            &mut other4,
+            &mut other5,
+            &mut other6,
+        ],
+    );
+    let actions: Vec<Action> = verdicts.iter().map(|v| v.action).collect();
+    use Action::{Allow, Block};
+    // Frames 2 and 3 match (3 through a dihedral hash); the block holds until frame 4's hash
+    // check finds no match, then needs 2 clean classifications (frames 5 and 6).
+    assert_eq!(actions, [Allow, Allow, Block, Block, Block, Block, Allow, Allow]);
+    for v in &verdicts[2..4] {
+        assert_eq!(v.category, Some(Category::Known));
+        let found = v.known.unwrap();
+        assert_eq!(found.entry, 0);
+        assert_eq!(filter.known_content().unwrap().label(found), Some("listed-photo"));
+    }
+    assert_eq!(verdicts[2].known.unwrap().distance, 0);
+    assert!(verdicts[3].known.unwrap().distance <= 31);
+    let counters = filter.counters();
+    assert_eq!((counters.hashed, counters.known_matches, counters.blocked), (8, 2, 4));
+    assert_eq!(counters.errors, 0);
+    let changes = recorder.changes.lock().unwrap();
+    let entered = changes.iter().find(|c| c.frame_index == 2).unwrap();
+    assert_eq!(entered.cause, ChangeCause::KnownContent);
+    // The listed frame was blocked in place: NV12 still, every Y byte in the picture black.
+    assert!(listed.planes[0]
+        .iter()
+        .enumerate()
+        .all(|(i, &y)| i % listed.strides[0].0 >= listed.width as usize || y == 16));
+}
+
+#[test]
+fn known_content_is_hashed_at_its_own_cadence() {
+    let listed = photo_nv12("photo-chelsea-cat.png", false);
+    let other = photo_nv12("photo-rocket.png", false);
+    let config = StreamConfig {
+        hash_cadence: Cadence::EveryNth(3),
+        ..config(Cadence::EveryFrame, 1)
+    };
+    let filter = StreamFilter::new(Scripted::new(&[Clean]), config)
+        .unwrap()
+        .with_known_content(known_content_of(&listed));
+    let mut frames: Vec<TestFrame> = [&other, &listed, &listed, &listed, &other, &other, &other, &other]
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut refs: Vec<&mut TestFrame> = frames.iter_mut().collect();
+    let actions: Vec<Action> = run_frames(&filter, &mut refs).iter().map(|v| v.action).collect();
+    use Action::{Allow, Block};
+    // Hashed: frames 0, 3, 6. The listed frames 1 and 2 pass unhashed; frame 3 is caught and
+    // held until frame 6's check; one clean classification (frame 7) then clears it.
+    assert_eq!(actions, [Allow, Allow, Allow, Block, Block, Block, Block, Allow]);
+    let counters = filter.counters();
+    assert_eq!(
+        (counters.hashed, counters.known_matches, counters.classified),
+        (3, 1, 8)
+    );
+}
+
+#[test]
+fn a_frame_that_cannot_be_hashed_fails_closed_and_is_counted() {
+    let listed = photo_nv12("photo-chelsea-cat.png", false);
+    let recorder = Arc::new(Recorder::default());
+    let filter = StreamFilter::new(Scripted::new(&[Clean]), config(Cadence::EveryFrame, 1))
+        .unwrap()
+        .with_known_content(known_content_of(&listed))
+        .with_listener(recorder.clone());
+    // A YUV_420_888 frame whose Y samples are 2 bytes apart: PDQ needs a packed Y plane.
+    let (w, h) = (8usize, 4usize);
+    let mut y = vec![100u8; w * 2 * h];
+    let mut u = vec![128u8; 4 * 2];
+    let mut v = vec![128u8; 4 * 2];
+    let plane = |data, row_stride, pixel_stride| PlaneMut {
+        data,
+        row_stride,
+        pixel_stride,
+    };
+    let mut frame = FrameMut::yuv420_888(
+        w as u32,
+        h as u32,
+        plane(&mut y, w * 2, 2),
+        plane(&mut u, 4, 1),
+        plane(&mut v, 4, 1),
+    )
+    .unwrap();
+    assert_eq!(filter.process(&mut frame).action, Action::Block);
+    let counters = filter.counters();
+    assert_eq!((counters.errors, counters.hashed), (1, 1));
+    assert_eq!(recorder.failures.lock().unwrap()[0].1, FailureKind::KnownContent);
 }

@@ -66,6 +66,9 @@ pub struct MatchOptions {
     /// Search low-quality hashes too (default false: report them as
     /// [`MatchOutcome::LowQuality`] without searching).
     pub allow_low_quality: bool,
+    /// Match all 8 dihedral hashes of a frame (default true), so rotated and mirrored copies
+    /// of listed content match too; `false` matches the frame's own hash only (faster).
+    pub dihedral: bool,
 }
 
 impl Default for MatchOptions {
@@ -74,6 +77,7 @@ impl Default for MatchOptions {
             max_distance: DEFAULT_MAX_DISTANCE,
             min_quality: MIN_QUALITY,
             allow_low_quality: false,
+            dihedral: true,
         }
     }
 }
@@ -107,9 +111,14 @@ impl Matcher {
         Matcher { options }
     }
 
-    /// Matches a frame's 8 dihedral hashes.
+    /// Matches a frame's 8 dihedral hashes in one pass ([`MatchOptions::dihedral`]), or only
+    /// its own hash.
     pub fn check<'a>(&self, list: &'a Blocklist, frame: &PdqDihedral) -> MatchOutcome<'a> {
-        self.check_hashes(list, &frame.hashes(), frame.quality)
+        if self.options.dihedral {
+            self.check_hashes(list, &frame.hashes(), frame.quality)
+        } else {
+            self.check_hashes(list, &[frame.orig], frame.quality)
+        }
     }
 
     /// Matches any set of query hashes that share one quality.

@@ -13,7 +13,7 @@ use super::dct::{bits_from_dct, dct64_to_16, quality, transform, Dihedral};
 use super::error::PdqError;
 use super::filter::{decimate_64, jarosz_filter, FilterScratch};
 use super::hash::PdqHash;
-use super::luma::{GreySource, LumaSource, PixelFormat, RgbSource};
+use super::luma::{ChromaPlane, GreySource, LumaSource, PixelFormat, RgbSource, Yuv420Source};
 
 /// Images with a side above this are first resized to `PRE_RESIZE x PRE_RESIZE`.
 pub const PRE_RESIZE: usize = 512;
@@ -199,6 +199,27 @@ impl PdqHasher {
         full_range: bool,
     ) -> Result<PdqDihedral, PdqError> {
         let src = GreySource::new(plane, width, height, row_stride, full_range)?;
+        Ok(dihedral(self.dct_from_source(&src, true)))
+    }
+
+    /// The eight dihedral hashes of a YUV 4:2:0 frame whose colours use a matrix other than
+    /// BT.601 (e.g. BT.709): the Y plane (as in [`Self::hash_luma8`]) plus
+    /// `chroma_weights[0] · (U − 128) + chroma_weights[1] · (V − 128)`, which turns the
+    /// matrix's luma into the reference's BT.601 luma of the frame's RGB. For BT.601 frames
+    /// the weights are zero: use [`Self::hash_luma8_dihedral`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn hash_yuv420_dihedral(
+        &mut self,
+        y: &[u8],
+        width: usize,
+        height: usize,
+        row_stride: usize,
+        u: ChromaPlane<'_>,
+        v: ChromaPlane<'_>,
+        full_range: bool,
+        chroma_weights: [f32; 2],
+    ) -> Result<PdqDihedral, PdqError> {
+        let src = Yuv420Source::new(y, width, height, row_stride, u, v, full_range, chroma_weights)?;
         Ok(dihedral(self.dct_from_source(&src, true)))
     }
 

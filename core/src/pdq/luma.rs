@@ -170,6 +170,124 @@ impl LumaSource for GreySource<'_> {
     }
 }
 
+/// One chroma plane of a 4:2:0 frame (half the width and height, rounded up): its bytes from
+/// the first sample, and the distances between rows and between samples in a row.
+#[derive(Debug, Clone, Copy)]
+pub struct ChromaPlane<'a> {
+    /// The plane's bytes, starting at its first sample.
+    pub data: &'a [u8],
+    /// Bytes from one row's start to the next.
+    pub row_stride: usize,
+    /// Bytes from one sample to the next (2 for NV12/NV21's interleaved pairs).
+    pub pixel_stride: usize,
+}
+
+impl ChromaPlane<'_> {
+    fn check(&self, width: usize, height: usize) -> Result<(), PdqError> {
+        let (cw, ch) = (width.div_ceil(2), height.div_ceil(2));
+        let overflow = PdqError::SizeOverflow {
+            width: cw,
+            height: ch,
+            row_stride: self.row_stride,
+        };
+        let needed = (ch - 1)
+            .checked_mul(self.row_stride)
+            .and_then(|rows| {
+                (cw - 1)
+                    .checked_mul(self.pixel_stride)
+                    .and_then(|cols| rows.checked_add(cols))
+            })
+            .and_then(|last| last.checked_add(1))
+            .ok_or(overflow)?;
+        if self.pixel_stride == 0 || self.row_stride < (cw - 1) * self.pixel_stride + 1 {
+            return Err(PdqError::StrideTooSmall {
+                row_stride: self.row_stride,
+                min_stride: (cw - 1) * self.pixel_stride.max(1) + 1,
+            });
+        }
+        if self.data.len() < needed {
+            return Err(PdqError::BufferTooSmall {
+                len: self.data.len(),
+                needed,
+                width: cw,
+                height: ch,
+                row_stride: self.row_stride,
+            });
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn sample(&self, x: usize, y: usize) -> u8 {
+        self.data[(y / 2) * self.row_stride + (x / 2) * self.pixel_stride]
+    }
+}
+
+/// A YUV 4:2:0 frame whose RGB is defined by a matrix other than BT.601. PDQ's luma is
+/// `0.299 R + 0.587 G + 0.114 B` (BT.601 weights); with R, G, B linear in Y, U, V that is
+/// the (full-range) Y value plus `u_weight · (U − 128) + v_weight · (V − 128)`, so luma comes
+/// from the Y plane with a small chroma term (nearest chroma sample, as the 4:2:0 → RGB
+/// conversion takes it). RGB clamping at saturated colours is not modelled.
+pub(crate) struct Yuv420Source<'a> {
+    luma: GreySource<'a>,
+    u: ChromaPlane<'a>,
+    v: ChromaPlane<'a>,
+    u_lut: [f32; 256],
+    v_lut: [f32; 256],
+}
+
+impl<'a> Yuv420Source<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        y: &'a [u8],
+        width: usize,
+        height: usize,
+        row_stride: usize,
+        u: ChromaPlane<'a>,
+        v: ChromaPlane<'a>,
+        full_range: bool,
+        weights: [f32; 2],
+    ) -> Result<Self, PdqError> {
+        let luma = GreySource::new(y, width, height, row_stride, full_range)?;
+        u.check(width, height)?;
+        v.check(width, height)?;
+        let lut = |weight: f32| std::array::from_fn(|c| weight * (c as f32 - 128.0));
+        Ok(Self {
+            luma,
+            u,
+            v,
+            u_lut: lut(weights[0]),
+            v_lut: lut(weights[1]),
+        })
+    }
+
+    #[inline(always)]
+    fn chroma(&self, x: usize, y: usize) -> f32 {
+        self.u_lut[usize::from(self.u.sample(x, y))] + self.v_lut[usize::from(self.v.sample(x, y))]
+    }
+}
+
+impl LumaSource for Yuv420Source<'_> {
+    fn width(&self) -> usize {
+        self.luma.width
+    }
+    fn height(&self) -> usize {
+        self.luma.height
+    }
+    fn fill_row(&self, y: usize, out: &mut [f32]) {
+        self.luma.fill_row(y, out);
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = (*o + self.chroma(x, y)).clamp(0.0, 255.0);
+        }
+    }
+    fn fill_row_mapped(&self, y: usize, xs: &[u32], out: &mut [f32]) {
+        self.luma.fill_row_mapped(y, xs, out);
+        for (o, &x) in out.iter_mut().zip(xs) {
+            *o = (*o + self.chroma(x as usize, y)).clamp(0.0, 255.0);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

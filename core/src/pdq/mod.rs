@@ -34,4 +34,4 @@ pub use hasher::{
     hash_luma8, hash_luma8_dihedral, hash_rgb8, hash_rgb8_dihedral, PdqDihedral, PdqHasher, PdqResult,
     MIN_HASHABLE_DIM, PRE_RESIZE,
 };
-pub use luma::PixelFormat;
+pub use luma::{ChromaPlane, PixelFormat};

@@ -10,7 +10,10 @@
 //!   milder redaction (blur after block) does not lower it and breaks the clean run;
 //! - between allow and warn the verdict follows each classification;
 //! - a failure blocks (fail closed) or, when the caller configured fail-open, leaves the
-//!   verdict as it is (allow if there was none).
+//!   verdict as it is (allow if there was none);
+//! - a known-content match blocks at once and *holds*: while held, classifications neither
+//!   replace the block nor count as clean; a later hash check without a match releases the
+//!   hold, and then the `clear_after` rule above applies as for any block.
 
 use crate::policy::{Action, Policy, Verdict};
 use crate::scores::Scores;
@@ -27,6 +30,7 @@ pub(crate) struct Hysteresis {
     fail_open: bool,
     current: Option<Verdict>,
     clean_run: u32,
+    holding_known: bool,
 }
 
 impl Hysteresis {
@@ -36,6 +40,7 @@ impl Hysteresis {
             fail_open,
             current: None,
             clean_run: 0,
+            holding_known: false,
         }
     }
 
@@ -46,6 +51,10 @@ impl Hysteresis {
 
     /// Takes a classification's scores into account.
     pub(crate) fn classified(&mut self, policy: &Policy, scores: &Scores) {
+        if self.holding_known {
+            self.clean_run = 0;
+            return;
+        }
         let raw = policy.evaluate(scores);
         let Some(current) = self.current else {
             self.current = Some(raw);
@@ -80,7 +89,22 @@ impl Hysteresis {
             }
         } else {
             self.clean_run = 0;
-            self.current = Some(Verdict::fail_closed());
+            if !self.holding_known {
+                self.current = Some(Verdict::fail_closed());
+            }
+        }
+    }
+
+    /// Takes a known-content check into account: `Some(verdict)` for a match (a block with
+    /// its [`crate::policy::KnownMatch`]), `None` for a check without one.
+    pub(crate) fn known(&mut self, matched: Option<Verdict>) {
+        match matched {
+            Some(verdict) => {
+                self.clean_run = 0;
+                self.holding_known = true;
+                self.current = Some(verdict);
+            }
+            None => self.holding_known = false,
         }
     }
 }
@@ -153,5 +177,38 @@ mod tests {
         assert_eq!(actions(&steps, 2, true), [Allow, Allow, Allow, Allow]);
         assert_eq!(actions(&[None], 2, true), [Allow]);
         assert_eq!(actions(&[None], 2, false), [Block]);
+    }
+
+    #[test]
+    fn a_known_match_holds_the_block_until_a_check_without_match_then_needs_clean_runs() {
+        use crate::policy::KnownMatch;
+        use crate::scores::Category;
+        let policy = Policy::preset(Preset::Child);
+        let found = KnownMatch { entry: 4, distance: 2 };
+        let known = policy.evaluate_with_match(&CLEAN, Some(found));
+        let mut h = Hysteresis::new(2, false);
+        h.classified(&policy, &CLEAN);
+        assert_eq!(h.current().unwrap().action, Action::Allow);
+        h.known(Some(known));
+        assert_eq!(h.current(), Some(known));
+        // Held: clean classifications and a failure neither clear nor replace it.
+        for _ in 0..5 {
+            h.classified(&policy, &CLEAN);
+        }
+        h.failed();
+        h.classified(&policy, &PORN);
+        assert_eq!(h.current(), Some(known));
+        // Released by a check without a match: two clean classifications clear it.
+        h.known(None);
+        h.classified(&policy, &CLEAN);
+        assert_eq!(h.current().unwrap().category, Some(Category::Known));
+        h.classified(&policy, &CLEAN);
+        assert_eq!(h.current().unwrap().action, Action::Allow);
+        // Fail-open filters hold known matches too: a known match is not a failure.
+        let mut open = Hysteresis::new(1, true);
+        open.known(Some(known));
+        open.failed();
+        open.classified(&policy, &CLEAN);
+        assert_eq!(open.current(), Some(known));
     }
 }
