@@ -75,11 +75,11 @@ class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
             }
 
         fun unpack(packed: Int, s: FloatArray): Verdict {
-            val action = Action.values()[packed and 0xFF]
+            val action = Action.entries[packed and 0xFF]
             val category = (packed shr 8) and 0xFF
             return Verdict(
                 action = action,
-                category = if (category == 0) null else Category.values()[category - 1],
+                category = if (category == 0) null else Category.entries[category - 1],
                 scores = Scores(drawing = s[0], hentai = s[1], neutral = s[2], porn = s[3], sexy = s[4]),
             )
         }

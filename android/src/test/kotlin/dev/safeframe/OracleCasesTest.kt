@@ -16,7 +16,7 @@ class OracleCasesTest {
         @BeforeClass
         @JvmStatic
         fun load() {
-            filters = Preset.values().associateWith {
+            filters = Preset.entries.associateWith {
                 SafeFrameFilter.fromDirectory(OracleFixtures.pack("oracle"), Policy.preset(it), false, FilterOptions())
             }
         }
@@ -120,7 +120,7 @@ class OracleCasesTest {
         @Suppress("UNCHECKED_CAST")
         val presets = OracleFixtures.cases["presets"] as Map<String, Any?>
         assertEquals(presets.keys.toList(), presetNames())
-        for (preset in Preset.values()) {
+        for (preset in Preset.entries) {
             val builtIn = Json.parse(Policy.preset(preset).toJson()) as Map<*, *>
             assertEquals(preset.name, presets[preset.name.lowercase()], builtIn["rules"])
         }
