@@ -1,9 +1,47 @@
-//! Kotlin, Swift and C bindings for SafeFrame (see the bindings issue).
+//! Kotlin, Swift and C bindings for SafeFrame.
 //!
-//! This crate only converts types and errors between the foreign languages and the
-//! [`safeframe`] core; it holds no logic of its own.
+//! This crate is thin: it converts types and errors between the foreign languages and the
+//! [`safeframe`] core and holds no filtering logic of its own. It has three doors:
+//!
+//! - **uniffi** exports ([`SafeFrameFilter`], [`Policy`] and plain records): the idiomatic
+//!   Kotlin (`dev.safeframe`) and Swift (`SafeFrame`) APIs. Pixels cross by copy.
+//! - **the C ABI** ([`c_api`], header `bindings/include/safeframe.h`): opaque handles and
+//!   in-place processing of caller-owned frames, for C and for Swift's zero-copy path.
+//! - **JNI** (`jni_api`, not on Apple platforms): Android's zero-copy path over direct
+//!   `ByteBuffer`s.
+//!
+//! Every entry point catches panics: a bug here becomes an error in the caller's language,
+//! never an unwind into foreign code. The library is built with `panic = "unwind"` for that.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-/// The version of the SafeFrame core this library was built with.
-pub fn core_version() -> &'static str {
-    safeframe::VERSION
+uniffi::setup_scaffolding!("safeframe");
+
+pub mod c_api;
+mod decode;
+mod error;
+mod filter;
+mod handles;
+#[cfg(not(target_vendor = "apple"))]
+mod jni_api;
+mod policy;
+mod types;
+
+pub use error::SafeFrameError;
+pub use filter::{FilterOptions, SafeFrameFilter};
+pub use policy::Policy;
+pub use types::{Action, Category, FilteredFrame, PixelFormat, Preset, Scores, Verdict};
+
+/// The version of SafeFrame this library was built from.
+#[uniffi::export]
+pub fn version() -> String {
+    safeframe::VERSION.to_owned()
+}
+
+/// The names of the built-in policy presets (`child`, `teen`, `adult`).
+#[uniffi::export]
+pub fn preset_names() -> Vec<String> {
+    safeframe::policy::Preset::ALL
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect()
 }

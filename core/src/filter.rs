@@ -77,6 +77,11 @@ impl Filter {
         &self.policy
     }
 
+    /// What [`Filter::filter`] does with a frame it cannot classify.
+    pub fn on_error(&self) -> OnError {
+        self.on_error
+    }
+
     /// Classifies `frame` and returns the policy's verdict, without touching the pixels.
     pub fn check(&self, frame: &Frame<'_>) -> Result<Verdict> {
         let scores = self.classifier.classify(frame)?;

@@ -9,6 +9,9 @@
 //!
 //! The first file that exists is loaded; when it is the wrong version or not ONNX Runtime at all,
 //! the error says so. When none is found, the error lists every place it looked.
+//!
+//! On Apple's mobile platforms (iOS and its simulators) ONNX Runtime is linked statically from
+//! its official framework instead, and nothing is searched.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -92,11 +95,19 @@ pub fn load(explicit: Option<&Path>) -> Result<Runtime> {
         }
         return Ok(runtime.clone());
     }
+    let runtime = open(explicit)?;
+    *slot = Some(runtime.clone());
+    Ok(runtime)
+}
+
+/// Finds the shared library and loads it (every platform but Apple's mobile ones).
+#[cfg(not(all(target_vendor = "apple", not(target_os = "macos"))))]
+fn open(explicit: Option<&Path>) -> Result<Runtime> {
     let searched: Vec<PathBuf> = match explicit {
         Some(path) => vec![path.to_path_buf()],
         None => search_paths(),
     };
-    let runtime = match searched.iter().find(|p| p.is_file()) {
+    Ok(match searched.iter().find(|p| p.is_file()) {
         Some(path) => init(path, &searched)?,
         None if explicit.is_some() => return Err(SafeFrameError::RuntimeNotFound { searched }),
         // Last resort: let the system's dynamic loader search its own paths by file name.
@@ -106,11 +117,33 @@ pub fn load(explicit: Option<&Path>) -> Result<Runtime> {
             all.push(PathBuf::from(format!("{name} (system library path)")));
             init(Path::new(&name), &all).map_err(|_| SafeFrameError::RuntimeNotFound { searched: all })?
         }
-    };
-    *slot = Some(runtime.clone());
-    Ok(runtime)
+    })
 }
 
+/// ONNX Runtime is linked into the app on Apple's mobile platforms (its official package is a
+/// static framework), so there is nothing to find; an explicit path is ignored.
+#[cfg(all(target_vendor = "apple", not(target_os = "macos")))]
+fn open(explicit: Option<&Path>) -> Result<Runtime> {
+    if let Some(path) = explicit {
+        log::warn!(
+            "ONNX Runtime is linked statically on this platform; ignoring {}",
+            path.display()
+        );
+    }
+    let library = PathBuf::from("(linked statically)");
+    let environment = ort::init()
+        .with_name("safeframe")
+        .with_telemetry(false)
+        .build()
+        .map_err(|e| SafeFrameError::RuntimeLoad {
+            path: library.clone(),
+            reason: e.to_string(),
+            searched: Vec::new(),
+        })?;
+    Ok(Runtime { environment, library })
+}
+
+#[cfg(not(all(target_vendor = "apple", not(target_os = "macos"))))]
 fn init(library: &Path, searched: &[PathBuf]) -> Result<Runtime> {
     let load_error = |reason: String| SafeFrameError::RuntimeLoad {
         path: library.to_path_buf(),

@@ -1,0 +1,242 @@
+/*
+ * The C ABI, tested from C: every case of oracle-cases.json (flattened by oracle_cases.py), the
+ * faulty models, in-place redaction, bad input and the thread-local last error.
+ *
+ *   safeframe_test ORACLE_DIR CASES_FILE
+ *
+ * Prints one line per failed check and a closing "C ABI: N passed, M failed" line.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "safeframe.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                   \
+    do {                                                   \
+        if (cond) {                                        \
+            passed++;                                      \
+        } else {                                           \
+            failed++;                                      \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);    \
+            printf(__VA_ARGS__);                           \
+            printf("\n");                                  \
+        }                                                  \
+    } while (0)
+
+static const char *ACTIONS[] = {"allow", "warn", "blur", "block"};
+static const char *CATEGORIES[] = {"drawing", "hentai", "neutral", "porn", "sexy"};
+static const char *PRESETS[] = {"child", "teen", "adult"};
+
+typedef struct {
+    char name[128];
+    int width, height;
+    unsigned char quad[4][3]; /* top-left, top-right, bottom-left, bottom-right */
+    float scores[5];
+    char action[3][16], category[3][16];
+} Case;
+
+/* RGBA pixels of a case, rows `stride` bytes apart, padding bytes 0x5A. */
+static unsigned char *image(const Case *c, size_t stride, size_t *len) {
+    *len = stride * (size_t)(c->height - 1) + (size_t)c->width * 4;
+    unsigned char *p = malloc(*len);
+    memset(p, 0x5A, *len);
+    for (int y = 0; y < c->height; y++)
+        for (int x = 0; x < c->width; x++) {
+            int q = (y < c->height / 2 ? 0 : 2) + (x < c->width / 2 ? 0 : 1);
+            unsigned char *px = p + (size_t)y * stride + (size_t)x * 4;
+            px[0] = c->quad[q][0];
+            px[1] = c->quad[q][1];
+            px[2] = c->quad[q][2];
+            px[3] = 255;
+        }
+    return p;
+}
+
+static const char *category_name(int category) {
+    return category == SAFEFRAME_CATEGORY_NONE ? "-" : CATEGORIES[category];
+}
+
+static const char *last_error(void) {
+    const char *e = safeframe_last_error();
+    return e ? e : "(none)";
+}
+
+static int read_quads(FILE *f, Case *c) {
+    for (int q = 0; q < 4; q++)
+        for (int k = 0; k < 3; k++) {
+            int v;
+            if (fscanf(f, "%d", &v) != 1) return 0;
+            c->quad[q][k] = (unsigned char)v;
+        }
+    return 1;
+}
+
+static void oracle_case(SafeFrameNativeFilter *filters[3], const Case *c, float tolerance) {
+    size_t stride = (size_t)c->width * 4 + 8, len;
+    for (int p = 0; p < 3; p++) {
+        unsigned char *pixels = image(c, stride, &len);
+        SafeFrameVerdict v;
+        int status = safeframe_check(filters[p], pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
+        CHECK(status == SAFEFRAME_OK, "%s: check failed: %s", c->name, last_error());
+        float diff = 0;
+        for (int k = 0; k < 5; k++) diff = fmaxf(diff, fabsf(v.scores[k] - c->scores[k]));
+        CHECK(diff <= tolerance, "%s: scores differ by %g", c->name, diff);
+        CHECK(strcmp(ACTIONS[v.action], c->action[p]) == 0 && strcmp(category_name(v.category), c->category[p]) == 0,
+              "%s under %s: got %s/%s, want %s/%s", c->name, PRESETS[p], ACTIONS[v.action], category_name(v.category),
+              c->action[p], c->category[p]);
+        /* In place: the same verdict, and a blocked frame is black and opaque, padding untouched. */
+        SafeFrameVerdict w;
+        status = safeframe_filter_in_place(filters[p], pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &w);
+        CHECK(status == SAFEFRAME_OK && w.action == v.action && w.category == v.category, "%s: in place differs", c->name);
+        if (w.action == SAFEFRAME_ACTION_BLOCK) {
+            int ok = 1;
+            for (int y = 0; y < c->height; y++)
+                for (size_t x = 0; x < stride && (size_t)y * stride + x < len; x++) {
+                    unsigned char b = pixels[(size_t)y * stride + x];
+                    unsigned char want = x >= (size_t)c->width * 4 ? 0x5A : (x % 4 == 3 ? 255 : 0);
+                    if (b != want) ok = 0;
+                }
+            CHECK(ok, "%s under %s: block did not fill exactly the pixels", c->name, PRESETS[p]);
+        }
+        free(pixels);
+    }
+}
+
+static void faulty_case(const char *oracle_dir, const char *pack, const Case *c, const char *expect) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", oracle_dir, pack);
+    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "adult", false, 1);
+    if (!filter) {
+        CHECK(strcmp(expect, "error") == 0, "%s/%s: load failed: %s", pack, c->name, last_error());
+        return;
+    }
+    size_t len, stride = (size_t)c->width * 4;
+    unsigned char *pixels = image(c, stride, &len);
+    SafeFrameVerdict v;
+    int status = safeframe_check(filter, pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
+    if (strcmp(expect, "ok") == 0) {
+        CHECK(status == SAFEFRAME_OK, "%s/%s: %s", pack, c->name, last_error());
+    } else {
+        CHECK(status == SAFEFRAME_ERROR_INVALID_SCORES || status == SAFEFRAME_ERROR_INFERENCE,
+              "%s/%s: status %d, want an error", pack, c->name, status);
+        CHECK(strstr(last_error(), "model output rejected") != NULL || strstr(last_error(), "inference") != NULL,
+              "%s/%s: last error `%s`", pack, c->name, last_error());
+        /* Fail closed: even under the adult preset the frame is blocked before the error returns. */
+        status = safeframe_filter_in_place(filter, pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
+        int black = 1;
+        for (size_t i = 0; i < len; i++)
+            if (pixels[i] != (i % 4 == 3 ? 255 : 0)) black = 0;
+        CHECK(status != SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_NONE && black,
+              "%s/%s: not blocked on error", pack, c->name);
+    }
+    free(pixels);
+    safeframe_filter_free(filter);
+}
+
+static void bad_input(const char *oracle_dir) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
+    CHECK(safeframe_filter_new(NULL, "child", false, 1) == NULL, "NULL pack_dir accepted");
+    CHECK(strcmp(last_error(), "pack_dir is NULL") == 0, "last error `%s`", last_error());
+    CHECK(safeframe_filter_new("/nonexistent/pack", "child", false, 1) == NULL, "missing pack accepted");
+    CHECK(strstr(last_error(), "/nonexistent/pack") != NULL, "last error `%s`", last_error());
+    CHECK(safeframe_filter_new(dir, "{\"rules\":[]}", false, 1) == NULL, "empty policy accepted");
+    CHECK(strstr(last_error(), "policy: field `rules`") != NULL, "last error `%s`", last_error());
+    CHECK(safeframe_filter_new(dir, "child", false, 0) == NULL, "0 threads accepted");
+    CHECK(strstr(last_error(), "intra_threads") != NULL, "last error `%s`", last_error());
+    CHECK(safeframe_filter_from_handle(12345678) == NULL, "forged handle accepted");
+
+    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
+    CHECK(filter != NULL, "oracle did not load: %s", last_error());
+    CHECK(safeframe_last_error() == NULL, "success left an error behind");
+    unsigned char pixels[64 * 4];
+    memset(pixels, 128, sizeof pixels);
+    SafeFrameVerdict v;
+    CHECK(safeframe_check(NULL, pixels, sizeof pixels, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
+          "NULL filter accepted");
+    CHECK(strcmp(last_error(), "filter is NULL") == 0, "last error `%s`", last_error());
+    CHECK(safeframe_check(filter, NULL, 256, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
+          "NULL pixels accepted");
+    CHECK(safeframe_check(filter, pixels, 100, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_FRAME,
+          "short buffer accepted");
+    CHECK(strstr(last_error(), "buffer of 100 bytes is too small") != NULL, "last error `%s`", last_error());
+    CHECK(safeframe_filter_in_place(filter, pixels, sizeof pixels, 8, 8, 31, SAFEFRAME_FORMAT_RGBA8, &v) ==
+              SAFEFRAME_ERROR_INVALID_FRAME,
+          "short stride accepted");
+    CHECK(strstr(last_error(), "row stride 31") != NULL, "last error `%s`", last_error());
+    CHECK(safeframe_check(filter, pixels, sizeof pixels, 8, 8, 32, 99, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
+          "bad format accepted");
+    CHECK(safeframe_check(filter, pixels, sizeof pixels, 0, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_FRAME,
+          "zero width accepted");
+    CHECK(safeframe_check(filter, pixels, sizeof pixels, 100000, 1, 400000, SAFEFRAME_FORMAT_RGBA8, &v) ==
+              SAFEFRAME_ERROR_FRAME_TOO_LARGE,
+          "huge frame accepted");
+    CHECK(safeframe_check(filter, pixels, sizeof pixels, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, NULL) == SAFEFRAME_OK,
+          "NULL verdict pointer refused: %s", last_error());
+    CHECK(safeframe_last_error() == NULL, "success left an error behind");
+    safeframe_filter_free(filter);
+    safeframe_filter_free(NULL);
+    CHECK(strlen(safeframe_version()) > 0, "empty version");
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s ORACLE_DIR CASES_FILE\n", argv[0]);
+        return 2;
+    }
+    const char *oracle_dir = argv[1];
+    FILE *f = fopen(argv[2], "r");
+    if (!f) {
+        perror(argv[2]);
+        return 2;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
+    SafeFrameNativeFilter *filters[3];
+    for (int p = 0; p < 3; p++) {
+        filters[p] = safeframe_filter_new(dir, PRESETS[p], false, 1);
+        if (!filters[p]) {
+            printf("cannot load the oracle pack: %s\n", last_error());
+            return 1;
+        }
+    }
+    float tolerance = 0;
+    int cases = 0, faulty = 0;
+    char kind[16];
+    while (fscanf(f, "%15s", kind) == 1) {
+        Case c;
+        memset(&c, 0, sizeof c);
+        if (strcmp(kind, "tolerance") == 0) {
+            if (fscanf(f, "%f", &tolerance) != 1) return 2;
+        } else if (strcmp(kind, "case") == 0) {
+            if (fscanf(f, "%127s %d %d", c.name, &c.width, &c.height) != 3 || !read_quads(f, &c)) return 2;
+            for (int k = 0; k < 5; k++)
+                if (fscanf(f, "%f", &c.scores[k]) != 1) return 2;
+            for (int p = 0; p < 3; p++)
+                if (fscanf(f, "%15s %15s", c.action[p], c.category[p]) != 2) return 2;
+            oracle_case(filters, &c, tolerance);
+            cases++;
+        } else if (strcmp(kind, "faulty") == 0) {
+            char pack[64], expect[16];
+            if (fscanf(f, "%63s %127s %d %d", pack, c.name, &c.width, &c.height) != 4 || !read_quads(f, &c) ||
+                fscanf(f, "%15s", expect) != 1)
+                return 2;
+            faulty_case(oracle_dir, pack, &c, expect);
+            faulty++;
+        } else {
+            fprintf(stderr, "bad line kind %s\n", kind);
+            return 2;
+        }
+    }
+    fclose(f);
+    CHECK(cases >= 20 && faulty >= 3, "read %d cases and %d faulty cases", cases, faulty);
+    for (int p = 0; p < 3; p++) safeframe_filter_free(filters[p]);
+    bad_input(oracle_dir);
+    printf("C ABI: %d oracle cases x 3 presets, %d faulty cases\n", cases, faulty);
+    printf("c-abi: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
