@@ -14,10 +14,12 @@
 //! How: per frame geometry, orientation and model size, two small tables (one per upright
 //! axis, cached per thread so a stream of same-shaped frames reuses them) give each output
 //! coordinate's two source neighbours as byte offsets into every plane, and the weight. Each
-//! output row is then done in chunks of 64 pixels: gather the bytes of the four corners
-//! (scalar), convert YUV to RGB per corner (a flat loop), then interpolate and normalise
-//! (flat loops the compiler vectorises). The arithmetic per value is exactly the
-//! one-pixel-at-a-time arithmetic above.
+//! output row is then done in chunks of 64 pixels: gather the four corners of each output
+//! pixel as whole samples (one load per pixel, Y byte or chroma pair, bounds proved once per
+//! row), convert YUV to RGB per corner, then interpolate and normalise, with AVX2 on x86-64
+//! when the CPU has it (see `fast.rs`). The arithmetic per value is exactly the
+//! one-pixel-at-a-time arithmetic above; `Sampler::sample_scalar`, the plain scalar version
+//! of the same pass, is kept as the reference the fast path is tested against bit for bit.
 //!
 //! YUV frames are turned into RGB one source pixel at a time, the way a whole-frame converter
 //! would: each pixel takes the chroma sample of its 2×2 block (nearest, "replicated" chroma
