@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use safeframe::frame::{Frame, FrameMut, PixelFormat, Rotation};
+use safeframe::frame::{Frame, FrameMut, PixelFormat, Plane, Rotation};
 use safeframe::manifest::InputSpec;
 use safeframe::redactor::Redactor;
 use safeframe::sampler::Sampler;
@@ -20,9 +20,13 @@ fn spec() -> InputSpec {
     InputSpec::nsfwjs()
 }
 
-/// Deterministic bytes for a packed frame of `format` (content does not change the timing).
+/// Deterministic bytes for a packed frame of `format` (content does not change the timing);
+/// for `YUV_420_888`, the bytes of an NV21 frame.
 fn frame_bytes(format: PixelFormat, width: u32, height: u32) -> Vec<u8> {
-    let len = format.packed_len(width, height).unwrap();
+    let len = format
+        .packed_len(width, height)
+        .or(PixelFormat::Nv21.packed_len(width, height))
+        .unwrap();
     let mut state = 0x2545_f491_u32;
     (0..len)
         .map(|_| {
@@ -34,16 +38,38 @@ fn frame_bytes(format: PixelFormat, width: u32, height: u32) -> Vec<u8> {
         .collect()
 }
 
+/// An Android-style `YUV_420_888` frame (chroma pixel stride 2, U and V interleaved in one
+/// buffer as NV21 underneath) over NV21 bytes.
+fn yuv420_888(nv21: &[u8], w: u32, h: u32) -> Frame<'_> {
+    let (y, vu) = nv21.split_at((w * h) as usize);
+    let plane = |data, pixel_stride| Plane {
+        data,
+        row_stride: w as usize,
+        pixel_stride,
+    };
+    Frame::yuv420_888(w, h, plane(y, 1), plane(&vu[1..], 2), plane(vu, 2)).unwrap()
+}
+
 fn sampler(c: &mut Criterion) {
     let sampler = Sampler::new(&spec());
     let mut tensor = vec![0.0f32; sampler.tensor_len()];
+    // `<format>/<size>`: the dispatched fast path; `<format>-scalar/<size>`: the scalar
+    // reference, measured right after it so that the ratio holds on a busy machine.
     let mut group = c.benchmark_group("sampler");
     for (name, w, h) in [("720p", 1280u32, 720u32), ("1080p", 1920, 1080), ("4k", 3840, 2160)] {
-        for format in FORMATS {
+        for format in FORMATS.into_iter().chain([PixelFormat::Yuv420888]) {
             let bytes = frame_bytes(format, w, h);
-            let frame = Frame::packed(&bytes, w, h, format).unwrap();
+            let frame = if format == PixelFormat::Yuv420888 {
+                yuv420_888(&bytes, w, h)
+            } else {
+                Frame::packed(&bytes, w, h, format).unwrap()
+            };
             group.bench_function(BenchmarkId::new(format.name(), name), |b| {
                 b.iter(|| sampler.sample(&frame, &mut tensor).unwrap())
+            });
+            let scalar = format!("{}-scalar", format.name());
+            group.bench_function(BenchmarkId::new(scalar, name), |b| {
+                b.iter(|| sampler.sample_scalar(&frame, &mut tensor).unwrap())
             });
         }
     }

@@ -14,16 +14,20 @@
 //! How: per frame geometry, orientation and model size, two small tables (one per upright
 //! axis, cached per thread so a stream of same-shaped frames reuses them) give each output
 //! coordinate's two source neighbours as byte offsets into every plane, and the weight. Each
-//! output row is then done in chunks of 64 pixels: gather the bytes of the four corners
-//! (scalar), convert YUV to RGB per corner (a flat loop), then interpolate and normalise
-//! (flat loops the compiler vectorises). The arithmetic per value is exactly the
-//! one-pixel-at-a-time arithmetic above.
+//! output row is then done in chunks of 64 pixels: gather the four corners of each output
+//! pixel as whole samples (one load per pixel, Y byte or chroma pair, bounds proved once per
+//! row), convert YUV to RGB per corner, then interpolate and normalise, with AVX2 on x86-64
+//! when the CPU has it (see `fast.rs`). The arithmetic per value is exactly the
+//! one-pixel-at-a-time arithmetic above; `Sampler::sample_scalar`, the plain scalar version
+//! of the same pass, is kept as the reference the fast path is tested against bit for bit.
 //!
 //! YUV frames are turned into RGB one source pixel at a time, the way a whole-frame converter
 //! would: each pixel takes the chroma sample of its 2×2 block (nearest, "replicated" chroma
 //! upsampling, as `yuvutils-rs`/`yuv` does for 4:2:0), and the colour is computed in 16-bit
 //! fixed point and rounded to 8 bits before the resize mixes four such pixels. See
 //! [`YuvToRgb`].
+
+mod fast;
 
 use crate::error::{Result, SafeFrameError};
 use crate::frame::{Frame, PixelFormat, Rotation, YuvColor, YuvRange};
@@ -187,6 +191,17 @@ impl Sampler {
     ///
     /// Alpha is ignored: the stored colour of each pixel is used, as nsfwjs does in Node.
     pub fn sample(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
+        self.sample_fast(frame, tensor, fast::run)
+    }
+
+    /// [`Sampler::sample`] without run-time CPU feature dispatch (the target's baseline
+    /// instructions only), to check the dispatched path against. Not part of the API.
+    #[doc(hidden)]
+    pub fn sample_portable(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
+        self.sample_fast(frame, tensor, fast::run_portable)
+    }
+
+    fn check_tensor(&self, tensor: &[f32]) -> Result<()> {
         if tensor.len() != self.tensor_len() {
             return Err(SafeFrameError::invalid_frame(format!(
                 "tensor buffer has {} values, the model needs {}",
@@ -194,16 +209,51 @@ impl Sampler {
                 self.tensor_len()
             )));
         }
-        let tables = Tables::new(frame, self.width, self.height);
-        let PlaneTables { x, y, x_frac } = &*tables;
-        let layout = *frame.layout();
-        let format = frame.format();
+        Ok(())
+    }
+
+    fn plain(&self) -> bool {
         // With the usual normalisation (÷255, no mean or std) the division becomes a
         // multiplication by 1/255 in double precision: the two differ by at most one f64 ulp,
         // and no f32 value ÷ 255 lies within 2^-33 (relative) of a point where rounding to f32
         // changes, so the stored f32 is the same (checked over every f32 in 0..=255 by
         // `reciprocal_of_255_rounds_like_the_division`).
-        let plain = self.divisor == 255.0 && self.mean == [0.0; 3] && self.std == [1.0; 3];
+        self.divisor == 255.0 && self.mean == [0.0; 3] && self.std == [1.0; 3]
+    }
+
+    fn sample_fast(&self, frame: &Frame<'_>, tensor: &mut [f32], run: fn(&fast::Job<'_>, &mut [f32])) -> Result<()> {
+        self.check_tensor(tensor)?;
+        let tables = Tables::new(frame, self.width, self.height);
+        let layout = *frame.layout();
+        let format = frame.format();
+        let job = fast::Job {
+            bufs: std::array::from_fn(|k| frame.buffer(layout.plane(sample_plane(format, k)).buffer)),
+            source: fast_source(format),
+            convert: YuvToRgb::new(frame.yuv_color()),
+            cols: &tables.fast_cols,
+            rows: &tables.fast_rows,
+            out_w: self.width,
+            out_h: self.height,
+            layout: self.layout,
+            plain: self.plain(),
+            divisor: self.divisor,
+            mean: self.mean,
+            std: self.std,
+        };
+        run(&job, tensor);
+        Ok(())
+    }
+
+    /// The reference implementation of [`Sampler::sample`]: one scalar path for every format,
+    /// kept to check the fast path bit for bit. Not part of the API.
+    #[doc(hidden)]
+    pub fn sample_scalar(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
+        self.check_tensor(tensor)?;
+        let tables = Tables::new(frame, self.width, self.height);
+        let PlaneTables { x, y, x_frac, .. } = &*tables;
+        let layout = *frame.layout();
+        let format = frame.format();
+        let plain = self.plain();
         let mut raw = [[[0u8; CHUNK]; 3]; 4];
         let mut rgb = [[[0u8; CHUNK]; 3]; 4];
         let mut values = [[0f32; CHUNK]; 3];
@@ -311,6 +361,9 @@ struct PlaneTables {
     y: Vec<AxisEntry>,
     /// The weights of `x` again, contiguous for the vectorised loop.
     x_frac: Vec<f64>,
+    /// The same axes per source sample of the fast path (see [`sample_plane`]).
+    fast_cols: fast::Taps,
+    fast_rows: fast::Taps,
 }
 
 /// What the tables depend on.
@@ -384,6 +437,28 @@ fn channel_plane(format: PixelFormat, c: usize) -> (usize, usize) {
     }
 }
 
+/// The plane holding sample `k` of the fast path: the pixel (packed RGB); Y and the chroma
+/// pairs (NV12, NV21); Y, U and V (I420, YUV_420_888). Unused samples repeat the last one.
+fn sample_plane(format: PixelFormat, k: usize) -> usize {
+    match format {
+        PixelFormat::Rgba8 | PixelFormat::Bgra8 | PixelFormat::Rgb8 => 0,
+        PixelFormat::Nv12 | PixelFormat::Nv21 => k.min(1),
+        _ => k,
+    }
+}
+
+/// How the fast path reads a pixel of `format`.
+fn fast_source(format: PixelFormat) -> fast::Source {
+    match format {
+        PixelFormat::Rgba8 | PixelFormat::Bgra8 | PixelFormat::Rgb8 => fast::Source::Packed {
+            shifts: format.rgb_offsets().map(|o| o as u32 * 8),
+        },
+        PixelFormat::Nv12 => fast::Source::SemiPlanar { u_shift: 0, v_shift: 8 },
+        PixelFormat::Nv21 => fast::Source::SemiPlanar { u_shift: 8, v_shift: 0 },
+        _ => fast::Source::Planar,
+    }
+}
+
 fn build_tables(frame: &Frame<'_>, out_w: usize, out_h: usize) -> PlaneTables {
     let layout = frame.layout();
     let region = frame.region();
@@ -417,7 +492,13 @@ fn build_tables(frame: &Frame<'_>, out_w: usize, out_h: usize) -> PlaneTables {
         let shift = usize::from(frame.format().is_yuv() && c > 0);
         (shift, plane.offset + extra, plane.pixel_stride, plane.row_stride)
     });
-    let table = |up: usize, out: usize, along: Along, is_row: bool| {
+    // The same per sample of the fast path.
+    let sample_info: [(usize, usize, usize, usize); 3] = std::array::from_fn(|k| {
+        let plane = layout.plane(sample_plane(frame.format(), k));
+        let shift = usize::from(frame.format().is_yuv() && k > 0);
+        (shift, plane.offset, plane.pixel_stride, plane.row_stride)
+    });
+    let table = |up: usize, out: usize, along: Along, is_row: bool, info: &[(usize, usize, usize, usize); 3]| {
         let axis = Axis::new(up, out);
         (0..out)
             .map(|i| {
@@ -435,17 +516,36 @@ fn build_tables(frame: &Frame<'_>, out_w: usize, out_h: usize) -> PlaneTables {
                     frac: tap.frac,
                 }
             })
-            .collect()
+            .collect::<Vec<_>>()
     };
-    let x: Vec<AxisEntry> = table(up_w as usize, out_w, x_along, false);
+    let taps = |entries: Vec<AxisEntry>| {
+        let column = |tap: usize, k: usize| entries.iter().map(|e| e.offsets[tap][k]).collect::<Vec<_>>();
+        let mut frac: Vec<f64> = entries.iter().map(|e| e.frac).collect();
+        frac.resize(entries.len().next_multiple_of(8), 0.0);
+        fast::Taps {
+            low: std::array::from_fn(|k| column(0, k)),
+            high: std::array::from_fn(|k| column(1, k)),
+            frac,
+            max: std::array::from_fn(|k| {
+                entries
+                    .iter()
+                    .map(|e| e.offsets[0][k].max(e.offsets[1][k]))
+                    .max()
+                    .unwrap_or(0)
+            }),
+        }
+    };
+    let x: Vec<AxisEntry> = table(up_w as usize, out_w, x_along, false, &info);
     PlaneTables {
         x_frac: x.iter().map(|e| e.frac).collect(),
         x,
-        y: table(up_h as usize, out_h, y_along, true),
+        y: table(up_h as usize, out_h, y_along, true, &info),
+        fast_cols: taps(table(up_w as usize, out_w, x_along, false, &sample_info)),
+        fast_rows: taps(table(up_h as usize, out_h, y_along, true, &sample_info)),
     }
 }
 
-/// Output pixels gathered and computed together (small enough for the stack).
+/// Output pixels gathered and computed together by the reference (small enough for the stack).
 const CHUNK: usize = 64;
 
 const INV_255: f64 = 1.0 / 255.0;
