@@ -1,13 +1,14 @@
-//! `safeframe bench`: per-frame preprocessing, inference and total time on a synthetic frame.
+//! `safeframe bench`: per-frame preprocessing, inference and total time on a synthetic frame
+//! of any supported format, and the in-place blur and block of that frame.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use safeframe::frame::{Frame, PixelFormat};
+use safeframe::frame::Frame;
 use serde_json::json;
 
-use crate::{CliError, ModelArgs};
+use crate::{bench_frames, CliError, ModelArgs};
 
 /// Arguments of `safeframe bench`.
 #[derive(Args)]
@@ -20,30 +21,12 @@ pub struct BenchArgs {
     /// Frame size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1920x1080")]
     size: String,
+    /// Pixel format of the synthetic frame: rgba, bgra, rgb, nv12, nv21, i420.
+    #[arg(long, default_value = "rgba")]
+    format: String,
     /// Timed iterations per measurement.
     #[arg(long, default_value_t = 200)]
     iterations: usize,
-}
-
-/// A deterministic RGBA frame with gradients and noise (no image content).
-fn synthetic_frame(width: u32, height: u32) -> Vec<u8> {
-    let mut state = 0x2545_f491_u32;
-    let mut pixels = Vec::with_capacity(width as usize * height as usize * 4);
-    for y in 0..height {
-        for x in 0..width {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            let noise = state & 15;
-            pixels.extend_from_slice(&[
-                ((x * 255 / width.max(1)) + noise).min(255) as u8,
-                ((y * 255 / height.max(1)) + noise).min(255) as u8,
-                (((x + y) * 255 / (width + height)) + noise).min(255) as u8,
-                255,
-            ]);
-        }
-    }
-    pixels
 }
 
 struct Stats {
@@ -80,13 +63,19 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, CliError> {
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
         .ok_or_else(|| CliError::Usage(format!("--size {}: expected WIDTHxHEIGHT", args.size)))?;
+    let format = bench_frames::parse_format(&args.format).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--format {}: use rgba, bgra, rgb, nv12, nv21 or i420",
+            args.format
+        ))
+    })?;
     if args.iterations == 0 {
         return Err(CliError::Usage("--iterations must be at least 1".into()));
     }
     let filter = args.model.filter()?;
     let classifier = filter.classifier();
-    let pixels = synthetic_frame(width, height);
-    let frame = Frame::packed(&pixels, width, height, PixelFormat::Rgba8)?;
+    let pixels = bench_frames::synthetic_frame(format, width, height);
+    let frame = Frame::packed(&pixels, width, height, format)?;
     let mut tensor = vec![0.0f32; classifier.sampler().tensor_len()];
     classifier.sampler().sample(&frame, &mut tensor)?;
 
@@ -112,6 +101,8 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, CliError> {
         }
     }
     let warm = time(args.iterations.div_ceil(2), || Ok(classifier.classify_tensor(&tensor)?))?;
+    // Redaction in place, in the frame's own format (what a blocked or blurred frame costs).
+    let redaction = bench_frames::measure(classifier.sampler(), format, width, height, args.iterations)?;
     let (pre, inf, total) = (stats(pre), stats(inf), stats(total));
     let per_round = args.iterations;
     let rounds = 1;
@@ -122,7 +113,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, CliError> {
             "{}",
             json!({
                 "model": manifest.name,
-                "frame": format!("{width}x{height} rgba"),
+                "frame": format!("{width}x{height} {}", format.name()),
                 "threads": args.model.threads,
                 "iterations": per_round * rounds,
                 "preprocess_ms": pre.median_ms,
@@ -133,13 +124,18 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, CliError> {
                 "total_p95_ms": total.p95_ms,
                 "inference_warm_loop_ms": warm.median_ms,
                 "ratio": ratio,
+                "blur_ms": redaction.blur.median_ms,
+                "blur_p95_ms": redaction.blur.p95_ms,
+                "block_ms": redaction.block.median_ms,
+                "block_p95_ms": redaction.block.p95_ms,
             })
         );
     } else {
         println!(
-            "model {} ({}), {width}x{height} RGBA frame, {} thread(s), {} iterations",
+            "model {} ({}), {width}x{height} {} frame, {} thread(s), {} iterations",
             manifest.name,
             manifest.precision,
+            format.name(),
             args.model.threads,
             per_round * rounds
         );
@@ -147,6 +143,14 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, CliError> {
         println!("preprocess  {:>7.3} ms {:>7.3} ms", pre.median_ms, pre.p95_ms);
         println!("inference   {:>7.3} ms {:>7.3} ms", inf.median_ms, inf.p95_ms);
         println!("total       {:>7.3} ms {:>7.3} ms", total.median_ms, total.p95_ms);
+        println!(
+            "blur        {:>7.3} ms {:>7.3} ms",
+            redaction.blur.median_ms, redaction.blur.p95_ms
+        );
+        println!(
+            "block       {:>7.3} ms {:>7.3} ms",
+            redaction.block.median_ms, redaction.block.p95_ms
+        );
         println!("total / inference = {ratio:.3}");
         println!("(the model alone in a tight loop: {:.3} ms median)", warm.median_ms);
     }

@@ -1,17 +1,13 @@
 //! Frame-format timings for `safeframe bench --format F --size WxH`: the sampler, blur and
-//! block on a synthetic frame of any supported format. `bench.rs` calls [`synthetic_frame`]
-//! and [`measure`]; [`run`] is a stand-alone `bench-frames` command for this branch.
+//! block on a synthetic frame of any supported format (`bench.rs` calls [`synthetic_frame`]
+//! and [`measure`]).
 
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use safeframe::frame::{Frame, FrameMut, PixelFormat};
-use safeframe::manifest::InputSpec;
 use safeframe::redactor::Redactor;
 use safeframe::sampler::Sampler;
 use safeframe::SafeFrameError;
-use serde_json::json;
 
 /// The formats `--format` accepts, by CLI name.
 pub const FORMATS: [PixelFormat; 6] = [
@@ -120,55 +116,4 @@ pub fn measure(
         blur,
         block,
     })
-}
-
-/// Arguments of `safeframe bench-frames`.
-#[derive(Debug, Args)]
-pub struct BenchFramesArgs {
-    /// Pixel format: nv12, nv21, i420, rgba, bgra, rgb.
-    #[arg(long, default_value = "nv21")]
-    pub format: String,
-    /// Frame size, WIDTHxHEIGHT.
-    #[arg(long, default_value = "1920x1080")]
-    pub size: String,
-    /// Timed iterations per measurement.
-    #[arg(long, default_value_t = 200)]
-    pub iterations: usize,
-    /// Print one JSON object.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Runs `bench-frames` with the nsfwjs input size (224×224, ÷255).
-pub fn run(args: &BenchFramesArgs) -> Result<ExitCode, String> {
-    let format = parse_format(&args.format)
-        .ok_or_else(|| format!("--format {}: use nv12, nv21, i420, rgba, bgra or rgb", args.format))?;
-    let (width, height) = args
-        .size
-        .split_once('x')
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-        .ok_or_else(|| format!("--size {}: expected WIDTHxHEIGHT", args.size))?;
-    let spec = InputSpec::nsfwjs();
-    let t = measure(&Sampler::new(&spec), format, width, height, args.iterations.max(1)).map_err(|e| e.to_string())?;
-    if args.json {
-        println!(
-            "{}",
-            json!({
-                "frame": format!("{width}x{height} {}", format.name()),
-                "preprocess_ms": t.preprocess.median_ms,
-                "preprocess_p95_ms": t.preprocess.p95_ms,
-                "blur_ms": t.blur.median_ms,
-                "blur_p95_ms": t.blur.p95_ms,
-                "block_ms": t.block.median_ms,
-                "block_p95_ms": t.block.p95_ms,
-            })
-        );
-    } else {
-        println!("{width}x{height} {}, {} iterations", format.name(), args.iterations);
-        println!("              median      p95");
-        for (name, t) in [("preprocess", t.preprocess), ("blur", t.blur), ("block", t.block)] {
-            println!("{name:<10}  {:>7.3} ms {:>7.3} ms", t.median_ms, t.p95_ms);
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }

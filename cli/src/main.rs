@@ -58,8 +58,6 @@ enum Command {
     /// Filter raw video frames from stdin to stdout (NV12, NV21, I420, RGBA, BGRA), composing
     /// with ffmpeg; verdict changes go to stderr or --events as JSON Lines.
     Stream(stream::StreamArgs),
-    /// Time the sampler, blur and block for one frame format and size.
-    BenchFrames(bench_frames::BenchFramesArgs),
     /// PDQ perceptual hashes of image files (bit-exact with Meta's pdq-photo-hasher).
     Hash(hash::HashArgs),
     /// The bundled model packs.
@@ -192,7 +190,6 @@ fn main() -> ExitCode {
             bundled::load(model, &options).map_err(|e| e.to_string())
         })
         .map_err(|e| CliError::Usage(e.to_string())),
-        Command::BenchFrames(args) => bench_frames::run(&args).map_err(CliError::Usage),
         Command::Models { command } => {
             let json = matches!(command, Some(ModelsCommand::List { json: true }));
             models(json)

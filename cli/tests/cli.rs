@@ -201,25 +201,43 @@ fn policy_show_prints_each_preset_as_loadable_json() {
 }
 
 #[test]
-fn bench_json_has_the_documented_keys() {
+fn bench_json_has_the_documented_keys_for_every_format() {
+    for format in ["rgba", "nv21", "i420"] {
+        let out = bin()
+            .args([
+                "bench",
+                "--json",
+                "--model",
+                &oracle(),
+                "--iterations",
+                "10",
+                "--size",
+                "320x240",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for key in [
+            "preprocess_ms",
+            "inference_ms",
+            "total_ms",
+            "ratio",
+            "blur_ms",
+            "block_ms",
+        ] {
+            assert!(b[key].as_f64().unwrap() > 0.0, "{key}: {b}");
+        }
+        assert_eq!(b["frame"], format!("320x240 {format}"));
+    }
     let out = bin()
-        .args([
-            "bench",
-            "--json",
-            "--model",
-            &oracle(),
-            "--iterations",
-            "10",
-            "--size",
-            "320x240",
-        ])
+        .args(["bench", "--model", &oracle(), "--format", "yuyv"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["preprocess_ms", "inference_ms", "total_ms", "ratio"] {
-        assert!(b[key].as_f64().unwrap() > 0.0, "{key}: {b}");
-    }
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format yuyv"));
 }
 
 #[test]
