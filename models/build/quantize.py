@@ -33,6 +33,7 @@ from onnxruntime.quantization import (
 )
 from onnxruntime.quantization.calibrate import save_tensors_data
 from onnxruntime.quantization.registry import QDQRegistry, QLinearOpsRegistry
+from onnxruntime.quantization.shape_inference import quant_pre_process
 
 SIZE = 224
 TYPES = {"s8": QuantType.QInt8, "u8": QuantType.QUInt8}
@@ -96,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--symmetric-activations", action="store_true")
     ap.add_argument("--keep-fp32", action="append", default=[], metavar="NODE",
                     help="exact node name to leave in float32 (repeatable)")
+    ap.add_argument("--pre-process", action="store_true",
+                    help="run onnxruntime.quantization.shape_inference.quant_pre_process first (ONNX shape inference + "
+                         "ORT basic graph optimizations: Pad folded into the next Conv, MatMul+Add fused into Gemm); "
+                         "--keep-fp32 names are mapped onto the fused nodes")
     ap.add_argument("--list-nodes", action="store_true")
     args = ap.parse_args(argv)
 
@@ -115,6 +120,33 @@ def main(argv: list[str] | None = None) -> int:
     input_name = model.graph.input[0].name
 
     tensors = load_calibration(args.calibration_dir)
+    source_model = args.input
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp_pre = tempfile.TemporaryDirectory(prefix="safeframe-prep-")
+    keep = list(args.keep_fp32)
+    if args.pre_process:
+        # symbolic shape inference needs sympy; the model's shapes are static apart from the batch dim,
+        # so ONNX shape inference is enough.
+        pre = Path(tmp_pre.name) / "pre.onnx"
+        quant_pre_process(str(args.input), str(pre), skip_optimization=False, skip_symbolic_shape=True)
+        pm = onnx.load(str(pre))
+        ops = {n.name: n.op_type for n in model.graph.node}
+        pnames = [n.name for n in pm.graph.node]
+        mapped = []
+        for k in keep:
+            if k in pnames:
+                mapped.append(k)
+                continue
+            fused = [p for p in pnames if p.startswith(k + "/")]  # e.g. dense_3/MatMul -> dense_3/MatMul/MatMulAddFusion
+            if fused:
+                mapped += fused
+            elif ops[k] in ("Pad", "Add"):  # Pad folded into its Conv; BiasAdd folded into the Gemm above
+                continue
+            else:
+                raise SystemExit(f"--keep-fp32 {k}: node gone after --pre-process and no fused node found")
+        keep = sorted(set(mapped), key=mapped.index)
+        args.input = pre
 
     # Calibrate here rather than inside quantize_static: quantize_static does not pass the
     # histogram sizes through (so its "entropy" uses 128 bins into 128 levels, which is MinMax),
@@ -133,7 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.symmetric_activations:
         extra["ActivationSymmetric"] = True
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="safeframe-quant-") as tmp:
         op_types = sorted(set(QLinearOpsRegistry) | set(QDQRegistry))
         calibrator = create_calibrator(
@@ -158,18 +189,19 @@ def main(argv: list[str] | None = None) -> int:
             reduce_range=args.reduce_range,
             activation_type=TYPES[args.activation_type],
             weight_type=TYPES[args.weight_type],
-            nodes_to_exclude=args.keep_fp32 or None,
+            nodes_to_exclude=keep or None,
             calibrate_method=METHODS[args.calibrate_method],
             extra_options=extra or None,
         )
+    tmp_pre.cleanup()
     q = onnx.load(str(args.output))
     onnx.checker.check_model(q)
     n_q = sum(1 for n in q.graph.node if n.op_type == "QuantizeLinear")
     n_dq = sum(1 for n in q.graph.node if n.op_type == "DequantizeLinear")
     print(
-        f"quantized {args.input} -> {args.output}: {len(tensors)} calibration images, "
+        f"quantized {source_model} -> {args.output}: {len(tensors)} calibration images, "
         f"act={args.activation_type} weight={args.weight_type} per_channel={args.per_channel} "
-        f"method={args.calibrate_method} kept_fp32={args.keep_fp32} "
+        f"method={args.calibrate_method} pre_process={args.pre_process} kept_fp32={keep} "
         f"QuantizeLinear={n_q} DequantizeLinear={n_dq}"
     )
     return 0
