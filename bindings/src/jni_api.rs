@@ -8,13 +8,16 @@
 //! `dev.safeframe.SafeFrameNativeException` whose message starts with the error's kind
 //! (`"InvalidFrame: …"`); nothing unwinds into the JVM.
 //!
-//! Phase 2 adds the three-plane `YUV_420_888` entry point once the core reads YUV frames.
+//! `processYuv420888` takes the three planes of an Android `YUV_420_888` image (CameraX's
+//! `ImageProxy.planes`), each with its row and pixel stride. On most phones the U and V buffers
+//! are two views of one interleaved chroma block, one byte apart; such overlapping planes are
+//! read as the one NV12/NV21 block they are (never as two overlapping mutable slices).
 
 use jni::errors::ErrorPolicy;
 use jni::objects::{JByteBuffer, JClass, JFloatArray};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
-use safeframe::frame::{FrameMut, PixelFormat};
+use safeframe::frame::{FrameMut, PixelFormat, PlaneMut, Rotation, YuvColor, YuvRange};
 use safeframe::policy::Verdict;
 
 use crate::error::SafeFrameError;
@@ -155,6 +158,156 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_process<'local>(
             // wrapper documents that the caller must not.
             let data = unsafe { std::slice::from_raw_parts_mut(address, capacity) };
             let mut frame = FrameMut::new(data, width, height, stride, format)?;
+            let verdict = if redact == jni::sys::JNI_TRUE {
+                filter.filter(&mut frame)?
+            } else {
+                filter.check(&frame.as_frame())?
+            };
+            if !scores_out.is_null() {
+                scores_out.set_region(env, 0, &verdict.scores.to_array())?;
+            }
+            Ok(pack(&verdict))
+        })
+        .resolve::<ThrowSafeFrameException>()
+}
+
+/// A direct buffer's memory: where it starts and how many bytes it has.
+#[derive(Debug, Clone, Copy)]
+struct Region {
+    address: *mut u8,
+    len: usize,
+}
+
+impl Region {
+    fn end(self) -> usize {
+        self.address as usize + self.len
+    }
+
+    fn overlaps(self, other: Region) -> bool {
+        (self.address as usize) < other.end() && (other.address as usize) < self.end()
+    }
+}
+
+/// The memory of a direct `ByteBuffer` (from its address, whatever its position and limit).
+fn direct_region(env: &mut Env<'_>, buffer: &JByteBuffer<'_>, what: &str) -> Result<Region, JniError> {
+    if buffer.is_null() {
+        return Err(SafeFrameError::invalid_argument(format!("{what} buffer is null")).into());
+    }
+    let address = env.get_direct_buffer_address(buffer).map_err(|_| {
+        SafeFrameError::invalid_argument(format!(
+            "{what} buffer is not a direct ByteBuffer (camera planes are direct; allocate others with ByteBuffer.allocateDirect)"
+        ))
+    })?;
+    let len = env.get_direct_buffer_capacity(buffer)?;
+    if address.is_null() || len > isize::MAX as usize || (address as usize).checked_add(len).is_none() {
+        return Err(SafeFrameError::invalid_argument(format!("{what} buffer has no usable memory")).into());
+    }
+    Ok(Region { address, len })
+}
+
+/// `NativeFrames.processYuv420888(handle, y, yRowStride, u, uRowStride, uPixelStride, v,
+/// vRowStride, vPixelStride, width, height, rotationDegrees, fullRange, redact, scoresOut)`:
+/// classifies an Android `YUV_420_888` image in its three direct plane buffers and, when
+/// `redact` is true, applies the verdict to the planes in place. `rotationDegrees` is the
+/// clockwise turn that makes the image upright (CameraX's `imageInfo.rotationDegrees`);
+/// `fullRange` picks 0–255 YUV instead of the 16–235 video range (BT.601 either way). Returns
+/// the packed verdict (see `pack`); writes the scores to `scoresOut` when it is not null.
+#[no_mangle]
+pub extern "system" fn Java_dev_safeframe_NativeFrames_processYuv420888<'local>(
+    mut unowned_env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    y: JByteBuffer<'local>,
+    y_row_stride: jint,
+    u: JByteBuffer<'local>,
+    u_row_stride: jint,
+    u_pixel_stride: jint,
+    v: JByteBuffer<'local>,
+    v_row_stride: jint,
+    v_pixel_stride: jint,
+    width: jint,
+    height: jint,
+    rotation_degrees: jint,
+    full_range: jboolean,
+    redact: jboolean,
+    scores_out: JFloatArray<'local>,
+) -> jint {
+    unowned_env
+        .with_env(|env| -> Result<jint, JniError> {
+            let filter = crate::handles::get(handle)?;
+            let width = non_negative(width, "width")?;
+            let height = non_negative(height, "height")?;
+            let strides = [
+                non_negative(y_row_stride, "Y row stride")?,
+                non_negative(u_row_stride, "U row stride")?,
+                non_negative(u_pixel_stride, "U pixel stride")?,
+                non_negative(v_row_stride, "V row stride")?,
+                non_negative(v_pixel_stride, "V pixel stride")?,
+            ]
+            .map(|s| s as usize);
+            let [y_row, u_row, u_pixel, v_row, v_pixel] = strides;
+            let rotation = Rotation::from_degrees(rotation_degrees)?;
+            if !scores_out.is_null() && scores_out.len(env)? < 5 {
+                return Err(SafeFrameError::invalid_argument("scoresOut must hold at least 5 floats").into());
+            }
+            let (y, u, v) = (
+                direct_region(env, &y, "Y")?,
+                direct_region(env, &u, "U")?,
+                direct_region(env, &v, "V")?,
+            );
+            if y.overlaps(u) || y.overlaps(v) {
+                return Err(SafeFrameError::invalid_argument("the Y plane overlaps a chroma plane").into());
+            }
+            // SAFETY (for every `from_raw_parts_mut` below): each region is a direct buffer's
+            // memory, kept alive and in place by the JVM while its `JByteBuffer` is referenced
+            // (for this whole call); addresses are non-NULL and lengths ≤ isize::MAX (checked
+            // by `direct_region`). The slices made never overlap: Y is disjoint from U and V
+            // (checked above), and overlapping U and V become one slice of their union. The
+            // frame constructors check every size and stride against the slice lengths before
+            // a byte is touched. Java writing the buffers concurrently would race; the Kotlin
+            // wrapper documents that callers must not.
+            let y_data = unsafe { std::slice::from_raw_parts_mut(y.address, y.len) };
+            let mut frame = if u.overlaps(v) {
+                // Interleaved chroma: NV12 (U first) or NV21 (V first), one byte apart.
+                let (first, format) = match v.address as isize - u.address as isize {
+                    1 => (u, PixelFormat::Nv12),
+                    -1 => (v, PixelFormat::Nv21),
+                    _ => {
+                        return Err(SafeFrameError::invalid_argument(
+                            "the U and V planes overlap but are not one interleaved chroma block (addresses 1 byte apart)",
+                        )
+                        .into())
+                    }
+                };
+                if u_pixel != 2 || v_pixel != 2 || u_row != v_row {
+                    return Err(SafeFrameError::invalid_argument(format!(
+                        "interleaved U and V planes need pixel stride 2 and equal row strides (got U {u_row}/{u_pixel}, V {v_row}/{v_pixel})"
+                    ))
+                    .into());
+                }
+                let len = u.end().max(v.end()) - first.address as usize;
+                let chroma = unsafe { std::slice::from_raw_parts_mut(first.address, len) };
+                match format {
+                    PixelFormat::Nv12 => FrameMut::nv12(width, height, y_data, y_row, chroma, u_row)?,
+                    _ => FrameMut::nv21(width, height, y_data, y_row, chroma, u_row)?,
+                }
+            } else {
+                let plane = |region: Region, row_stride, pixel_stride| PlaneMut {
+                    data: unsafe { std::slice::from_raw_parts_mut(region.address, region.len) },
+                    row_stride,
+                    pixel_stride,
+                };
+                FrameMut::yuv420_888(width, height, plane(y, y_row, 1), plane(u, u_row, u_pixel), plane(v, v_row, v_pixel))?
+            };
+            let range = if full_range == jni::sys::JNI_TRUE {
+                YuvRange::Full
+            } else {
+                YuvRange::Limited
+            };
+            frame = frame.with_rotation(rotation).with_yuv_color(YuvColor {
+                range,
+                ..YuvColor::default()
+            });
             let verdict = if redact == jni::sys::JNI_TRUE {
                 filter.filter(&mut frame)?
             } else {

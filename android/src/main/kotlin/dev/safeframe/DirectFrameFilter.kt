@@ -10,8 +10,9 @@ import java.nio.ByteBuffer
  * model loaded until then). Thread-safe: calls from several threads run one inference at a time.
  * Do not write to a buffer from another thread while a call is using it.
  *
- * Packed RGBA8/BGRA8/RGB8 frames only in this release; the three-plane `YUV_420_888` path for
- * CameraX arrives with phase 2 of the bindings.
+ * Packed RGBA8/BGRA8/RGB8 frames ([filter], [check]) and Android `YUV_420_888` images in their
+ * three planes ([filterYuv420888], [checkYuv420888]: CameraX `ImageProxy.planes`,
+ * `android.media.Image.planes`), each plane with its own row and pixel stride.
  */
 class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
     private val lock = Any()
@@ -41,6 +42,42 @@ class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
         format: PixelFormat = PixelFormat.RGBA8,
     ): Verdict = call(buffer, width, height, rowStride, format, redact = false)
 
+    /**
+     * Classifies a `YUV_420_888` image and applies the verdict to its planes in place (a blocked
+     * frame stays YUV). [rotationDegrees] is the clockwise turn that makes the image upright
+     * (CameraX: `imageInfo.rotationDegrees`); the model looks at the upright image.
+     * [fullRange]: samples span 0–255 (JFIF) rather than the 16–235 video range; BT.601 either
+     * way. A fail-closed filter blocks the planes before throwing [SafeFrameNativeException].
+     *
+     * ```kotlin
+     * val p = imageProxy.planes
+     * direct.filterYuv420888(YuvPlane(p[0].buffer, p[0].rowStride, p[0].pixelStride),
+     *     YuvPlane(p[1].buffer, p[1].rowStride, p[1].pixelStride),
+     *     YuvPlane(p[2].buffer, p[2].rowStride, p[2].pixelStride),
+     *     imageProxy.width, imageProxy.height, imageProxy.imageInfo.rotationDegrees)
+     * ```
+     */
+    fun filterYuv420888(
+        y: YuvPlane,
+        u: YuvPlane,
+        v: YuvPlane,
+        width: Int,
+        height: Int,
+        rotationDegrees: Int = 0,
+        fullRange: Boolean = false,
+    ): Verdict = callYuv(y, u, v, width, height, rotationDegrees, fullRange, redact = true)
+
+    /** Classifies a `YUV_420_888` image without changing it (see [filterYuv420888]). */
+    fun checkYuv420888(
+        y: YuvPlane,
+        u: YuvPlane,
+        v: YuvPlane,
+        width: Int,
+        height: Int,
+        rotationDegrees: Int = 0,
+        fullRange: Boolean = false,
+    ): Verdict = callYuv(y, u, v, width, height, rotationDegrees, fullRange, redact = false)
+
     /** Releases this filter's hold on the model. Further calls throw. */
     override fun close() {
         val released = synchronized(lock) {
@@ -66,6 +103,29 @@ class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
         return unpack(packed, scores)
     }
 
+    private fun callYuv(
+        y: YuvPlane,
+        u: YuvPlane,
+        v: YuvPlane,
+        width: Int,
+        height: Int,
+        rotationDegrees: Int,
+        fullRange: Boolean,
+        redact: Boolean,
+    ): Verdict {
+        if (y.pixelStride != 1) {
+            throw SafeFrameNativeException("InvalidFrame: invalid frame: the Y plane's pixel stride must be 1, not ${y.pixelStride}")
+        }
+        val h = synchronized(lock) { handle }
+        if (h == 0L) throw SafeFrameNativeException("InvalidArgument: this DirectFrameFilter is closed")
+        val scores = FloatArray(5)
+        val packed = NativeFrames.processYuv420888(
+            h, y.buffer, y.rowStride, u.buffer, u.rowStride, u.pixelStride, v.buffer, v.rowStride, v.pixelStride,
+            width, height, rotationDegrees, fullRange, redact, scores,
+        )
+        return unpack(packed, scores)
+    }
+
     private companion object {
         private val PixelFormat.code: Int
             get() = when (this) {
@@ -87,3 +147,9 @@ class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
         }
     }
 }
+
+/**
+ * One plane of a `YUV_420_888` image: a direct buffer whose first byte is the plane's first
+ * sample, and its strides (`Image.Plane` / `ImageProxy.PlaneProxy` give all three).
+ */
+data class YuvPlane(val buffer: ByteBuffer, val rowStride: Int, val pixelStride: Int)

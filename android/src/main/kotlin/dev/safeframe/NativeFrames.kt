@@ -30,6 +30,31 @@ internal object NativeFrames {
         scoresOut: FloatArray?,
     ): Int
 
+    /**
+     * Classifies an Android `YUV_420_888` image in its three direct plane buffers and, when
+     * [redact] is true, applies the verdict to the planes in place. U and V may be two views of
+     * one interleaved chroma block (pixel stride 2, one byte apart), as on most phones.
+     * Returns the packed verdict like [process]. Throws [SafeFrameNativeException].
+     */
+    @JvmStatic
+    external fun processYuv420888(
+        handle: Long,
+        y: ByteBuffer,
+        yRowStride: Int,
+        u: ByteBuffer,
+        uRowStride: Int,
+        uPixelStride: Int,
+        v: ByteBuffer,
+        vRowStride: Int,
+        vPixelStride: Int,
+        width: Int,
+        height: Int,
+        rotationDegrees: Int,
+        fullRange: Boolean,
+        redact: Boolean,
+        scoresOut: FloatArray?,
+    ): Int
+
     /** Releases a handle from [SafeFrameFilter.directHandle]. */
     @JvmStatic
     external fun release(handle: Long)
