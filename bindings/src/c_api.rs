@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use safeframe::classifier::Classifier;
 use safeframe::filter::Filter;
-use safeframe::frame::{Frame, FrameMut, PixelFormat};
+use safeframe::frame::{Frame, FrameMut, PixelFormat, Rotation, YuvColor, YuvRange};
 use safeframe::policy::{Policy, Verdict};
 
 use crate::error::SafeFrameError;
@@ -359,22 +359,93 @@ pub unsafe extern "C" fn safeframe_filter_in_place(
         // call. `FrameMut::new` checks the geometry against `len` before any byte is touched.
         let data = unsafe { std::slice::from_raw_parts_mut(pixels, len) };
         let mut frame = FrameMut::new(data, width, height, stride, format)?;
-        match filter.filter(&mut frame) {
-            Ok(verdict) => {
-                write_verdict(out_verdict, verdict.into());
-                Ok(())
-            }
-            Err(error) => {
-                let fallback = if filter_fails_closed(filter) {
-                    Verdict::fail_closed()
-                } else {
-                    allow_unclassified()
-                };
-                write_verdict(out_verdict, fallback.into());
-                Err(error.into())
-            }
-        }
+        filter_frame(filter, &mut frame, out_verdict)
     }))
+}
+
+/// Classifies an NV12 frame held in two caller-owned planes (an iOS `CVPixelBuffer` of type
+/// `kCVPixelFormatType_420YpCbCr8BiPlanar{Video,Full}Range`: plane 0 is Y, plane 1 the
+/// interleaved CbCr pairs) and applies the verdict's action to the planes in place, writing
+/// the verdict to `out_verdict` (which may be NULL). The frame stays NV12.
+///
+/// `y_len`/`uv_len` are the bytes at `y`/`uv`; `y_stride`/`uv_stride` the bytes per row
+/// (`CVPixelBufferGetBytesPerRowOfPlane`). `rotation_degrees` (0, 90, 180, 270) is the
+/// clockwise turn that makes the image upright; `full_range` is true for the FullRange pixel
+/// format (0–255), false for VideoRange (16–235); BT.601 either way. Failing works as in
+/// [`safeframe_filter_in_place`].
+///
+/// # Safety
+/// `filter` is NULL or a live filter; `y` and `uv` are NULL or point to `y_len` and `uv_len`
+/// bytes that are readable and writable, do not overlap, and that nothing else touches during
+/// the call; `out_verdict` is NULL or points to a writable `SafeFrameVerdict`.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_filter_nv12_in_place(
+    filter: *const SafeFrameNativeFilter,
+    y: *mut u8,
+    y_len: usize,
+    y_stride: usize,
+    uv: *mut u8,
+    uv_len: usize,
+    uv_stride: usize,
+    width: u32,
+    height: u32,
+    rotation_degrees: i32,
+    full_range: bool,
+    out_verdict: *mut SafeFrameVerdict,
+) -> i32 {
+    status(guarded(|| {
+        // SAFETY: the caller promises NULL or a live filter.
+        let filter = unsafe { filter_ref(filter)? };
+        check_buffer(y, y_len)?;
+        check_buffer(uv, uv_len)?;
+        let (y_start, uv_start) = (y as usize, uv as usize);
+        if y_start < uv_start.saturating_add(uv_len) && uv_start < y_start.saturating_add(y_len) {
+            return Err(SafeFrameError::invalid_argument("the Y and UV planes overlap"));
+        }
+        let rotation = Rotation::from_degrees(rotation_degrees)?;
+        // SAFETY: both pointers are non-NULL with lengths ≤ isize::MAX (checked above) and the
+        // two ranges do not overlap (checked above); the caller promises the bytes are readable
+        // and writable and untouched by anyone else during the call. `FrameMut::nv12` checks
+        // the geometry against both lengths before any byte is touched.
+        let (y_data, uv_data) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(y, y_len),
+                std::slice::from_raw_parts_mut(uv, uv_len),
+            )
+        };
+        let range = if full_range { YuvRange::Full } else { YuvRange::Limited };
+        let mut frame = FrameMut::nv12(width, height, y_data, y_stride, uv_data, uv_stride)?
+            .with_rotation(rotation)
+            .with_yuv_color(YuvColor {
+                range,
+                ..YuvColor::default()
+            });
+        filter_frame(filter, &mut frame, out_verdict)
+    }))
+}
+
+/// Filters `frame` in place and writes the verdict; on an error writes the verdict the frame
+/// got (block when failing closed: the core blocked it already; allow when failing open).
+fn filter_frame(
+    filter: &Filter,
+    frame: &mut FrameMut<'_>,
+    out_verdict: *mut SafeFrameVerdict,
+) -> Result<(), SafeFrameError> {
+    match filter.filter(frame) {
+        Ok(verdict) => {
+            write_verdict(out_verdict, verdict.into());
+            Ok(())
+        }
+        Err(error) => {
+            let fallback = if filter_fails_closed(filter) {
+                Verdict::fail_closed()
+            } else {
+                allow_unclassified()
+            };
+            write_verdict(out_verdict, fallback.into());
+            Err(error.into())
+        }
+    }
 }
 
 fn filter_fails_closed(filter: &Filter) -> bool {

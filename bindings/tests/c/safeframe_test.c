@@ -183,6 +183,58 @@ static void bad_input(const char *oracle_dir) {
     CHECK(strlen(safeframe_version()) > 0, "empty version");
 }
 
+/* NV12 in two separate planes (a CVPixelBuffer's layout): red is blocked in place and stays
+ * NV12 (Y 16, CbCr 128 in video range), padding untouched; grey passes byte-identical; bad
+ * planes are errors with a message. */
+static void nv12_planes(const char *oracle_dir) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
+    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
+    CHECK(filter != NULL, "oracle did not load: %s", last_error());
+    if (!filter) return;
+    enum { W = 34, H = 22, YS = 40, CS = 36, PAD = 0x5A };
+    unsigned char y[YS * H], uv[CS * (H / 2)];
+    for (int rotation = 0; rotation < 360; rotation += 90) {
+        /* BT.601 video range: red is (81, 90, 240), grey 128 is (126, 128, 128). */
+        for (int i = 0; i < YS * H; i++) y[i] = (i % YS) < W ? 81 : PAD;
+        for (int i = 0; i < CS * (H / 2); i++) uv[i] = (i % CS) < W ? ((i % 2) ? 240 : 90) : PAD;
+        SafeFrameVerdict v;
+        int status = safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, rotation, false, &v);
+        CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_PORN,
+              "nv12 red at %d degrees: status %d action %d category %d (%s)", rotation, status, v.action, v.category,
+              last_error());
+        int ok = 1;
+        for (int i = 0; i < YS * H; i++) ok &= y[i] == ((i % YS) < W ? 16 : PAD);
+        for (int i = 0; i < CS * (H / 2); i++) ok &= uv[i] == ((i % CS) < W ? 128 : PAD);
+        CHECK(ok, "nv12 red at %d degrees: planes not blocked exactly in place", rotation);
+    }
+    for (int i = 0; i < YS * H; i++) y[i] = (i % YS) < W ? 126 : PAD;
+    for (int i = 0; i < CS * (H / 2); i++) uv[i] = (i % CS) < W ? 128 : PAD;
+    unsigned char y0[sizeof y], uv0[sizeof uv];
+    memcpy(y0, y, sizeof y);
+    memcpy(uv0, uv, sizeof uv);
+    SafeFrameVerdict v;
+    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, 0, false, &v) == SAFEFRAME_OK &&
+              v.action == SAFEFRAME_ACTION_ALLOW && memcmp(y, y0, sizeof y) == 0 && memcmp(uv, uv0, sizeof uv) == 0,
+          "nv12 grey: not allowed untouched (%s)", last_error());
+    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, uv, sizeof uv - 10, CS, W, H, 0, false, &v) ==
+              SAFEFRAME_ERROR_INVALID_FRAME,
+          "short UV plane accepted");
+    CHECK(strstr(last_error(), "too small") != NULL, "last error `%s`", last_error());
+    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, y + 8, 100, CS, W, H, 0, false, &v) ==
+              SAFEFRAME_ERROR_INVALID_ARGUMENT,
+          "overlapping planes accepted");
+    CHECK(strstr(last_error(), "overlap") != NULL, "last error `%s`", last_error());
+    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, NULL, sizeof uv, CS, W, H, 0, false, &v) ==
+              SAFEFRAME_ERROR_INVALID_ARGUMENT,
+          "NULL UV plane accepted");
+    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, 45, false, &v) ==
+              SAFEFRAME_ERROR_INVALID_FRAME,
+          "rotation 45 accepted");
+    CHECK(strstr(last_error(), "45") != NULL, "last error `%s`", last_error());
+    safeframe_filter_free(filter);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s ORACLE_DIR CASES_FILE\n", argv[0]);
@@ -236,6 +288,7 @@ int main(int argc, char **argv) {
     CHECK(cases >= 20 && faulty >= 3, "read %d cases and %d faulty cases", cases, faulty);
     for (int p = 0; p < 3; p++) safeframe_filter_free(filters[p]);
     bad_input(oracle_dir);
+    nv12_planes(oracle_dir);
     printf("C ABI: %d oracle cases x 3 presets, %d faulty cases\n", cases, faulty);
     printf("c-abi: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

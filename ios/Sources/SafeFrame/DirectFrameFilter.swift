@@ -1,5 +1,5 @@
 // Zero-copy frame filtering through SafeFrame's C ABI. Platform-independent: the AVFoundation
-// adapter (phase 2) hands CVPixelBuffer base addresses to this class.
+// adapter (SafeFrameCapture.swift) hands CVPixelBuffer base addresses to this class.
 import Foundation
 #if canImport(SafeFrameFFI)
 import SafeFrameFFI
@@ -10,8 +10,8 @@ import SafeFrameFFI
 ///
 /// Make one from a `SafeFrameFilter` to share its loaded model, or from a model pack directory.
 /// Thread-safe: calls from several threads run one inference at a time. Nothing else may touch
-/// the pixels while a call is using them. Packed RGBA8/BGRA8/RGB8 frames only in this release;
-/// NV12 (the camera's native format) comes with phase 2 of the bindings.
+/// the pixels while a call is using them. Packed RGBA8/BGRA8/RGB8 frames ([`filter`]) and NV12
+/// in two planes, the camera's native `420YpCbCr8BiPlanar` layout ([`filterNV12`]).
 public final class DirectFrameFilter: @unchecked Sendable {
     private let native: OpaquePointer
 
@@ -46,6 +46,29 @@ public final class DirectFrameFilter: @unchecked Sendable {
             safeframe_filter_in_place(
                 native, pixels.baseAddress?.assumingMemoryBound(to: UInt8.self), pixels.count,
                 w, h, rowStride, DirectFrameFilter.code(format), &out)
+        }
+        return try DirectFrameFilter.verdict(status: status, out)
+    }
+
+    /// Classifies an NV12 frame held in two planes (a locked `CVPixelBuffer` of type
+    /// `kCVPixelFormatType_420YpCbCr8BiPlanar{Video,Full}Range`: plane 0 is Y, plane 1 the CbCr
+    /// pairs) and applies the verdict to the planes in place; the frame stays NV12.
+    /// `rotationDegrees` is the clockwise turn that makes the image upright; `fullRange` is
+    /// true for the FullRange pixel format. A fail-closed filter blocks the planes before
+    /// throwing.
+    public func filterNV12(
+        y: UnsafeMutableRawBufferPointer, yRowStride: Int, uv: UnsafeMutableRawBufferPointer, uvRowStride: Int,
+        width: Int, height: Int, rotationDegrees: Int = 0, fullRange: Bool = false
+    ) throws -> Verdict {
+        var out = SafeFrameVerdict()
+        guard yRowStride >= 0, uvRowStride >= 0, let rotation = Int32(exactly: rotationDegrees) else {
+            throw SafeFrameError.InvalidFrame(message: "invalid frame: negative stride or rotation \(rotationDegrees) out of range")
+        }
+        let status = try withDimensions(width, height, yRowStride) { w, h in
+            safeframe_filter_nv12_in_place(
+                native, y.baseAddress?.assumingMemoryBound(to: UInt8.self), y.count, yRowStride,
+                uv.baseAddress?.assumingMemoryBound(to: UInt8.self), uv.count, uvRowStride,
+                w, h, rotation, fullRange, &out)
         }
         return try DirectFrameFilter.verdict(status: status, out)
     }

@@ -111,4 +111,32 @@ final class ApiTests: XCTestCase {
         XCTAssertEqual(out.category, SAFEFRAME_CATEGORY_NONE)
         XCTAssertEqual(String(cString: safeframe_version()), version())
     }
+
+    func testNV12PlanesAreBlockedInPlaceThroughTheCABI() throws {
+        let filter = try SafeFrameFilter.fromDirectory(packDir: Fixtures.pack("oracle"), policy: Policy.preset(preset: .child),
+                                                       failOpen: false, options: FilterOptions())
+        let direct = try DirectFrameFilter(filter)
+        let (w, h, ys, cs) = (34, 22, 40, 36)
+        // BT.601 video range red: Y 81, Cb 90, Cr 240; rows padded with 0x5A.
+        var y = (0..<(ys * h)).map { $0 % ys < w ? UInt8(81) : 0x5A }
+        var uv = (0..<(cs * h / 2)).map { $0 % cs < w ? ($0 % 2 == 0 ? UInt8(90) : 240) : 0x5A }
+        let verdict = try y.withUnsafeMutableBytes { yp in
+            try uv.withUnsafeMutableBytes { uvp in
+                try direct.filterNV12(y: yp, yRowStride: ys, uv: uvp, uvRowStride: cs, width: w, height: h, rotationDegrees: 90)
+            }
+        }
+        XCTAssertEqual(verdict.action, .block)
+        XCTAssertEqual(verdict.category, .porn)
+        XCTAssertTrue(y.enumerated().allSatisfy { $0.element == ($0.offset % ys < w ? 16 : 0x5A) })
+        XCTAssertTrue(uv.enumerated().allSatisfy { $0.element == ($0.offset % cs < w ? 128 : 0x5A) })
+        var short = [UInt8](repeating: 128, count: 10)
+        XCTAssertThrowsError(try y.withUnsafeMutableBytes { yp in
+            try short.withUnsafeMutableBytes { uvp in
+                try direct.filterNV12(y: yp, yRowStride: ys, uv: uvp, uvRowStride: cs, width: w, height: h)
+            }
+        }) { error in
+            guard case SafeFrameError.InvalidFrame(let message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("too small"), message)
+        }
+    }
 }

@@ -190,6 +190,34 @@ int32_t safeframe_filter_in_place(const struct SafeFrameNativeFilter *filter,
                                   int32_t format,
                                   struct SafeFrameVerdict *out_verdict);
 
+// Classifies an NV12 frame held in two caller-owned planes (an iOS `CVPixelBuffer` of type
+// `kCVPixelFormatType_420YpCbCr8BiPlanar{Video,Full}Range`: plane 0 is Y, plane 1 the
+// interleaved CbCr pairs) and applies the verdict's action to the planes in place, writing
+// the verdict to `out_verdict` (which may be NULL). The frame stays NV12.
+//
+// `y_len`/`uv_len` are the bytes at `y`/`uv`; `y_stride`/`uv_stride` the bytes per row
+// (`CVPixelBufferGetBytesPerRowOfPlane`). `rotation_degrees` (0, 90, 180, 270) is the
+// clockwise turn that makes the image upright; `full_range` is true for the FullRange pixel
+// format (0–255), false for VideoRange (16–235); BT.601 either way. Failing works as in
+// [`safeframe_filter_in_place`].
+//
+// # Safety
+// `filter` is NULL or a live filter; `y` and `uv` are NULL or point to `y_len` and `uv_len`
+// bytes that are readable and writable, do not overlap, and that nothing else touches during
+// the call; `out_verdict` is NULL or points to a writable `SafeFrameVerdict`.
+int32_t safeframe_filter_nv12_in_place(const struct SafeFrameNativeFilter *filter,
+                                       uint8_t *y,
+                                       size_t y_len,
+                                       size_t y_stride,
+                                       uint8_t *uv,
+                                       size_t uv_len,
+                                       size_t uv_stride,
+                                       uint32_t width,
+                                       uint32_t height,
+                                       int32_t rotation_degrees,
+                                       bool full_range,
+                                       struct SafeFrameVerdict *out_verdict);
+
 // The message of the last failed call on this thread, or NULL when the last call succeeded.
 // The text stays valid until the next SafeFrame call on the same thread; copy it to keep it.
 const char *safeframe_last_error(void);
