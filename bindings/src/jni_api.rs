@@ -138,37 +138,39 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_process<'local>(
             if !scores_out.is_null() && scores_out.len(env)? < 5 {
                 return Err(SafeFrameError::invalid_argument("scoresOut must hold at least 5 floats").into());
             }
-            if buffer.is_null() {
-                return Err(SafeFrameError::invalid_argument("buffer is null").into());
-            }
-            let address = env.get_direct_buffer_address(&buffer).map_err(|_| {
-                SafeFrameError::invalid_argument(
-                    "buffer is not a direct ByteBuffer; allocate it with ByteBuffer.allocateDirect (camera planes are direct)",
-                )
-            })?;
-            let capacity = env.get_direct_buffer_capacity(&buffer)?;
-            if address.is_null() || capacity > isize::MAX as usize {
-                return Err(SafeFrameError::invalid_argument("buffer has no usable memory").into());
-            }
-            // SAFETY: `address` and `capacity` describe the direct buffer's memory, which the JVM
-            // keeps alive and in place while `buffer` is referenced (it is, for this whole call).
-            // The address is non-NULL and the capacity ≤ isize::MAX (checked above).
-            // `FrameMut::new` checks width, height and stride against `capacity` before any byte
-            // is touched. Java code writing the buffer concurrently would race; the Kotlin
+            let buffer = direct_region(env, &buffer, "pixel")?;
+            // SAFETY: `buffer` is a direct buffer's memory, which the JVM keeps alive and in
+            // place while the `JByteBuffer` is referenced (it is, for this whole call); the
+            // address is non-NULL and the length ≤ isize::MAX (checked by `direct_region`).
+            // `FrameMut::new` checks width, height and stride against the length before any
+            // byte is touched. Java code writing the buffer concurrently would race; the Kotlin
             // wrapper documents that the caller must not.
-            let data = unsafe { std::slice::from_raw_parts_mut(address, capacity) };
+            let data = unsafe { std::slice::from_raw_parts_mut(buffer.address, buffer.len) };
             let mut frame = FrameMut::new(data, width, height, stride, format)?;
-            let verdict = if redact == jni::sys::JNI_TRUE {
-                filter.filter(&mut frame)?
-            } else {
-                filter.check(&frame.as_frame())?
-            };
-            if !scores_out.is_null() {
-                scores_out.set_region(env, 0, &verdict.scores.to_array())?;
-            }
-            Ok(pack(&verdict))
+            classify(env, &filter, &mut frame, redact, &scores_out)
         })
         .resolve::<ThrowSafeFrameException>()
+}
+
+/// Filters (`redact`) or checks the frame, writes the scores to `scores_out` when it is not
+/// null, and returns the packed verdict. A fail-closed filter has blocked the frame already
+/// when filtering fails.
+fn classify(
+    env: &mut Env<'_>,
+    filter: &safeframe::filter::Filter,
+    frame: &mut FrameMut<'_>,
+    redact: jboolean,
+    scores_out: &JFloatArray<'_>,
+) -> Result<jint, JniError> {
+    let verdict = if redact == jni::sys::JNI_TRUE {
+        filter.filter(frame)?
+    } else {
+        filter.check(&frame.as_frame())?
+    };
+    if !scores_out.is_null() {
+        scores_out.set_region(env, 0, &verdict.scores.to_array())?;
+    }
+    Ok(pack(&verdict))
 }
 
 /// A direct buffer's memory: where it starts and how many bytes it has.
@@ -308,15 +310,7 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_processYuv420888<'local>(
                 range,
                 ..YuvColor::default()
             });
-            let verdict = if redact == jni::sys::JNI_TRUE {
-                filter.filter(&mut frame)?
-            } else {
-                filter.check(&frame.as_frame())?
-            };
-            if !scores_out.is_null() {
-                scores_out.set_region(env, 0, &verdict.scores.to_array())?;
-            }
-            Ok(pack(&verdict))
+            classify(env, &filter, &mut frame, redact, &scores_out)
         })
         .resolve::<ThrowSafeFrameException>()
 }

@@ -9,7 +9,7 @@ use safeframe::blocklist::{Blocklist, MatchOptions};
 use safeframe::filter::OnError;
 use safeframe::frame::{FrameMut, PixelFormat, PlaneMut, YuvColor};
 use safeframe::known::KnownContent;
-use safeframe::manifest::{InputSpec, ResizeRule, TensorLayout};
+use safeframe::manifest::InputSpec;
 use safeframe::policy::{Action, Policy, Preset, Verdict};
 use safeframe::sampler::Sampler;
 use safeframe::scores::{Category, Scores};
@@ -41,15 +41,9 @@ struct Scripted {
 impl Scripted {
     fn new(steps: &[Step]) -> Arc<Self> {
         let spec = InputSpec {
-            name: "input_1".into(),
-            layout: TensorLayout::Nhwc,
             width: 8,
             height: 8,
-            color: "RGB".into(),
-            pixel_divisor: 255.0,
-            mean: [0.0; 3],
-            std: [1.0; 3],
-            resize: ResizeRule::BilinearAlignCorners,
+            ..InputSpec::nsfwjs()
         };
         Arc::new(Self {
             sampler: Sampler::new(&spec),

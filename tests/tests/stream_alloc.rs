@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use safeframe::frame::{FrameMut, PixelFormat};
-use safeframe::manifest::{InputSpec, ResizeRule, TensorLayout};
+use safeframe::manifest::InputSpec;
 use safeframe::sampler::Sampler;
 use safeframe::scores::Scores;
 use safeframe::stream::{Cadence, FrameModel, Mode, StreamConfig, StreamFilter};
@@ -63,15 +63,9 @@ impl FrameModel for Alternating {
 
 fn model() -> Arc<Alternating> {
     let spec = InputSpec {
-        name: "input_1".into(),
-        layout: TensorLayout::Nhwc,
         width: 32,
         height: 32,
-        color: "RGB".into(),
-        pixel_divisor: 255.0,
-        mean: [0.0; 3],
-        std: [1.0; 3],
-        resize: ResizeRule::BilinearAlignCorners,
+        ..InputSpec::nsfwjs()
     };
     Arc::new(Alternating {
         sampler: Sampler::new(&spec),
