@@ -1,7 +1,11 @@
 //! Sampler and redaction per pixel format (criterion; `cargo bench -p safeframe --bench frames`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::measurement::Measurement;
+use criterion::{BenchmarkId, Criterion};
+
+#[path = "support/clock.rs"]
+mod clock;
 use safeframe::frame::{Frame, FrameMut, PixelFormat, Plane, Rotation};
 use safeframe::manifest::InputSpec;
 use safeframe::redactor::Redactor;
@@ -50,7 +54,7 @@ fn yuv420_888(nv21: &[u8], w: u32, h: u32) -> Frame<'_> {
     Frame::yuv420_888(w, h, plane(y, 1), plane(&vu[1..], 2), plane(vu, 2)).unwrap()
 }
 
-fn sampler(c: &mut Criterion) {
+fn sampler<M: Measurement>(c: &mut Criterion<M>) {
     let sampler = Sampler::new(&spec());
     let mut tensor = vec![0.0f32; sampler.tensor_len()];
     // `<format>/<size>`: the dispatched fast path; `<format>-scalar/<size>`: the scalar
@@ -84,7 +88,7 @@ fn sampler(c: &mut Criterion) {
     group.finish();
 }
 
-fn redaction(c: &mut Criterion) {
+fn redaction<M: Measurement>(c: &mut Criterion<M>) {
     let (w, h) = (1920u32, 1080u32);
     let mut group = c.benchmark_group("redact-1080p");
     let mut redactor = Redactor::new();
@@ -100,9 +104,18 @@ fn redaction(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
-    targets = sampler, redaction
+fn all<M: Measurement>(c: &mut Criterion<M>) {
+    sampler(c);
+    redaction(c);
 }
-criterion_main!(benches);
+
+/// Wall time by default; `SAFEFRAME_BENCH_CLOCK=cpu` measures the thread's CPU time instead.
+fn main() {
+    clock::run_with(all, all, configure, configure);
+}
+
+fn configure<M: Measurement>(c: Criterion<M>) -> Criterion<M> {
+    c.sample_size(30)
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2))
+}

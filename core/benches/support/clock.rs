@@ -2,7 +2,7 @@
 //!
 //! Criterion measures wall time. On a machine shared with other busy jobs
 //! the wall clock also counts time spent waiting for a core, so with
-//! `PDQ_BENCH_CLOCK=cpu` the benchmarks measure this thread's CPU time
+//! `SAFEFRAME_BENCH_CLOCK=cpu` the benchmarks measure this thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`) instead. Both are reported in the same units.
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::Criterion;
@@ -42,21 +42,30 @@ impl Measurement for ThreadCpuTime {
     }
 }
 
-/// Whether `PDQ_BENCH_CLOCK=cpu` asks for CPU time.
+/// Whether `SAFEFRAME_BENCH_CLOCK=cpu` asks for CPU time.
 pub fn use_cpu_clock() -> bool {
-    std::env::var("PDQ_BENCH_CLOCK").is_ok_and(|v| v == "cpu")
+    std::env::var("SAFEFRAME_BENCH_CLOCK").is_ok_and(|v| v == "cpu")
 }
 
 /// Runs `f` with a Criterion on the chosen clock.
+#[allow(dead_code)]
 pub fn run(f: fn(&mut Criterion<WallTime>), g: fn(&mut Criterion<ThreadCpuTime>)) {
+    run_with(f, g, |c| c, |c| c);
+}
+
+/// [`run`] with settings applied before the command line's (which override them).
+pub fn run_with(
+    f: fn(&mut Criterion<WallTime>),
+    g: fn(&mut Criterion<ThreadCpuTime>),
+    wall: fn(Criterion<WallTime>) -> Criterion<WallTime>,
+    cpu: fn(Criterion<ThreadCpuTime>) -> Criterion<ThreadCpuTime>,
+) {
     if use_cpu_clock() {
-        let mut c = Criterion::default()
-            .with_measurement(ThreadCpuTime)
-            .configure_from_args();
+        let mut c = cpu(Criterion::default().with_measurement(ThreadCpuTime)).configure_from_args();
         g(&mut c);
         c.final_summary();
     } else {
-        let mut c = Criterion::default().configure_from_args();
+        let mut c = wall(Criterion::default()).configure_from_args();
         f(&mut c);
         c.final_summary();
     }
