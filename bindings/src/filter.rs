@@ -6,6 +6,7 @@ use safeframe::classifier::{Classifier, ClassifierOptions};
 use safeframe::filter::{Filter, OnError};
 use safeframe::frame::{Frame, FrameMut};
 
+use crate::blocklist::Blocklist;
 use crate::error::SafeFrameError;
 use crate::policy::Policy;
 use crate::types::{FilteredFrame, PixelFormat, Verdict};
@@ -71,13 +72,14 @@ pub(crate) fn on_error(fail_open: bool) -> OnError {
 #[derive(Debug, uniffi::Object)]
 pub struct SafeFrameFilter {
     inner: Arc<Filter>,
+    blocklist: Option<Arc<Blocklist>>,
 }
 
-fn dimension(value: i32, what: &str) -> Result<u32, SafeFrameError> {
+pub(crate) fn dimension(value: i32, what: &str) -> Result<u32, SafeFrameError> {
     u32::try_from(value).map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: {what} {value} is negative")))
 }
 
-fn stride(value: i32) -> Result<usize, SafeFrameError> {
+pub(crate) fn stride(value: i32) -> Result<usize, SafeFrameError> {
     usize::try_from(value)
         .map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: row stride {value} is negative")))
 }
@@ -86,7 +88,18 @@ impl SafeFrameFilter {
     fn new(classifier: Classifier, policy: &Policy, fail_open: bool) -> Arc<Self> {
         Arc::new(Self {
             inner: Arc::new(Filter::new(classifier, policy.core().clone(), on_error(fail_open))),
+            blocklist: None,
         })
+    }
+
+    /// The core filter.
+    pub(crate) fn core(&self) -> &Arc<Filter> {
+        &self.inner
+    }
+
+    /// A fresh matcher for this filter's blocklist, if it has one (for a stream made from it).
+    pub(crate) fn known_content(&self) -> Option<safeframe::known::KnownContent> {
+        self.blocklist.as_ref().map(|b| b.known_content())
     }
 
     fn check_decoded(filter: &Filter, image: &[u8]) -> Result<Verdict, SafeFrameError> {
@@ -207,6 +220,23 @@ impl SafeFrameFilter {
                 .unwrap_or_else(|payload| Err(SafeFrameError::from_panic(payload.as_ref())))
         })
         .await
+    }
+
+    /// A filter on the same loaded model and policy that also matches frames against
+    /// `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
+    /// whatever the classifier says. This filter is unchanged; streams made from the new one
+    /// use the list too.
+    pub fn with_blocklist(&self, blocklist: Arc<Blocklist>) -> Arc<Self> {
+        let filter = Filter::shared(
+            Arc::clone(self.inner.shared_classifier()),
+            self.inner.policy().clone(),
+            self.inner.on_error(),
+        )
+        .with_known_content(blocklist.known_content());
+        Arc::new(Self {
+            inner: Arc::new(filter),
+            blocklist: Some(blocklist),
+        })
     }
 
     /// A new numbered handle to this filter for the zero-copy paths: Android's
