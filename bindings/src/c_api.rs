@@ -25,7 +25,7 @@ use safeframe::policy::{Policy, Verdict};
 use safeframe::stream::{Cadence, FrameModel, Mode, StreamConfig, StreamFilter};
 
 use crate::error::SafeFrameError;
-use crate::filter::{on_error, FilterOptions};
+use crate::filter::{on_error, ExecutionProvider, FilterOptions};
 
 /// Success.
 pub const SAFEFRAME_OK: i32 = 0;
@@ -72,6 +72,15 @@ pub const SAFEFRAME_FORMAT_RGBA8: i32 = 0;
 pub const SAFEFRAME_FORMAT_BGRA8: i32 = 1;
 /// Pixel format: 3 bytes per pixel, red, green, blue.
 pub const SAFEFRAME_FORMAT_RGB8: i32 = 2;
+
+/// Execution provider: ONNX Runtime's CPU kernels (always available).
+pub const SAFEFRAME_EP_CPU: i32 = 0;
+/// Execution provider: XNNPACK (Android and iOS ONNX Runtime packages).
+pub const SAFEFRAME_EP_XNNPACK: i32 = 1;
+/// Execution provider: Android's NNAPI.
+pub const SAFEFRAME_EP_NNAPI: i32 = 2;
+/// Execution provider: Apple's Core ML.
+pub const SAFEFRAME_EP_COREML: i32 = 3;
 
 /// Verdict action: show the frame.
 pub const SAFEFRAME_ACTION_ALLOW: i32 = 0;
@@ -249,17 +258,70 @@ pub unsafe extern "C" fn safeframe_filter_new(
     let made = guarded(|| {
         // SAFETY: the caller promises NULL or NUL-terminated strings.
         let (pack_dir, policy) = unsafe { (c_str(pack_dir, "pack_dir")?, c_str(policy, "policy")?) };
-        let policy = if policy.trim_start().starts_with('{') {
-            Policy::from_json(policy)?
-        } else {
-            Policy::preset(safeframe::policy::Preset::from_name(policy)?)
+        let options = FilterOptions {
+            intra_threads,
+            ..FilterOptions::default()
+        };
+        load_filter(pack_dir, policy, fail_open, &options)
+    });
+    match made {
+        Ok(filter) => Box::into_raw(Box::new(SafeFrameNativeFilter { filter })),
+        Err(_) => std::ptr::null_mut(),
+    }
+}
+
+fn load_filter(
+    pack_dir: &str,
+    policy: &str,
+    fail_open: bool,
+    options: &FilterOptions,
+) -> Result<Arc<Filter>, SafeFrameError> {
+    let policy = if policy.trim_start().starts_with('{') {
+        Policy::from_json(policy)?
+    } else {
+        Policy::preset(safeframe::policy::Preset::from_name(policy)?)
+    };
+    let classifier = Classifier::from_dir(pack_dir, &options.to_core()?)?;
+    Ok(Arc::new(Filter::new(classifier, policy, on_error(fail_open))))
+}
+
+/// [`safeframe_filter_new`] with an ONNX Runtime execution provider (`SAFEFRAME_EP_*`). A
+/// provider the loaded ONNX Runtime lacks fails with
+/// `SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE` in the last error (NULL is returned), unless
+/// `fallback_to_cpu` is true: then the model runs on the CPU and a warning is logged.
+///
+/// # Safety
+/// `pack_dir` and `policy` are NULL or NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_filter_new_with_provider(
+    pack_dir: *const c_char,
+    policy: *const c_char,
+    fail_open: bool,
+    intra_threads: i32,
+    execution_provider: i32,
+    fallback_to_cpu: bool,
+) -> *mut SafeFrameNativeFilter {
+    let made = guarded(|| {
+        // SAFETY: the caller promises NULL or NUL-terminated strings.
+        let (pack_dir, policy) = unsafe { (c_str(pack_dir, "pack_dir")?, c_str(policy, "policy")?) };
+        let provider = match execution_provider {
+            SAFEFRAME_EP_CPU => ExecutionProvider::Cpu,
+            SAFEFRAME_EP_XNNPACK => ExecutionProvider::Xnnpack,
+            SAFEFRAME_EP_NNAPI => ExecutionProvider::Nnapi,
+            SAFEFRAME_EP_COREML => ExecutionProvider::CoreMl,
+            other => {
+                return Err(SafeFrameError::invalid_argument(format!(
+                    "unknown execution provider {other}; use SAFEFRAME_EP_CPU, _XNNPACK, _NNAPI or _COREML"
+                )))
+            }
         };
         let options = FilterOptions {
             intra_threads,
-            runtime_library: None,
+            execution_provider: Some(provider),
+            fallback_to_cpu,
+            ..FilterOptions::default()
         };
-        let classifier = Classifier::from_dir(pack_dir, &options.to_core()?)?;
-        Ok(Arc::new(Filter::new(classifier, policy, on_error(fail_open))))
+        load_filter(pack_dir, policy, fail_open, &options)
     });
     match made {
         Ok(filter) => Box::into_raw(Box::new(SafeFrameNativeFilter { filter })),

@@ -164,6 +164,7 @@ impl From<&CoreError> for SafeFrameError {
             CoreError::Pdq(_) => Self::InvalidFrame(message),
             CoreError::InvalidConfig { .. } => Self::InvalidArgument(message),
             CoreError::StreamWorker { .. } => Self::Inference(message),
+            CoreError::ExecutionProviderUnavailable { .. } => Self::ExecutionProviderUnavailable(message),
             // The core's error is non-exhaustive; a case added there and not mapped here yet
             // still reaches the caller with its message.
             _ => Self::Internal(message),

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use safeframe::classifier::{Classifier, ClassifierOptions};
+use safeframe::classifier::{Classifier, ClassifierOptions, ExecutionProvider as CoreProvider};
 use safeframe::filter::{Filter, OnError};
 use safeframe::frame::{Frame, FrameMut};
 
@@ -23,6 +23,39 @@ pub struct FilterOptions {
     /// ONNX Runtime is linked in.
     #[uniffi(default = None)]
     pub runtime_library: Option<String>,
+    /// Where ONNX Runtime runs the model; absent: the CPU. NNAPI and XNNPACK exist in the
+    /// official Android package, CoreML and XNNPACK in the iOS one. One the loaded runtime lacks
+    /// is a `SafeFrameException.ExecutionProviderUnavailable` unless `fallback_to_cpu` is set.
+    #[uniffi(default = None)]
+    pub execution_provider: Option<ExecutionProvider>,
+    /// Run on the CPU (with a logged warning) when the execution provider is unavailable,
+    /// instead of failing (default false: a request is never silently ignored).
+    #[uniffi(default = false)]
+    pub fallback_to_cpu: bool,
+}
+
+/// An ONNX Runtime execution provider (where the model runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ExecutionProvider {
+    /// ONNX Runtime's CPU kernels (always available).
+    Cpu,
+    /// XNNPACK's optimised CPU kernels (Android and iOS packages).
+    Xnnpack,
+    /// Android's Neural Networks API.
+    Nnapi,
+    /// Apple's Core ML.
+    CoreMl,
+}
+
+impl From<ExecutionProvider> for CoreProvider {
+    fn from(provider: ExecutionProvider) -> Self {
+        match provider {
+            ExecutionProvider::Cpu => Self::Cpu,
+            ExecutionProvider::Xnnpack => Self::Xnnpack,
+            ExecutionProvider::Nnapi => Self::Nnapi,
+            ExecutionProvider::CoreMl => Self::CoreMl,
+        }
+    }
 }
 
 impl Default for FilterOptions {
@@ -30,6 +63,8 @@ impl Default for FilterOptions {
         Self {
             intra_threads: 1,
             runtime_library: None,
+            execution_provider: None,
+            fallback_to_cpu: false,
         }
     }
 }
@@ -45,6 +80,8 @@ impl FilterOptions {
         Ok(ClassifierOptions {
             intra_threads,
             runtime_library: self.runtime_library.as_ref().map(Into::into),
+            execution_provider: self.execution_provider.map_or(CoreProvider::Cpu, Into::into),
+            fallback_to_cpu: self.fallback_to_cpu,
             ..ClassifierOptions::default()
         })
     }
@@ -298,7 +335,7 @@ mod tests {
         for threads in [0, -3, 65] {
             let options = FilterOptions {
                 intra_threads: threads,
-                runtime_library: None,
+                ..FilterOptions::default()
             };
             assert!(matches!(options.to_core(), Err(SafeFrameError::InvalidArgument(_))));
         }

@@ -30,7 +30,7 @@ mod types;
 
 pub use blocklist::{Blocklist, BlocklistOptions};
 pub use error::SafeFrameError;
-pub use filter::{FilterOptions, SafeFrameFilter};
+pub use filter::{ExecutionProvider, FilterOptions, SafeFrameFilter};
 pub use policy::Policy;
 pub use stream::{
     ChangeCause, FailureKind, SafeFrameStream, StreamCadence, StreamCounters, StreamFailureInfo, StreamListener,

@@ -149,6 +149,22 @@ static void bad_input(const char *oracle_dir) {
     CHECK(safeframe_filter_new(dir, "child", false, 0) == NULL, "0 threads accepted");
     CHECK(strstr(last_error(), "intra_threads") != NULL, "last error `%s`", last_error());
     CHECK(safeframe_filter_from_handle(12345678) == NULL, "forged handle accepted");
+    /* Execution providers: the host's ONNX Runtime is CPU-only. */
+    SafeFrameNativeFilter *ep = safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_CPU, false);
+    CHECK(ep != NULL, "CPU provider failed: %s", last_error());
+    safeframe_filter_free(ep);
+    CHECK(safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_XNNPACK, false) == NULL &&
+              strstr(last_error(), "execution provider XNNPACK is not available") != NULL,
+          "XNNPACK: `%s`", last_error());
+    CHECK(safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_COREML, false) == NULL &&
+              strstr(last_error(), "CoreML") != NULL,
+          "CoreML: `%s`", last_error());
+    ep = safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_NNAPI, true);
+    CHECK(ep != NULL, "NNAPI with CPU fallback failed: %s", last_error());
+    safeframe_filter_free(ep);
+    CHECK(safeframe_filter_new_with_provider(dir, "child", false, 1, 9, false) == NULL &&
+              strstr(last_error(), "unknown execution provider 9") != NULL,
+          "provider 9: `%s`", last_error());
 
     SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
     CHECK(filter != NULL, "oracle did not load: %s", last_error());

@@ -2025,6 +2025,17 @@ public struct FilterOptions: Equatable, Hashable {
      * ONNX Runtime is linked in.
      */
     public var runtimeLibrary: String?
+    /**
+     * Where ONNX Runtime runs the model; absent: the CPU. NNAPI and XNNPACK exist in the
+     * official Android package, CoreML and XNNPACK in the iOS one. One the loaded runtime lacks
+     * is a `SafeFrameException.ExecutionProviderUnavailable` unless `fallback_to_cpu` is set.
+     */
+    public var executionProvider: ExecutionProvider?
+    /**
+     * Run on the CPU (with a logged warning) when the execution provider is unavailable,
+     * instead of failing (default false: a request is never silently ignored).
+     */
+    public var fallbackToCpu: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2037,9 +2048,20 @@ public struct FilterOptions: Equatable, Hashable {
          * An explicit ONNX Runtime shared library; absent: SafeFrame's usual search (on Android,
          * `libonnxruntime.so` from the app's native library directory). Ignored on iOS, where
          * ONNX Runtime is linked in.
-         */runtimeLibrary: String? = nil) {
+         */runtimeLibrary: String? = nil, 
+        /**
+         * Where ONNX Runtime runs the model; absent: the CPU. NNAPI and XNNPACK exist in the
+         * official Android package, CoreML and XNNPACK in the iOS one. One the loaded runtime lacks
+         * is a `SafeFrameException.ExecutionProviderUnavailable` unless `fallback_to_cpu` is set.
+         */executionProvider: ExecutionProvider? = nil, 
+        /**
+         * Run on the CPU (with a logged warning) when the execution provider is unavailable,
+         * instead of failing (default false: a request is never silently ignored).
+         */fallbackToCpu: Bool = false) {
         self.intraThreads = intraThreads
         self.runtimeLibrary = runtimeLibrary
+        self.executionProvider = executionProvider
+        self.fallbackToCpu = fallbackToCpu
     }
 
     
@@ -2059,13 +2081,17 @@ public struct FfiConverterTypeFilterOptions: FfiConverterRustBuffer {
         return
             try FilterOptions(
                 intraThreads: FfiConverterInt32.read(from: &buf), 
-                runtimeLibrary: FfiConverterOptionString.read(from: &buf)
+                runtimeLibrary: FfiConverterOptionString.read(from: &buf), 
+                executionProvider: FfiConverterOptionTypeExecutionProvider.read(from: &buf), 
+                fallbackToCpu: FfiConverterBool.read(from: &buf)
         )
     }
 
     public static func write(_ value: FilterOptions, into buf: inout [UInt8]) {
         FfiConverterInt32.write(value.intraThreads, into: &buf)
         FfiConverterOptionString.write(value.runtimeLibrary, into: &buf)
+        FfiConverterOptionTypeExecutionProvider.write(value.executionProvider, into: &buf)
+        FfiConverterBool.write(value.fallbackToCpu, into: &buf)
     }
 }
 
@@ -3150,6 +3176,101 @@ public func FfiConverterTypeChangeCause_lower(_ value: ChangeCause) -> RustBuffe
 
 
 /**
+ * An ONNX Runtime execution provider (where the model runs).
+ */
+
+public enum ExecutionProvider: Equatable, Hashable {
+    
+    /**
+     * ONNX Runtime's CPU kernels (always available).
+     */
+    case cpu
+    /**
+     * XNNPACK's optimised CPU kernels (Android and iOS packages).
+     */
+    case xnnpack
+    /**
+     * Android's Neural Networks API.
+     */
+    case nnapi
+    /**
+     * Apple's Core ML.
+     */
+    case coreMl
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ExecutionProvider: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExecutionProvider: FfiConverterRustBuffer {
+    typealias SwiftType = ExecutionProvider
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExecutionProvider {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .cpu
+        
+        case 2: return .xnnpack
+        
+        case 3: return .nnapi
+        
+        case 4: return .coreMl
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ExecutionProvider, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .cpu:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .xnnpack:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .nnapi:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .coreMl:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExecutionProvider_lift(_ buf: RustBuffer) throws -> ExecutionProvider {
+    return try FfiConverterTypeExecutionProvider.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExecutionProvider_lower(_ value: ExecutionProvider) -> RustBuffer {
+    return FfiConverterTypeExecutionProvider.lower(value)
+}
+
+
+
+/**
  * What failed in a stream.
  */
 
@@ -3923,6 +4044,30 @@ fileprivate struct FfiConverterOptionTypeCategory: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeCategory.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeExecutionProvider: FfiConverterRustBuffer {
+    typealias SwiftType = ExecutionProvider?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeExecutionProvider.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeExecutionProvider.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

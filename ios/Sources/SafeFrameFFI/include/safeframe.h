@@ -79,6 +79,18 @@
 // Pixel format: 3 bytes per pixel, red, green, blue.
 #define SAFEFRAME_FORMAT_RGB8 2
 
+// Execution provider: ONNX Runtime's CPU kernels (always available).
+#define SAFEFRAME_EP_CPU 0
+
+// Execution provider: XNNPACK (Android and iOS ONNX Runtime packages).
+#define SAFEFRAME_EP_XNNPACK 1
+
+// Execution provider: Android's NNAPI.
+#define SAFEFRAME_EP_NNAPI 2
+
+// Execution provider: Apple's Core ML.
+#define SAFEFRAME_EP_COREML 3
+
 // Verdict action: show the frame.
 #define SAFEFRAME_ACTION_ALLOW 0
 
@@ -197,6 +209,20 @@ struct SafeFrameNativeFilter *safeframe_filter_new(const char *pack_dir,
                                                    const char *policy,
                                                    bool fail_open,
                                                    int32_t intra_threads);
+
+// [`safeframe_filter_new`] with an ONNX Runtime execution provider (`SAFEFRAME_EP_*`). A
+// provider the loaded ONNX Runtime lacks fails with
+// `SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE` in the last error (NULL is returned), unless
+// `fallback_to_cpu` is true: then the model runs on the CPU and a warning is logged.
+//
+// # Safety
+// `pack_dir` and `policy` are NULL or NUL-terminated strings.
+struct SafeFrameNativeFilter *safeframe_filter_new_with_provider(const char *pack_dir,
+                                                                 const char *policy,
+                                                                 bool fail_open,
+                                                                 int32_t intra_threads,
+                                                                 int32_t execution_provider,
+                                                                 bool fallback_to_cpu);
 
 // Takes over a handle from the uniffi API's `SafeFrameFilter.directHandle()`, so Swift (or any
 // caller) shares one loaded model between the copying API and this zero-copy one. The handle

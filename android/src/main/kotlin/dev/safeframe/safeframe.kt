@@ -3621,6 +3621,19 @@ data class FilterOptions (
      * ONNX Runtime is linked in.
      */
     var `runtimeLibrary`: kotlin.String? = null 
+    , 
+    /**
+     * Where ONNX Runtime runs the model; absent: the CPU. NNAPI and XNNPACK exist in the
+     * official Android package, CoreML and XNNPACK in the iOS one. One the loaded runtime lacks
+     * is a `SafeFrameException.ExecutionProviderUnavailable` unless `fallback_to_cpu` is set.
+     */
+    var `executionProvider`: ExecutionProvider? = null 
+    , 
+    /**
+     * Run on the CPU (with a logged warning) when the execution provider is unavailable,
+     * instead of failing (default false: a request is never silently ignored).
+     */
+    var `fallbackToCpu`: kotlin.Boolean = false 
     
 ){
     
@@ -3639,17 +3652,23 @@ public object FfiConverterTypeFilterOptions: FfiConverterRustBuffer<FilterOption
         return FilterOptions(
             FfiConverterInt.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeExecutionProvider.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
     override fun allocationSize(value: FilterOptions) = (
             FfiConverterInt.allocationSize(value.`intraThreads`) +
-            FfiConverterOptionalString.allocationSize(value.`runtimeLibrary`)
+            FfiConverterOptionalString.allocationSize(value.`runtimeLibrary`) +
+            FfiConverterOptionalTypeExecutionProvider.allocationSize(value.`executionProvider`) +
+            FfiConverterBoolean.allocationSize(value.`fallbackToCpu`)
     )
 
     override fun write(value: FilterOptions, buf: ByteBuffer) {
             FfiConverterInt.write(value.`intraThreads`, buf)
             FfiConverterOptionalString.write(value.`runtimeLibrary`, buf)
+            FfiConverterOptionalTypeExecutionProvider.write(value.`executionProvider`, buf)
+            FfiConverterBoolean.write(value.`fallbackToCpu`, buf)
     }
 }
 
@@ -4358,6 +4377,57 @@ public object FfiConverterTypeChangeCause: FfiConverterRustBuffer<ChangeCause> {
 
 
 /**
+ * An ONNX Runtime execution provider (where the model runs).
+ */
+
+enum class ExecutionProvider {
+    
+    /**
+     * ONNX Runtime's CPU kernels (always available).
+     */
+    CPU,
+    /**
+     * XNNPACK's optimised CPU kernels (Android and iOS packages).
+     */
+    XNNPACK,
+    /**
+     * Android's Neural Networks API.
+     */
+    NNAPI,
+    /**
+     * Apple's Core ML.
+     */
+    CORE_ML;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExecutionProvider: FfiConverterRustBuffer<ExecutionProvider> {
+    override fun read(buf: ByteBuffer) = try {
+        ExecutionProvider.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ExecutionProvider) = 4UL
+
+    override fun write(value: ExecutionProvider, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What failed in a stream.
  */
 
@@ -5027,6 +5097,38 @@ public object FfiConverterOptionalTypeCategory: FfiConverterRustBuffer<Category?
         } else {
             buf.put(1)
             FfiConverterTypeCategory.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeExecutionProvider: FfiConverterRustBuffer<ExecutionProvider?> {
+    override fun read(buf: ByteBuffer): ExecutionProvider? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeExecutionProvider.read(buf)
+    }
+
+    override fun allocationSize(value: ExecutionProvider?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeExecutionProvider.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ExecutionProvider?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeExecutionProvider.write(value, buf)
         }
     }
 }
