@@ -22,9 +22,10 @@ use safeframe::classifier::Classifier;
 use safeframe::filter::Filter;
 use safeframe::frame::{Frame, FrameMut, PixelFormat, Rotation, YuvColor, YuvRange};
 use safeframe::policy::{Policy, Verdict};
+use safeframe::stream::{Cadence, FrameModel, Mode, StreamConfig, StreamFilter};
 
 use crate::error::SafeFrameError;
-use crate::filter::{on_error, FilterOptions};
+use crate::filter::{on_error, ExecutionProvider, FilterOptions};
 
 /// Success.
 pub const SAFEFRAME_OK: i32 = 0;
@@ -60,6 +61,10 @@ pub const SAFEFRAME_ERROR_INVALID_POLICY: i32 = 14;
 pub const SAFEFRAME_ERROR_UNKNOWN_PRESET: i32 = 15;
 /// A bug inside SafeFrame (for example a caught panic).
 pub const SAFEFRAME_ERROR_INTERNAL: i32 = 16;
+/// A blocklist could not be read or is malformed.
+pub const SAFEFRAME_ERROR_INVALID_BLOCKLIST: i32 = 17;
+/// The requested ONNX Runtime execution provider is not available.
+pub const SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE: i32 = 18;
 
 /// Pixel format: 4 bytes per pixel, red, green, blue, alpha.
 pub const SAFEFRAME_FORMAT_RGBA8: i32 = 0;
@@ -67,6 +72,15 @@ pub const SAFEFRAME_FORMAT_RGBA8: i32 = 0;
 pub const SAFEFRAME_FORMAT_BGRA8: i32 = 1;
 /// Pixel format: 3 bytes per pixel, red, green, blue.
 pub const SAFEFRAME_FORMAT_RGB8: i32 = 2;
+
+/// Execution provider: ONNX Runtime's CPU kernels (always available).
+pub const SAFEFRAME_EP_CPU: i32 = 0;
+/// Execution provider: XNNPACK (Android and iOS ONNX Runtime packages).
+pub const SAFEFRAME_EP_XNNPACK: i32 = 1;
+/// Execution provider: Android's NNAPI.
+pub const SAFEFRAME_EP_NNAPI: i32 = 2;
+/// Execution provider: Apple's Core ML.
+pub const SAFEFRAME_EP_COREML: i32 = 3;
 
 /// Verdict action: show the frame.
 pub const SAFEFRAME_ACTION_ALLOW: i32 = 0;
@@ -244,17 +258,70 @@ pub unsafe extern "C" fn safeframe_filter_new(
     let made = guarded(|| {
         // SAFETY: the caller promises NULL or NUL-terminated strings.
         let (pack_dir, policy) = unsafe { (c_str(pack_dir, "pack_dir")?, c_str(policy, "policy")?) };
-        let policy = if policy.trim_start().starts_with('{') {
-            Policy::from_json(policy)?
-        } else {
-            Policy::preset(safeframe::policy::Preset::from_name(policy)?)
+        let options = FilterOptions {
+            intra_threads,
+            ..FilterOptions::default()
+        };
+        load_filter(pack_dir, policy, fail_open, &options)
+    });
+    match made {
+        Ok(filter) => Box::into_raw(Box::new(SafeFrameNativeFilter { filter })),
+        Err(_) => std::ptr::null_mut(),
+    }
+}
+
+fn load_filter(
+    pack_dir: &str,
+    policy: &str,
+    fail_open: bool,
+    options: &FilterOptions,
+) -> Result<Arc<Filter>, SafeFrameError> {
+    let policy = if policy.trim_start().starts_with('{') {
+        Policy::from_json(policy)?
+    } else {
+        Policy::preset(safeframe::policy::Preset::from_name(policy)?)
+    };
+    let classifier = Classifier::from_dir(pack_dir, &options.to_core()?)?;
+    Ok(Arc::new(Filter::new(classifier, policy, on_error(fail_open))))
+}
+
+/// [`safeframe_filter_new`] with an ONNX Runtime execution provider (`SAFEFRAME_EP_*`). A
+/// provider the loaded ONNX Runtime lacks fails with
+/// `SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE` in the last error (NULL is returned), unless
+/// `fallback_to_cpu` is true: then the model runs on the CPU and a warning is logged.
+///
+/// # Safety
+/// `pack_dir` and `policy` are NULL or NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_filter_new_with_provider(
+    pack_dir: *const c_char,
+    policy: *const c_char,
+    fail_open: bool,
+    intra_threads: i32,
+    execution_provider: i32,
+    fallback_to_cpu: bool,
+) -> *mut SafeFrameNativeFilter {
+    let made = guarded(|| {
+        // SAFETY: the caller promises NULL or NUL-terminated strings.
+        let (pack_dir, policy) = unsafe { (c_str(pack_dir, "pack_dir")?, c_str(policy, "policy")?) };
+        let provider = match execution_provider {
+            SAFEFRAME_EP_CPU => ExecutionProvider::Cpu,
+            SAFEFRAME_EP_XNNPACK => ExecutionProvider::Xnnpack,
+            SAFEFRAME_EP_NNAPI => ExecutionProvider::Nnapi,
+            SAFEFRAME_EP_COREML => ExecutionProvider::CoreMl,
+            other => {
+                return Err(SafeFrameError::invalid_argument(format!(
+                    "unknown execution provider {other}; use SAFEFRAME_EP_CPU, _XNNPACK, _NNAPI or _COREML"
+                )))
+            }
         };
         let options = FilterOptions {
             intra_threads,
-            runtime_library: None,
+            execution_provider: Some(provider),
+            fallback_to_cpu,
+            ..FilterOptions::default()
         };
-        let classifier = Classifier::from_dir(pack_dir, &options.to_core()?)?;
-        Ok(Arc::new(Filter::new(classifier, policy, on_error(fail_open))))
+        load_filter(pack_dir, policy, fail_open, &options)
     });
     match made {
         Ok(filter) => Box::into_raw(Box::new(SafeFrameNativeFilter { filter })),
@@ -396,32 +463,68 @@ pub unsafe extern "C" fn safeframe_filter_nv12_in_place(
     status(guarded(|| {
         // SAFETY: the caller promises NULL or a live filter.
         let filter = unsafe { filter_ref(filter)? };
-        check_buffer(y, y_len)?;
-        check_buffer(uv, uv_len)?;
-        let (y_start, uv_start) = (y as usize, uv as usize);
-        if y_start < uv_start.saturating_add(uv_len) && uv_start < y_start.saturating_add(y_len) {
-            return Err(SafeFrameError::invalid_argument("the Y and UV planes overlap"));
-        }
-        let rotation = Rotation::from_degrees(rotation_degrees)?;
-        // SAFETY: both pointers are non-NULL with lengths ≤ isize::MAX (checked above) and the
-        // two ranges do not overlap (checked above); the caller promises the bytes are readable
-        // and writable and untouched by anyone else during the call. `FrameMut::nv12` checks
-        // the geometry against both lengths before any byte is touched.
-        let (y_data, uv_data) = unsafe {
-            (
-                std::slice::from_raw_parts_mut(y, y_len),
-                std::slice::from_raw_parts_mut(uv, uv_len),
-            )
+        // SAFETY: the caller's promises on `y`, `uv` and their lengths are passed on.
+        let mut frame = unsafe {
+            nv12_frame(
+                y,
+                y_len,
+                y_stride,
+                uv,
+                uv_len,
+                uv_stride,
+                width,
+                height,
+                rotation_degrees,
+                full_range,
+            )?
         };
-        let range = if full_range { YuvRange::Full } else { YuvRange::Limited };
-        let mut frame = FrameMut::nv12(width, height, y_data, y_stride, uv_data, uv_stride)?
-            .with_rotation(rotation)
-            .with_yuv_color(YuvColor {
-                range,
-                ..YuvColor::default()
-            });
         filter_frame(filter, &mut frame, out_verdict)
     }))
+}
+
+/// An NV12 frame over two caller-owned planes, pointers, lengths, overlap and geometry
+/// checked before any byte is touched.
+///
+/// # Safety
+/// `y` and `uv` are NULL or point to `y_len` and `uv_len` bytes that are readable and writable
+/// and that nothing else touches while the frame lives (`'a`).
+#[allow(clippy::too_many_arguments)]
+unsafe fn nv12_frame<'a>(
+    y: *mut u8,
+    y_len: usize,
+    y_stride: usize,
+    uv: *mut u8,
+    uv_len: usize,
+    uv_stride: usize,
+    width: u32,
+    height: u32,
+    rotation_degrees: i32,
+    full_range: bool,
+) -> Result<FrameMut<'a>, SafeFrameError> {
+    check_buffer(y, y_len)?;
+    check_buffer(uv, uv_len)?;
+    let (y_start, uv_start) = (y as usize, uv as usize);
+    if y_start < uv_start.saturating_add(uv_len) && uv_start < y_start.saturating_add(y_len) {
+        return Err(SafeFrameError::invalid_argument("the Y and UV planes overlap"));
+    }
+    let rotation = Rotation::from_degrees(rotation_degrees)?;
+    // SAFETY: both pointers are non-NULL with lengths ≤ isize::MAX (checked above) and the
+    // two ranges do not overlap (checked above); the caller promises the bytes are readable
+    // and writable and untouched by anyone else during the call. `FrameMut::nv12` checks
+    // the geometry against both lengths before any byte is touched.
+    let (y_data, uv_data) = unsafe {
+        (
+            std::slice::from_raw_parts_mut(y, y_len),
+            std::slice::from_raw_parts_mut(uv, uv_len),
+        )
+    };
+    let range = if full_range { YuvRange::Full } else { YuvRange::Limited };
+    Ok(FrameMut::nv12(width, height, y_data, y_stride, uv_data, uv_stride)?
+        .with_rotation(rotation)
+        .with_yuv_color(YuvColor {
+            range,
+            ..YuvColor::default()
+        }))
 }
 
 /// Filters `frame` in place and writes the verdict; on an error writes the verdict the frame
@@ -459,6 +562,321 @@ fn allow_unclassified() -> Verdict {
         scores: safeframe::scores::Scores::default(),
         known: None,
     }
+}
+
+/// Stream cadence: classify every frame.
+pub const SAFEFRAME_CADENCE_EVERY_FRAME: i32 = 0;
+/// Stream cadence: classify frames 0, k, 2k, … (`cadence_value` = k ≥ 1).
+pub const SAFEFRAME_CADENCE_EVERY_NTH: i32 = 1;
+/// Stream cadence: classify a frame when at least `cadence_value` ms of the frames' own
+/// timestamps have passed since the last classified one.
+pub const SAFEFRAME_CADENCE_MIN_INTERVAL_MS: i32 = 2;
+
+/// How a stream made by [`safeframe_stream_new`] behaves. Start from
+/// [`safeframe_stream_config_default`] and change what you need.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafeFrameStreamConfig {
+    /// One of `SAFEFRAME_CADENCE_*`.
+    pub cadence: i32,
+    /// k for `SAFEFRAME_CADENCE_EVERY_NTH`, milliseconds for `_MIN_INTERVAL_MS`; ignored for
+    /// `_EVERY_FRAME`.
+    pub cadence_value: i64,
+    /// Consecutive clean classifications needed to leave blur or block (≥ 1; default 3).
+    pub clear_after: u32,
+    /// Run inference on a worker thread (frames never wait for the model; blocked until the
+    /// first verdict). Default false.
+    pub background: bool,
+    /// Pass frames that could not be classified instead of blocking them. Default false.
+    pub fail_open: bool,
+}
+
+/// Counters of a stream since it was made.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SafeFrameStreamCounters {
+    /// Frames processed.
+    pub frames: u64,
+    /// Classifications whose scores were used.
+    pub classified: u64,
+    /// Frames blurred.
+    pub blurred: u64,
+    /// Frames blocked (by verdict, failure or warm-up).
+    pub blocked: u64,
+    /// Failures (inference errors, a dead worker, a missing model, hashing errors).
+    pub errors: u64,
+    /// Background samples replaced by a newer one before the worker took them.
+    pub samples_dropped: u64,
+    /// Frames hashed against a blocklist.
+    pub hashed: u64,
+    /// Hash checks that matched a blocklist entry.
+    pub known_matches: u64,
+}
+
+/// A stream filter: cadence, hysteresis, in-place redaction, fail-closed. Opaque: make it with
+/// [`safeframe_stream_new`] or [`safeframe_stream_from_handle`], free it with
+/// [`safeframe_stream_free`]. Frames are processed one at a time (calls from several threads
+/// are serialised, in the order they take the stream's lock).
+pub struct SafeFrameNativeStream {
+    stream: Arc<StreamFilter>,
+}
+
+/// The defaults: every frame, `clear_after` 3, inline inference, fail closed.
+#[no_mangle]
+pub extern "C" fn safeframe_stream_config_default() -> SafeFrameStreamConfig {
+    SafeFrameStreamConfig {
+        cadence: SAFEFRAME_CADENCE_EVERY_FRAME,
+        cadence_value: 0,
+        clear_after: 3,
+        background: false,
+        fail_open: false,
+    }
+}
+
+fn stream_config(filter: &Filter, config: &SafeFrameStreamConfig) -> Result<StreamConfig, SafeFrameError> {
+    let cadence = match config.cadence {
+        SAFEFRAME_CADENCE_EVERY_FRAME => Cadence::EveryFrame,
+        SAFEFRAME_CADENCE_EVERY_NTH => u32::try_from(config.cadence_value)
+            .ok()
+            .filter(|&k| k >= 1)
+            .map(Cadence::EveryNth)
+            .ok_or_else(|| {
+                SafeFrameError::invalid_argument(format!(
+                    "every k-th frame needs 1 <= k <= 2^32-1, got {}",
+                    config.cadence_value
+                ))
+            })?,
+        SAFEFRAME_CADENCE_MIN_INTERVAL_MS => u64::try_from(config.cadence_value)
+            .map(|ms| Cadence::MinInterval(std::time::Duration::from_millis(ms)))
+            .map_err(|_| {
+                SafeFrameError::invalid_argument(format!("interval {} ms is negative", config.cadence_value))
+            })?,
+        other => {
+            return Err(SafeFrameError::invalid_argument(format!(
+                "unknown cadence {other}; use SAFEFRAME_CADENCE_EVERY_FRAME, _EVERY_NTH or _MIN_INTERVAL_MS"
+            )))
+        }
+    };
+    if config.clear_after == 0 {
+        return Err(SafeFrameError::invalid_argument("clear_after must be at least 1"));
+    }
+    Ok(StreamConfig {
+        policy: filter.policy().clone(),
+        cadence,
+        clear_after: config.clear_after,
+        mode: if config.background {
+            Mode::Background
+        } else {
+            Mode::Inline
+        },
+        on_error: on_error(config.fail_open),
+        hash_cadence: Cadence::EveryFrame,
+    })
+}
+
+/// A stream on `filter`'s loaded model and policy (shared: the filter may be freed afterwards)
+/// with `config` (NULL: the defaults). A blocklist is not carried over from a C filter; use a
+/// stream from the uniffi API (`safeframe_stream_from_handle`) for that. Returns NULL on
+/// failure; see [`safeframe_last_error`].
+///
+/// # Safety
+/// `filter` is NULL or a live filter; `config` is NULL or points to a `SafeFrameStreamConfig`.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_stream_new(
+    filter: *const SafeFrameNativeFilter,
+    config: *const SafeFrameStreamConfig,
+) -> *mut SafeFrameNativeStream {
+    let made = guarded(|| {
+        // SAFETY: the caller promises NULL or a live filter.
+        let filter = unsafe { filter_ref(filter)? };
+        // SAFETY: the caller promises NULL or a valid config; `read_unaligned` needs no
+        // alignment.
+        let config = if config.is_null() {
+            safeframe_stream_config_default()
+        } else {
+            unsafe { config.read_unaligned() }
+        };
+        let config = stream_config(filter, &config)?;
+        let model: Arc<dyn FrameModel> = filter.shared_classifier().clone();
+        Ok(Arc::new(StreamFilter::new(model, config)?))
+    });
+    match made {
+        Ok(stream) => Box::into_raw(Box::new(SafeFrameNativeStream { stream })),
+        Err(_) => std::ptr::null_mut(),
+    }
+}
+
+/// Takes over a handle from the uniffi API's `SafeFrameStream.directHandle()`: the same stream
+/// (its cadence state, hysteresis, counters, listener and blocklist), processed in place here.
+/// The handle is consumed. Returns NULL for an unknown or used handle.
+#[no_mangle]
+pub extern "C" fn safeframe_stream_from_handle(handle: i64) -> *mut SafeFrameNativeStream {
+    match guarded(|| crate::handles::STREAMS.take(handle)) {
+        Ok(stream) => Box::into_raw(Box::new(SafeFrameNativeStream { stream })),
+        Err(_) => std::ptr::null_mut(),
+    }
+}
+
+/// Frees a stream. NULL is ignored.
+///
+/// # Safety
+/// `stream` is NULL or a pointer from `safeframe_stream_new`/`_from_handle` not yet freed; it
+/// is not used after this call, and no other thread is using it.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_stream_free(stream: *mut SafeFrameNativeStream) {
+    let _ = guarded(|| {
+        if !stream.is_null() {
+            // SAFETY: the caller promises a pointer made by `Box::into_raw` in this module and
+            // not freed before; ownership comes back here exactly once.
+            drop(unsafe { Box::from_raw(stream) });
+        }
+        Ok(())
+    });
+}
+
+/// The stream behind a handle argument.
+///
+/// # Safety
+/// `stream` is NULL or a pointer from `safeframe_stream_new`/`_from_handle` not yet freed.
+unsafe fn stream_ref<'a>(stream: *const SafeFrameNativeStream) -> Result<&'a StreamFilter, SafeFrameError> {
+    // SAFETY: the caller promises a live pointer from this library or NULL; `as_ref` maps NULL
+    // to None.
+    let native = unsafe { stream.as_ref() };
+    native
+        .map(|n| n.stream.as_ref())
+        .ok_or_else(|| SafeFrameError::invalid_argument("stream is NULL"))
+}
+
+/// Runs the stream on `frame` at `timestamp_ns` and writes the verdict in force.
+fn stream_frame(stream: &StreamFilter, frame: FrameMut<'_>, timestamp_ns: i64, out_verdict: *mut SafeFrameVerdict) {
+    let mut frame = frame.with_timestamp_ns(timestamp_ns);
+    let verdict = stream.process(&mut frame);
+    write_verdict(out_verdict, verdict.into());
+}
+
+/// Runs the stream on a packed frame (`SAFEFRAME_FORMAT_*`) in place: classifies it if the
+/// cadence says so and applies the verdict in force (blur or block), writing that verdict to
+/// `out_verdict` (which may be NULL). `rotation_degrees` (0, 90, 180, 270) is the clockwise turn
+/// that makes the image upright; `timestamp_ns` is the frame's time (drives
+/// `SAFEFRAME_CADENCE_MIN_INTERVAL_MS`).
+///
+/// A model failure is not an error here: the stream counts it and blocks the frame (unless it
+/// fails open), and the call returns `SAFEFRAME_OK`. Errors are bad arguments only; then no
+/// byte was touched.
+///
+/// # Safety
+/// `stream` is NULL or a live stream; `pixels` is NULL or points to `len` bytes that are
+/// readable and writable and that nothing else touches during the call; `out_verdict` is NULL
+/// or points to a writable `SafeFrameVerdict`.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_stream_process_in_place(
+    stream: *const SafeFrameNativeStream,
+    pixels: *mut u8,
+    len: usize,
+    width: u32,
+    height: u32,
+    stride: usize,
+    format: i32,
+    rotation_degrees: i32,
+    timestamp_ns: i64,
+    out_verdict: *mut SafeFrameVerdict,
+) -> i32 {
+    status(guarded(|| {
+        // SAFETY: the caller promises NULL or a live stream.
+        let stream = unsafe { stream_ref(stream)? };
+        let format = pixel_format(format)?;
+        let rotation = Rotation::from_degrees(rotation_degrees)?;
+        check_buffer(pixels, len)?;
+        // SAFETY: `pixels` is non-NULL and `len` ≤ isize::MAX (checked above); the caller
+        // promises `len` readable and writable bytes that nothing else accesses during the
+        // call. `FrameMut::new` checks the geometry against `len` before any byte is touched.
+        let data = unsafe { std::slice::from_raw_parts_mut(pixels, len) };
+        let frame = FrameMut::new(data, width, height, stride, format)?.with_rotation(rotation);
+        stream_frame(stream, frame, timestamp_ns, out_verdict);
+        Ok(())
+    }))
+}
+
+/// Runs the stream on an NV12 frame in two caller-owned planes (Y, then interleaved CbCr; an
+/// iOS `CVPixelBuffer` of type `420YpCbCr8BiPlanar{Video,Full}Range`) in place; the frame
+/// stays NV12. Arguments as [`safeframe_filter_nv12_in_place`], plus `timestamp_ns`; results as
+/// [`safeframe_stream_process_in_place`].
+///
+/// # Safety
+/// `stream` is NULL or a live stream; `y` and `uv` are NULL or point to `y_len` and `uv_len`
+/// bytes that are readable and writable, do not overlap, and that nothing else touches during
+/// the call; `out_verdict` is NULL or points to a writable `SafeFrameVerdict`.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_stream_process_nv12_in_place(
+    stream: *const SafeFrameNativeStream,
+    y: *mut u8,
+    y_len: usize,
+    y_stride: usize,
+    uv: *mut u8,
+    uv_len: usize,
+    uv_stride: usize,
+    width: u32,
+    height: u32,
+    rotation_degrees: i32,
+    full_range: bool,
+    timestamp_ns: i64,
+    out_verdict: *mut SafeFrameVerdict,
+) -> i32 {
+    status(guarded(|| {
+        // SAFETY: the caller promises NULL or a live stream.
+        let stream = unsafe { stream_ref(stream)? };
+        // SAFETY: the caller's promises on `y`, `uv` and their lengths are passed on.
+        let frame = unsafe {
+            nv12_frame(
+                y,
+                y_len,
+                y_stride,
+                uv,
+                uv_len,
+                uv_stride,
+                width,
+                height,
+                rotation_degrees,
+                full_range,
+            )?
+        };
+        stream_frame(stream, frame, timestamp_ns, out_verdict);
+        Ok(())
+    }))
+}
+
+/// Writes the stream's counters to `out` (which must not be NULL).
+///
+/// # Safety
+/// `stream` is NULL or a live stream; `out` is NULL or points to a writable
+/// `SafeFrameStreamCounters`.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_stream_counters(
+    stream: *const SafeFrameNativeStream,
+    out: *mut SafeFrameStreamCounters,
+) -> i32 {
+    status(guarded(|| {
+        // SAFETY: the caller promises NULL or a live stream.
+        let stream = unsafe { stream_ref(stream)? };
+        if out.is_null() {
+            return Err(SafeFrameError::invalid_argument("out is NULL"));
+        }
+        let c = stream.counters();
+        let counters = SafeFrameStreamCounters {
+            frames: c.frames,
+            classified: c.classified,
+            blurred: c.blurred,
+            blocked: c.blocked,
+            errors: c.errors,
+            samples_dropped: c.samples_dropped,
+            hashed: c.hashed,
+            known_matches: c.known_matches,
+        };
+        // SAFETY: non-NULL checked above; the caller promises writable memory for one
+        // `SafeFrameStreamCounters`, and `write_unaligned` needs no alignment.
+        unsafe { out.write_unaligned(counters) };
+        Ok(())
+    }))
 }
 
 /// The message of the last failed call on this thread, or NULL when the last call succeeded.

@@ -58,6 +58,15 @@ pub enum SafeFrameError {
     /// A bug inside SafeFrame (for example a caught panic). Please report it.
     #[error("{0}")]
     Internal(String),
+    /// A blocklist file or buffer could not be read or is malformed (the message names the
+    /// line or the damage).
+    #[error("{0}")]
+    InvalidBlocklist(String),
+    /// The requested ONNX Runtime execution provider (XNNPACK, NNAPI, CoreML) is not in the
+    /// loaded ONNX Runtime library or could not be registered. Use `ExecutionProvider.CPU`, a
+    /// runtime built with it, or `fallbackToCpu`.
+    #[error("{0}")]
+    ExecutionProviderUnavailable(String),
 }
 
 impl SafeFrameError {
@@ -81,6 +90,8 @@ impl SafeFrameError {
             Self::InvalidPolicy(_) => c::SAFEFRAME_ERROR_INVALID_POLICY,
             Self::UnknownPreset(_) => c::SAFEFRAME_ERROR_UNKNOWN_PRESET,
             Self::Internal(_) => c::SAFEFRAME_ERROR_INTERNAL,
+            Self::InvalidBlocklist(_) => c::SAFEFRAME_ERROR_INVALID_BLOCKLIST,
+            Self::ExecutionProviderUnavailable(_) => c::SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE,
         }
     }
 
@@ -104,6 +115,8 @@ impl SafeFrameError {
             Self::InvalidPolicy(_) => "InvalidPolicy",
             Self::UnknownPreset(_) => "UnknownPreset",
             Self::Internal(_) => "Internal",
+            Self::InvalidBlocklist(_) => "InvalidBlocklist",
+            Self::ExecutionProviderUnavailable(_) => "ExecutionProviderUnavailable",
         }
     }
 
@@ -126,6 +139,12 @@ impl SafeFrameError {
 
 impl From<CoreError> for SafeFrameError {
     fn from(error: CoreError) -> Self {
+        Self::from(&error)
+    }
+}
+
+impl From<&CoreError> for SafeFrameError {
+    fn from(error: &CoreError) -> Self {
         let message = error.to_string();
         match error {
             CoreError::InvalidFrame { .. } => Self::InvalidFrame(message),
@@ -141,6 +160,11 @@ impl From<CoreError> for SafeFrameError {
             CoreError::InvalidScores { .. } => Self::InvalidScores(message),
             CoreError::InvalidPolicy { .. } => Self::InvalidPolicy(message),
             CoreError::UnknownPreset(_) => Self::UnknownPreset(message),
+            CoreError::Blocklist(_) => Self::InvalidBlocklist(message),
+            CoreError::Pdq(_) => Self::InvalidFrame(message),
+            CoreError::InvalidConfig { .. } => Self::InvalidArgument(message),
+            CoreError::StreamWorker { .. } => Self::Inference(message),
+            CoreError::ExecutionProviderUnavailable { .. } => Self::ExecutionProviderUnavailable(message),
             // The core's error is non-exhaustive; a case added there and not mapped here yet
             // still reaches the caller with its message.
             _ => Self::Internal(message),
@@ -181,6 +205,8 @@ mod tests {
             SafeFrameError::InvalidPolicy(String::new()),
             SafeFrameError::UnknownPreset(String::new()),
             SafeFrameError::Internal(String::new()),
+            SafeFrameError::InvalidBlocklist(String::new()),
+            SafeFrameError::ExecutionProviderUnavailable(String::new()),
         ];
         let mut codes: Vec<i32> = all.iter().map(SafeFrameError::code).collect();
         codes.sort_unstable();

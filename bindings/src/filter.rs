@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use safeframe::classifier::{Classifier, ClassifierOptions};
+use safeframe::classifier::{Classifier, ClassifierOptions, ExecutionProvider as CoreProvider};
 use safeframe::filter::{Filter, OnError};
 use safeframe::frame::{Frame, FrameMut};
 
+use crate::blocklist::Blocklist;
 use crate::error::SafeFrameError;
 use crate::policy::Policy;
 use crate::types::{FilteredFrame, PixelFormat, Verdict};
@@ -22,6 +23,39 @@ pub struct FilterOptions {
     /// ONNX Runtime is linked in.
     #[uniffi(default = None)]
     pub runtime_library: Option<String>,
+    /// Where ONNX Runtime runs the model; absent: the CPU. NNAPI and XNNPACK exist in the
+    /// official Android package, CoreML and XNNPACK in the iOS one. One the loaded runtime lacks
+    /// is a `SafeFrameException.ExecutionProviderUnavailable` unless `fallback_to_cpu` is set.
+    #[uniffi(default = None)]
+    pub execution_provider: Option<ExecutionProvider>,
+    /// Run on the CPU (with a logged warning) when the execution provider is unavailable,
+    /// instead of failing (default false: a request is never silently ignored).
+    #[uniffi(default = false)]
+    pub fallback_to_cpu: bool,
+}
+
+/// An ONNX Runtime execution provider (where the model runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ExecutionProvider {
+    /// ONNX Runtime's CPU kernels (always available).
+    Cpu,
+    /// XNNPACK's optimised CPU kernels (Android and iOS packages).
+    Xnnpack,
+    /// Android's Neural Networks API.
+    Nnapi,
+    /// Apple's Core ML.
+    CoreMl,
+}
+
+impl From<ExecutionProvider> for CoreProvider {
+    fn from(provider: ExecutionProvider) -> Self {
+        match provider {
+            ExecutionProvider::Cpu => Self::Cpu,
+            ExecutionProvider::Xnnpack => Self::Xnnpack,
+            ExecutionProvider::Nnapi => Self::Nnapi,
+            ExecutionProvider::CoreMl => Self::CoreMl,
+        }
+    }
 }
 
 impl Default for FilterOptions {
@@ -29,6 +63,8 @@ impl Default for FilterOptions {
         Self {
             intra_threads: 1,
             runtime_library: None,
+            execution_provider: None,
+            fallback_to_cpu: false,
         }
     }
 }
@@ -44,6 +80,8 @@ impl FilterOptions {
         Ok(ClassifierOptions {
             intra_threads,
             runtime_library: self.runtime_library.as_ref().map(Into::into),
+            execution_provider: self.execution_provider.map_or(CoreProvider::Cpu, Into::into),
+            fallback_to_cpu: self.fallback_to_cpu,
             ..ClassifierOptions::default()
         })
     }
@@ -71,13 +109,14 @@ pub(crate) fn on_error(fail_open: bool) -> OnError {
 #[derive(Debug, uniffi::Object)]
 pub struct SafeFrameFilter {
     inner: Arc<Filter>,
+    blocklist: Option<Arc<Blocklist>>,
 }
 
-fn dimension(value: i32, what: &str) -> Result<u32, SafeFrameError> {
+pub(crate) fn dimension(value: i32, what: &str) -> Result<u32, SafeFrameError> {
     u32::try_from(value).map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: {what} {value} is negative")))
 }
 
-fn stride(value: i32) -> Result<usize, SafeFrameError> {
+pub(crate) fn stride(value: i32) -> Result<usize, SafeFrameError> {
     usize::try_from(value)
         .map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: row stride {value} is negative")))
 }
@@ -86,7 +125,18 @@ impl SafeFrameFilter {
     fn new(classifier: Classifier, policy: &Policy, fail_open: bool) -> Arc<Self> {
         Arc::new(Self {
             inner: Arc::new(Filter::new(classifier, policy.core().clone(), on_error(fail_open))),
+            blocklist: None,
         })
+    }
+
+    /// The core filter.
+    pub(crate) fn core(&self) -> &Arc<Filter> {
+        &self.inner
+    }
+
+    /// A fresh matcher for this filter's blocklist, if it has one (for a stream made from it).
+    pub(crate) fn known_content(&self) -> Option<safeframe::known::KnownContent> {
+        self.blocklist.as_ref().map(|b| b.known_content())
     }
 
     fn check_decoded(filter: &Filter, image: &[u8]) -> Result<Verdict, SafeFrameError> {
@@ -209,6 +259,23 @@ impl SafeFrameFilter {
         .await
     }
 
+    /// A filter on the same loaded model and policy that also matches frames against
+    /// `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
+    /// whatever the classifier says. This filter is unchanged; streams made from the new one
+    /// use the list too.
+    pub fn with_blocklist(&self, blocklist: Arc<Blocklist>) -> Arc<Self> {
+        let filter = Filter::shared(
+            Arc::clone(self.inner.shared_classifier()),
+            self.inner.policy().clone(),
+            self.inner.on_error(),
+        )
+        .with_known_content(blocklist.known_content());
+        Arc::new(Self {
+            inner: Arc::new(filter),
+            blocklist: Some(blocklist),
+        })
+    }
+
     /// A new numbered handle to this filter for the zero-copy paths: Android's
     /// `DirectFrameFilter` (JNI) and the C ABI's `safeframe_filter_from_handle`. The handle
     /// keeps the model loaded until it is released; those wrappers release it when closed.
@@ -268,7 +335,7 @@ mod tests {
         for threads in [0, -3, 65] {
             let options = FilterOptions {
                 intra_threads: threads,
-                runtime_library: None,
+                ..FilterOptions::default()
             };
             assert!(matches!(options.to_core(), Err(SafeFrameError::InvalidArgument(_))));
         }

@@ -14,11 +14,12 @@
 //! read as the one NV12/NV21 block they are (never as two overlapping mutable slices).
 
 use jni::errors::ErrorPolicy;
-use jni::objects::{JByteBuffer, JClass, JFloatArray};
+use jni::objects::{JByteBuffer, JClass, JFloatArray, JLongArray};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
 use safeframe::frame::{FrameMut, PixelFormat, PlaneMut, Rotation, YuvColor, YuvRange};
 use safeframe::policy::Verdict;
+use safeframe::stream::StreamFilter;
 
 use crate::error::SafeFrameError;
 
@@ -131,25 +132,48 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_process<'local>(
     unowned_env
         .with_env(|env| -> Result<jint, JniError> {
             let filter = crate::handles::get(handle)?;
-            let width = non_negative(width, "width")?;
-            let height = non_negative(height, "height")?;
-            let stride = non_negative(row_stride, "row stride")? as usize;
-            let format = pixel_format(format)?;
-            if !scores_out.is_null() && scores_out.len(env)? < 5 {
-                return Err(SafeFrameError::invalid_argument("scoresOut must hold at least 5 floats").into());
-            }
-            let buffer = direct_region(env, &buffer, "pixel")?;
-            // SAFETY: `buffer` is a direct buffer's memory, which the JVM keeps alive and in
-            // place while the `JByteBuffer` is referenced (it is, for this whole call); the
-            // address is non-NULL and the length ≤ isize::MAX (checked by `direct_region`).
-            // `FrameMut::new` checks width, height and stride against the length before any
-            // byte is touched. Java code writing the buffer concurrently would race; the Kotlin
-            // wrapper documents that the caller must not.
-            let data = unsafe { std::slice::from_raw_parts_mut(buffer.address, buffer.len) };
-            let mut frame = FrameMut::new(data, width, height, stride, format)?;
+            check_scores_out(env, &scores_out)?;
+            // SAFETY: see `packed_frame`; `buffer` is referenced for this whole call.
+            let mut frame = unsafe { packed_frame(env, &buffer, width, height, row_stride, format)? };
             classify(env, &filter, &mut frame, redact, &scores_out)
         })
         .resolve::<ThrowSafeFrameException>()
+}
+
+fn check_scores_out(env: &mut Env<'_>, scores_out: &JFloatArray<'_>) -> Result<(), JniError> {
+    if !scores_out.is_null() && scores_out.len(env)? < 5 {
+        return Err(SafeFrameError::invalid_argument("scoresOut must hold at least 5 floats").into());
+    }
+    Ok(())
+}
+
+/// The packed frame in the direct `buffer` (from its address, whatever its position and limit),
+/// its geometry checked against the buffer's capacity.
+///
+/// # Safety
+/// The returned frame borrows the buffer's memory for `'a`: the caller keeps `buffer`
+/// referenced (so the JVM keeps that memory alive and in place) for as long as it uses the frame,
+/// and lets no other frame or slice alias it.
+unsafe fn packed_frame<'a>(
+    env: &mut Env<'_>,
+    buffer: &JByteBuffer<'_>,
+    width: jint,
+    height: jint,
+    row_stride: jint,
+    format: jint,
+) -> Result<FrameMut<'a>, JniError> {
+    let width = non_negative(width, "width")?;
+    let height = non_negative(height, "height")?;
+    let stride = non_negative(row_stride, "row stride")? as usize;
+    let format = pixel_format(format)?;
+    let buffer = direct_region(env, buffer, "pixel")?;
+    // SAFETY: `buffer` is a direct buffer's memory, which the JVM keeps alive and in place while
+    // the `JByteBuffer` is referenced (the caller promises that for 'a); the address is non-NULL
+    // and the length ≤ isize::MAX (checked by `direct_region`). `FrameMut::new` checks width,
+    // height and stride against the length before any byte is touched. Java code writing the
+    // buffer concurrently would race; the Kotlin wrappers document that callers must not.
+    let data = unsafe { std::slice::from_raw_parts_mut(buffer.address, buffer.len) };
+    Ok(FrameMut::new(data, width, height, stride, format)?)
 }
 
 /// Filters (`redact`) or checks the frame, writes the scores to `scores_out` when it is not
@@ -237,82 +261,119 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_processYuv420888<'local>(
     unowned_env
         .with_env(|env| -> Result<jint, JniError> {
             let filter = crate::handles::get(handle)?;
-            let width = non_negative(width, "width")?;
-            let height = non_negative(height, "height")?;
-            let strides = [
-                non_negative(y_row_stride, "Y row stride")?,
-                non_negative(u_row_stride, "U row stride")?,
-                non_negative(u_pixel_stride, "U pixel stride")?,
-                non_negative(v_row_stride, "V row stride")?,
-                non_negative(v_pixel_stride, "V pixel stride")?,
-            ]
-            .map(|s| s as usize);
-            let [y_row, u_row, u_pixel, v_row, v_pixel] = strides;
-            let rotation = Rotation::from_degrees(rotation_degrees)?;
-            if !scores_out.is_null() && scores_out.len(env)? < 5 {
-                return Err(SafeFrameError::invalid_argument("scoresOut must hold at least 5 floats").into());
-            }
-            let (y, u, v) = (
-                direct_region(env, &y, "Y")?,
-                direct_region(env, &u, "U")?,
-                direct_region(env, &v, "V")?,
-            );
-            if y.overlaps(u) || y.overlaps(v) {
-                return Err(SafeFrameError::invalid_argument("the Y plane overlaps a chroma plane").into());
-            }
-            // SAFETY (for every `from_raw_parts_mut` below): each region is a direct buffer's
-            // memory, kept alive and in place by the JVM while its `JByteBuffer` is referenced
-            // (for this whole call); addresses are non-NULL and lengths ≤ isize::MAX (checked
-            // by `direct_region`). The slices made never overlap: Y is disjoint from U and V
-            // (checked above), and overlapping U and V become one slice of their union. The
-            // frame constructors check every size and stride against the slice lengths before
-            // a byte is touched. Java writing the buffers concurrently would race; the Kotlin
-            // wrapper documents that callers must not.
-            let y_data = unsafe { std::slice::from_raw_parts_mut(y.address, y.len) };
-            let mut frame = if u.overlaps(v) {
-                // Interleaved chroma: NV12 (U first) or NV21 (V first), one byte apart.
-                let (first, format) = match v.address as isize - u.address as isize {
-                    1 => (u, PixelFormat::Nv12),
-                    -1 => (v, PixelFormat::Nv21),
-                    _ => {
-                        return Err(SafeFrameError::invalid_argument(
-                            "the U and V planes overlap but are not one interleaved chroma block (addresses 1 byte apart)",
-                        )
-                        .into())
-                    }
-                };
-                if u_pixel != 2 || v_pixel != 2 || u_row != v_row {
-                    return Err(SafeFrameError::invalid_argument(format!(
-                        "interleaved U and V planes need pixel stride 2 and equal row strides (got U {u_row}/{u_pixel}, V {v_row}/{v_pixel})"
-                    ))
-                    .into());
-                }
-                let len = u.end().max(v.end()) - first.address as usize;
-                let chroma = unsafe { std::slice::from_raw_parts_mut(first.address, len) };
-                match format {
-                    PixelFormat::Nv12 => FrameMut::nv12(width, height, y_data, y_row, chroma, u_row)?,
-                    _ => FrameMut::nv21(width, height, y_data, y_row, chroma, u_row)?,
-                }
-            } else {
-                let plane = |region: Region, row_stride, pixel_stride| PlaneMut {
-                    data: unsafe { std::slice::from_raw_parts_mut(region.address, region.len) },
-                    row_stride,
-                    pixel_stride,
-                };
-                FrameMut::yuv420_888(width, height, plane(y, y_row, 1), plane(u, u_row, u_pixel), plane(v, v_row, v_pixel))?
+            check_scores_out(env, &scores_out)?;
+            let planes = YuvPlanes {
+                y: (&y, y_row_stride, 1),
+                u: (&u, u_row_stride, u_pixel_stride),
+                v: (&v, v_row_stride, v_pixel_stride),
             };
-            let range = if full_range == jni::sys::JNI_TRUE {
-                YuvRange::Full
-            } else {
-                YuvRange::Limited
-            };
-            frame = frame.with_rotation(rotation).with_yuv_color(YuvColor {
-                range,
-                ..YuvColor::default()
-            });
+            // SAFETY: see `yuv_frame`; the three buffers are referenced for this whole call.
+            let mut frame = unsafe { yuv_frame(env, &planes, width, height, rotation_degrees, full_range)? };
             classify(env, &filter, &mut frame, redact, &scores_out)
         })
         .resolve::<ThrowSafeFrameException>()
+}
+
+/// The three planes of a `YUV_420_888` image: each a direct buffer, its row stride and its
+/// pixel stride.
+struct YuvPlanes<'b, 'local> {
+    y: (&'b JByteBuffer<'local>, jint, jint),
+    u: (&'b JByteBuffer<'local>, jint, jint),
+    v: (&'b JByteBuffer<'local>, jint, jint),
+}
+
+/// A `YUV_420_888` frame over three direct plane buffers, every size and stride checked against
+/// the buffers' capacities; overlapping U and V views (one byte apart) become one NV12/NV21
+/// chroma block.
+///
+/// # Safety
+/// The returned frame borrows the buffers' memory for `'a`: the caller keeps the buffers
+/// referenced (so the JVM keeps their memory alive and in place) for as long as it uses the
+/// frame, and lets no other frame or slice alias them.
+unsafe fn yuv_frame<'a>(
+    env: &mut Env<'_>,
+    planes: &YuvPlanes<'_, '_>,
+    width: jint,
+    height: jint,
+    rotation_degrees: jint,
+    full_range: jboolean,
+) -> Result<FrameMut<'a>, JniError> {
+    let width = non_negative(width, "width")?;
+    let height = non_negative(height, "height")?;
+    let strides = [
+        non_negative(planes.y.1, "Y row stride")?,
+        non_negative(planes.u.1, "U row stride")?,
+        non_negative(planes.u.2, "U pixel stride")?,
+        non_negative(planes.v.1, "V row stride")?,
+        non_negative(planes.v.2, "V pixel stride")?,
+    ]
+    .map(|s| s as usize);
+    let [y_row, u_row, u_pixel, v_row, v_pixel] = strides;
+    let rotation = Rotation::from_degrees(rotation_degrees)?;
+    let (y, u, v) = (
+        direct_region(env, planes.y.0, "Y")?,
+        direct_region(env, planes.u.0, "U")?,
+        direct_region(env, planes.v.0, "V")?,
+    );
+    if y.overlaps(u) || y.overlaps(v) {
+        return Err(SafeFrameError::invalid_argument("the Y plane overlaps a chroma plane").into());
+    }
+    // SAFETY (for every `from_raw_parts_mut` below): each region is a direct buffer's
+    // memory, kept alive and in place by the JVM while its `JByteBuffer` is referenced
+    // (the caller promises that for 'a); addresses are non-NULL and lengths ≤ isize::MAX (checked
+    // by `direct_region`). The slices made never overlap: Y is disjoint from U and V
+    // (checked above), and overlapping U and V become one slice of their union. The
+    // frame constructors check every size and stride against the slice lengths before
+    // a byte is touched. Java writing the buffers concurrently would race; the Kotlin
+    // wrapper documents that callers must not.
+    let y_data = unsafe { std::slice::from_raw_parts_mut(y.address, y.len) };
+    let frame = if u.overlaps(v) {
+        // Interleaved chroma: NV12 (U first) or NV21 (V first), one byte apart.
+        let (first, format) = match v.address as isize - u.address as isize {
+            1 => (u, PixelFormat::Nv12),
+            -1 => (v, PixelFormat::Nv21),
+            _ => {
+                return Err(SafeFrameError::invalid_argument(
+                    "the U and V planes overlap but are not one interleaved chroma block (addresses 1 byte apart)",
+                )
+                .into())
+            }
+        };
+        if u_pixel != 2 || v_pixel != 2 || u_row != v_row {
+            return Err(SafeFrameError::invalid_argument(format!(
+                "interleaved U and V planes need pixel stride 2 and equal row strides (got U {u_row}/{u_pixel}, V {v_row}/{v_pixel})"
+            ))
+            .into());
+        }
+        let len = u.end().max(v.end()) - first.address as usize;
+        let chroma = unsafe { std::slice::from_raw_parts_mut(first.address, len) };
+        match format {
+            PixelFormat::Nv12 => FrameMut::nv12(width, height, y_data, y_row, chroma, u_row)?,
+            _ => FrameMut::nv21(width, height, y_data, y_row, chroma, u_row)?,
+        }
+    } else {
+        let plane = |region: Region, row_stride, pixel_stride| PlaneMut {
+            data: unsafe { std::slice::from_raw_parts_mut(region.address, region.len) },
+            row_stride,
+            pixel_stride,
+        };
+        FrameMut::yuv420_888(
+            width,
+            height,
+            plane(y, y_row, 1),
+            plane(u, u_row, u_pixel),
+            plane(v, v_row, v_pixel),
+        )?
+    };
+    let range = if full_range == jni::sys::JNI_TRUE {
+        YuvRange::Full
+    } else {
+        YuvRange::Limited
+    };
+    Ok(frame.with_rotation(rotation).with_yuv_color(YuvColor {
+        range,
+        ..YuvColor::default()
+    }))
 }
 
 /// `NativeFrames.release(handle)`: releases a handle from `SafeFrameFilter.directHandle()`.
@@ -326,6 +387,149 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_release<'local>(
     unowned_env
         .with_env(|_env| -> Result<(), JniError> {
             crate::handles::take(handle)?;
+            Ok(())
+        })
+        .resolve::<ThrowSafeFrameException>()
+}
+
+/// Runs the stream on `frame` (timestamped), writes the scores the verdict was made from to
+/// `scores_out` when it is not null, and returns the packed verdict. Never fails on a model
+/// error: the stream counts it, reports it and blocks the frame (unless it fails open).
+fn process_stream(
+    env: &mut Env<'_>,
+    stream: &StreamFilter,
+    frame: FrameMut<'_>,
+    timestamp_nanos: jlong,
+    scores_out: &JFloatArray<'_>,
+) -> Result<jint, JniError> {
+    let mut frame = frame.with_timestamp_ns(timestamp_nanos);
+    let verdict = stream.process(&mut frame);
+    if !scores_out.is_null() {
+        scores_out.set_region(env, 0, &verdict.scores.to_array())?;
+    }
+    Ok(pack(&verdict))
+}
+
+/// `NativeFrames.processStream(handle, buffer, width, height, rowStride, format,
+/// rotationDegrees, timestampNanos, scoresOut)`: runs the stream filter (cadence, hysteresis,
+/// redaction in place) on the packed frame in the direct `buffer`. Returns the packed verdict
+/// in force (see `pack`); writes its scores to `scoresOut` when it is not null.
+#[no_mangle]
+pub extern "system" fn Java_dev_safeframe_NativeFrames_processStream<'local>(
+    mut unowned_env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    buffer: JByteBuffer<'local>,
+    width: jint,
+    height: jint,
+    row_stride: jint,
+    format: jint,
+    rotation_degrees: jint,
+    timestamp_nanos: jlong,
+    scores_out: JFloatArray<'local>,
+) -> jint {
+    unowned_env
+        .with_env(|env| -> Result<jint, JniError> {
+            let stream = crate::handles::STREAMS.get(handle)?;
+            check_scores_out(env, &scores_out)?;
+            let rotation = Rotation::from_degrees(rotation_degrees)?;
+            // SAFETY: see `packed_frame`; `buffer` is referenced for this whole call.
+            let frame = unsafe { packed_frame(env, &buffer, width, height, row_stride, format)? };
+            process_stream(
+                env,
+                &stream,
+                frame.with_rotation(rotation),
+                timestamp_nanos,
+                &scores_out,
+            )
+        })
+        .resolve::<ThrowSafeFrameException>()
+}
+
+/// `NativeFrames.processStreamYuv420888(handle, y, yRowStride, u, uRowStride, uPixelStride, v,
+/// vRowStride, vPixelStride, width, height, rotationDegrees, fullRange, timestampNanos,
+/// scoresOut)`: runs the stream filter on a `YUV_420_888` image in its three direct plane
+/// buffers, validated exactly as `processYuv420888` does; redaction happens in the planes.
+#[no_mangle]
+pub extern "system" fn Java_dev_safeframe_NativeFrames_processStreamYuv420888<'local>(
+    mut unowned_env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    y: JByteBuffer<'local>,
+    y_row_stride: jint,
+    u: JByteBuffer<'local>,
+    u_row_stride: jint,
+    u_pixel_stride: jint,
+    v: JByteBuffer<'local>,
+    v_row_stride: jint,
+    v_pixel_stride: jint,
+    width: jint,
+    height: jint,
+    rotation_degrees: jint,
+    full_range: jboolean,
+    timestamp_nanos: jlong,
+    scores_out: JFloatArray<'local>,
+) -> jint {
+    unowned_env
+        .with_env(|env| -> Result<jint, JniError> {
+            let stream = crate::handles::STREAMS.get(handle)?;
+            check_scores_out(env, &scores_out)?;
+            let planes = YuvPlanes {
+                y: (&y, y_row_stride, 1),
+                u: (&u, u_row_stride, u_pixel_stride),
+                v: (&v, v_row_stride, v_pixel_stride),
+            };
+            // SAFETY: see `yuv_frame`; the three buffers are referenced for this whole call.
+            let frame = unsafe { yuv_frame(env, &planes, width, height, rotation_degrees, full_range)? };
+            process_stream(env, &stream, frame, timestamp_nanos, &scores_out)
+        })
+        .resolve::<ThrowSafeFrameException>()
+}
+
+/// `NativeFrames.streamCounters(handle, out)`: writes the stream's 8 counters (frames,
+/// classified, blurred, blocked, errors, samplesDropped, hashed, knownMatches) to `out`.
+#[no_mangle]
+pub extern "system" fn Java_dev_safeframe_NativeFrames_streamCounters<'local>(
+    mut unowned_env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    out: JLongArray<'local>,
+) {
+    unowned_env
+        .with_env(|env| -> Result<(), JniError> {
+            let stream = crate::handles::STREAMS.get(handle)?;
+            if out.is_null() || out.len(env)? < 8 {
+                return Err(SafeFrameError::invalid_argument("the counters array must hold at least 8 longs").into());
+            }
+            let c = stream.counters();
+            let values = [
+                c.frames,
+                c.classified,
+                c.blurred,
+                c.blocked,
+                c.errors,
+                c.samples_dropped,
+                c.hashed,
+                c.known_matches,
+            ]
+            .map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+            out.set_region(env, 0, &values)?;
+            Ok(())
+        })
+        .resolve::<ThrowSafeFrameException>()
+}
+
+/// `NativeFrames.releaseStream(handle)`: releases a handle from
+/// `SafeFrameStream.directHandle()`. Releasing an unknown or released handle throws.
+#[no_mangle]
+pub extern "system" fn Java_dev_safeframe_NativeFrames_releaseStream<'local>(
+    mut unowned_env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    unowned_env
+        .with_env(|_env| -> Result<(), JniError> {
+            crate::handles::STREAMS.take(handle)?;
             Ok(())
         })
         .resolve::<ThrowSafeFrameException>()

@@ -16,6 +16,7 @@
 
 uniffi::setup_scaffolding!("safeframe");
 
+mod blocklist;
 pub mod c_api;
 mod decode;
 mod error;
@@ -24,11 +25,17 @@ mod handles;
 #[cfg(not(target_vendor = "apple"))]
 mod jni_api;
 mod policy;
+mod stream;
 mod types;
 
+pub use blocklist::{Blocklist, BlocklistOptions};
 pub use error::SafeFrameError;
-pub use filter::{FilterOptions, SafeFrameFilter};
+pub use filter::{ExecutionProvider, FilterOptions, SafeFrameFilter};
 pub use policy::Policy;
+pub use stream::{
+    ChangeCause, FailureKind, SafeFrameStream, StreamCadence, StreamCounters, StreamFailureInfo, StreamListener,
+    StreamOptions, VerdictChange,
+};
 pub use types::{Action, Category, FilteredFrame, PixelFormat, Preset, Scores, Verdict};
 
 /// The version of SafeFrame this library was built from.

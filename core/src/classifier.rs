@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use ort::session::builder::GraphOptimizationLevel;
+use ort::ep::{self, ExecutionProvider as _, ExecutionProviderDispatch};
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 use ort::value::{TensorRef, ValueType};
 
@@ -27,6 +28,63 @@ pub enum Optimization {
     All,
 }
 
+/// Where ONNX Runtime runs the model.
+///
+/// Whether a provider exists is decided by the ONNX Runtime library loaded at run time:
+/// Microsoft's `onnxruntime-android` package has NNAPI and XNNPACK, the iOS package CoreML and
+/// XNNPACK, the desktop PyPI wheel only the CPU. Asking for one the library lacks is an
+/// [`SafeFrameError::ExecutionProviderUnavailable`] error unless
+/// [`ClassifierOptions::fallback_to_cpu`] is set.
+///
+/// ```
+/// use safeframe::classifier::{ClassifierOptions, ExecutionProvider};
+/// let options = ClassifierOptions { execution_provider: ExecutionProvider::Nnapi, ..ClassifierOptions::default() };
+/// assert_eq!(options.execution_provider.name(), "NNAPI");
+/// assert!(!options.fallback_to_cpu);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecutionProvider {
+    /// ONNX Runtime's own CPU kernels (the default; always available).
+    #[default]
+    Cpu,
+    /// XNNPACK: optimised CPU kernels for ARM and x86 (Android and iOS packages).
+    Xnnpack,
+    /// Android's Neural Networks API (GPU/DSP/NPU where the device has drivers).
+    Nnapi,
+    /// Apple's Core ML (Neural Engine/GPU on iOS and macOS).
+    CoreMl,
+}
+
+impl ExecutionProvider {
+    /// The provider's short name (`CPU`, `XNNPACK`, `NNAPI`, `CoreML`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cpu => "CPU",
+            Self::Xnnpack => "XNNPACK",
+            Self::Nnapi => "NNAPI",
+            Self::CoreMl => "CoreML",
+        }
+    }
+
+    /// Whether the loaded library has this provider, and its registration; `None` for the CPU.
+    fn dispatch(self) -> std::result::Result<Option<(bool, ExecutionProviderDispatch)>, String> {
+        let probe = |available: ort::Result<bool>, dispatch: ExecutionProviderDispatch| {
+            available
+                .map(|a| Some((a, dispatch.error_on_failure())))
+                .map_err(|e| format!("cannot ask ONNX Runtime for its providers: {e}"))
+        };
+        match self {
+            Self::Cpu => Ok(None),
+            Self::Xnnpack => probe(ep::XNNPACK::is_available(), ep::XNNPACK::default().build()),
+            #[cfg(not(all(target_vendor = "apple", not(target_os = "macos"))))]
+            Self::Nnapi => probe(ep::NNAPI::is_available(), ep::NNAPI::default().build()),
+            #[cfg(all(target_vendor = "apple", not(target_os = "macos")))]
+            Self::Nnapi => Err("NNAPI exists only on Android".to_owned()),
+            Self::CoreMl => probe(ep::CoreML::is_available(), ep::CoreML::default().build()),
+        }
+    }
+}
+
 /// Options for [`Classifier`].
 ///
 /// ```
@@ -44,6 +102,12 @@ pub struct ClassifierOptions {
     pub optimization: Optimization,
     /// An explicit ONNX Runtime library; `None` searches the usual places (see [`crate::runtime`]).
     pub runtime_library: Option<PathBuf>,
+    /// Where the model runs (default: the CPU).
+    pub execution_provider: ExecutionProvider,
+    /// When the execution provider is unavailable, run on the CPU instead (logged as a
+    /// warning) rather than failing with [`SafeFrameError::ExecutionProviderUnavailable`].
+    /// Default false: a request is never silently ignored.
+    pub fallback_to_cpu: bool,
 }
 
 impl Default for ClassifierOptions {
@@ -53,6 +117,47 @@ impl Default for ClassifierOptions {
             spinning: false,
             optimization: Optimization::All,
             runtime_library: None,
+            execution_provider: ExecutionProvider::Cpu,
+            fallback_to_cpu: false,
+        }
+    }
+}
+
+/// Registers the requested execution provider, or explains why it cannot be (running on the
+/// CPU instead only when the options allow it).
+fn with_provider(builder: SessionBuilder, options: &ClassifierOptions) -> Result<SessionBuilder> {
+    let provider = options.execution_provider;
+    let unavailable = |reason: String| SafeFrameError::ExecutionProviderUnavailable {
+        provider: provider.name().to_owned(),
+        reason,
+    };
+    let fallback = |builder: SessionBuilder, error: SafeFrameError| {
+        if options.fallback_to_cpu {
+            log::warn!("{error}; running on the CPU (fallback_to_cpu)");
+            Ok(builder)
+        } else {
+            Err(error)
+        }
+    };
+    let (available, dispatch) = match provider.dispatch() {
+        Ok(None) => return Ok(builder),
+        Ok(Some(probe)) => probe,
+        Err(reason) => return fallback(builder, unavailable(reason)),
+    };
+    if !available {
+        return fallback(
+            builder,
+            unavailable("the loaded ONNX Runtime library was built without it".to_owned()),
+        );
+    }
+    match builder.with_execution_providers([dispatch]) {
+        Ok(builder) => {
+            log::info!("execution provider {} registered", provider.name());
+            Ok(builder)
+        }
+        Err(e) => {
+            let error = unavailable(format!("registering it failed: {e}"));
+            fallback(e.recover(), error)
         }
     }
 }
@@ -138,7 +243,8 @@ impl Classifier {
             .with_inter_op_spinning(options.spinning)
             .map_err(builder_error)?
             .with_optimization_level(level)
-            .map_err(builder_error)?
+            .map_err(builder_error)?;
+        let session = with_provider(session, options)?
             .commit_from_memory(pack.onnx())
             .map_err(|e| model_error(e.to_string()))?;
         check_interface(&session, &manifest)?;

@@ -134,6 +134,16 @@ pub enum SafeFrameError {
         /// What happened.
         reason: String,
     },
+    /// The execution provider asked for is not in the loaded ONNX Runtime library, or could
+    /// not be registered for this model. Nothing falls back to the CPU silently; see
+    /// [`crate::classifier::ClassifierOptions::fallback_to_cpu`].
+    #[error("execution provider {provider} is not available: {reason}; use the CPU provider, an ONNX Runtime build that includes {provider}, or allow the CPU fallback")]
+    ExecutionProviderUnavailable {
+        /// The provider's name (`XNNPACK`, `NNAPI`, `CoreML`).
+        provider: String,
+        /// Why.
+        reason: String,
+    },
     /// No preset has this name.
     #[error("unknown policy preset `{0}`; the presets are child, teen and adult")]
     UnknownPreset(String),

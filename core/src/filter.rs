@@ -1,6 +1,6 @@
 //! The whole chain for single images: classify, decide, redact.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::classifier::Classifier;
 use crate::error::Result;
@@ -36,7 +36,7 @@ pub enum OnError {
 /// ```
 #[derive(Debug)]
 pub struct Filter {
-    classifier: Classifier,
+    classifier: Arc<Classifier>,
     policy: Policy,
     on_error: OnError,
     redactor: Mutex<Redactor>,
@@ -46,6 +46,13 @@ pub struct Filter {
 impl Filter {
     /// Wires a classifier and a policy together.
     pub fn new(classifier: Classifier, policy: Policy, on_error: OnError) -> Self {
+        Self::shared(Arc::new(classifier), policy, on_error)
+    }
+
+    /// Like [`Filter::new`], with a classifier shared with other filters or a
+    /// [`StreamFilter`](crate::stream::StreamFilter) (one loaded model, several policies or
+    /// blocklists).
+    pub fn shared(classifier: Arc<Classifier>, policy: Policy, on_error: OnError) -> Self {
         Self {
             classifier,
             policy,
@@ -69,6 +76,12 @@ impl Filter {
 
     /// The classifier.
     pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// The classifier, shareable: e.g. `StreamFilter::new(filter.shared_classifier().clone(), …)`
+    /// runs a stream on the same loaded model.
+    pub fn shared_classifier(&self) -> &Arc<Classifier> {
         &self.classifier
     }
 

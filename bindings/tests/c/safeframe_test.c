@@ -149,6 +149,22 @@ static void bad_input(const char *oracle_dir) {
     CHECK(safeframe_filter_new(dir, "child", false, 0) == NULL, "0 threads accepted");
     CHECK(strstr(last_error(), "intra_threads") != NULL, "last error `%s`", last_error());
     CHECK(safeframe_filter_from_handle(12345678) == NULL, "forged handle accepted");
+    /* Execution providers: the host's ONNX Runtime is CPU-only. */
+    SafeFrameNativeFilter *ep = safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_CPU, false);
+    CHECK(ep != NULL, "CPU provider failed: %s", last_error());
+    safeframe_filter_free(ep);
+    CHECK(safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_XNNPACK, false) == NULL &&
+              strstr(last_error(), "execution provider XNNPACK is not available") != NULL,
+          "XNNPACK: `%s`", last_error());
+    CHECK(safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_COREML, false) == NULL &&
+              strstr(last_error(), "CoreML") != NULL,
+          "CoreML: `%s`", last_error());
+    ep = safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_NNAPI, true);
+    CHECK(ep != NULL, "NNAPI with CPU fallback failed: %s", last_error());
+    safeframe_filter_free(ep);
+    CHECK(safeframe_filter_new_with_provider(dir, "child", false, 1, 9, false) == NULL &&
+              strstr(last_error(), "unknown execution provider 9") != NULL,
+          "provider 9: `%s`", last_error());
 
     SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
     CHECK(filter != NULL, "oracle did not load: %s", last_error());
@@ -235,6 +251,142 @@ static void nv12_planes(const char *oracle_dir) {
     safeframe_filter_free(filter);
 }
 
+static void fill_rgba(unsigned char *p, int w, int h, int stride, int r, int g, int b) {
+    for (int i = 0; i < stride * h; i++) {
+        int x = i % stride;
+        p[i] = x >= w * 4 ? 0x5A : (unsigned char)(x % 4 == 0 ? r : x % 4 == 1 ? g : x % 4 == 2 ? b : 255);
+    }
+}
+
+static int rgba_blocked(const unsigned char *p, int w, int h, int stride) {
+    int ok = 1;
+    for (int i = 0; i < stride * h; i++) {
+        int x = i % stride;
+        ok &= p[i] == (x >= w * 4 ? 0x5A : (x % 4 == 3 ? 255 : 0));
+    }
+    return ok;
+}
+
+/* The stream filter through the C ABI: cadence (every 2nd frame), hysteresis (clear_after 1),
+ * redaction in place for packed and NV12 frames, counters, a failing model blocking frames
+ * without an error status, and bad input. */
+static void stream_in_place(const char *oracle_dir) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
+    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
+    CHECK(filter != NULL, "oracle did not load: %s", last_error());
+    if (!filter) return;
+    SafeFrameStreamConfig config = safeframe_stream_config_default();
+    CHECK(config.cadence == SAFEFRAME_CADENCE_EVERY_FRAME && config.clear_after == 3 && !config.fail_open,
+          "unexpected defaults");
+    config.cadence = SAFEFRAME_CADENCE_EVERY_NTH;
+    config.cadence_value = 2;
+    config.clear_after = 1;
+    SafeFrameNativeStream *stream = safeframe_stream_new(filter, &config);
+    CHECK(stream != NULL, "stream not made: %s", last_error());
+    safeframe_filter_free(filter); /* the stream keeps the model */
+    if (!stream) return;
+
+    enum { W = 8, H = 6, S = 40 };
+    unsigned char px[S * H], before[S * H];
+    SafeFrameVerdict v;
+    /* frame 0: red, classified -> blocked in place */
+    fill_rgba(px, W, H, S, 255, 0, 0);
+    int status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_PORN,
+          "stream frame 0: status %d action %d (%s)", status, v.action, last_error());
+    CHECK(rgba_blocked(px, W, H, S), "stream frame 0 not blocked exactly in place");
+    /* frame 1: grey, not classified (every 2nd) -> the block is reused */
+    fill_rgba(px, W, H, S, 128, 128, 128);
+    status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 33, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && rgba_blocked(px, W, H, S),
+          "stream frame 1: the verdict in force was not reused");
+    /* frame 2: grey, classified -> allowed, bytes untouched */
+    fill_rgba(px, W, H, S, 128, 128, 128);
+    memcpy(before, px, sizeof px);
+    status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 90, 66, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_ALLOW && memcmp(px, before, sizeof px) == 0,
+          "stream frame 2: not allowed untouched");
+    /* frames 3, 4: NV12 red (not classified: allow reused, untouched), then NV12 red classified -> blocked */
+    enum { NW = 34, NH = 22, YS = 40, CS = 36, PAD = 0x5A };
+    unsigned char y[YS * NH], uv[CS * (NH / 2)];
+    for (int i = 0; i < YS * NH; i++) y[i] = (i % YS) < NW ? 81 : PAD;
+    for (int i = 0; i < CS * (NH / 2); i++) uv[i] = (i % CS) < NW ? ((i % 2) ? 240 : 90) : PAD;
+    unsigned char y0[sizeof y], uv0[sizeof uv];
+    memcpy(y0, y, sizeof y);
+    memcpy(uv0, uv, sizeof uv);
+    status = safeframe_stream_process_nv12_in_place(stream, y, sizeof y, YS, uv, sizeof uv, CS, NW, NH, 0, false, 99, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_ALLOW && memcmp(y, y0, sizeof y) == 0 &&
+              memcmp(uv, uv0, sizeof uv) == 0,
+          "stream frame 3 (nv12, reused allow): status %d action %d", status, v.action);
+    status = safeframe_stream_process_nv12_in_place(stream, y, sizeof y, YS, uv, sizeof uv, CS, NW, NH, 0, false, 132, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK, "stream frame 4 (nv12 red): action %d", v.action);
+    int ok = 1;
+    for (int i = 0; i < YS * NH; i++) ok &= y[i] == ((i % YS) < NW ? 16 : PAD);
+    for (int i = 0; i < CS * (NH / 2); i++) ok &= uv[i] == ((i % CS) < NW ? 128 : PAD);
+    CHECK(ok, "stream frame 4: nv12 planes not blocked exactly in place");
+
+    SafeFrameStreamCounters c;
+    CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK, "counters: %s", last_error());
+    CHECK(c.frames == 5 && c.classified == 3 && c.blocked == 3 && c.blurred == 0 && c.errors == 0,
+          "counters: frames %llu classified %llu blocked %llu errors %llu", (unsigned long long)c.frames,
+          (unsigned long long)c.classified, (unsigned long long)c.blocked, (unsigned long long)c.errors);
+
+    /* bad input: errors with messages, no frame counted */
+    CHECK(safeframe_stream_process_in_place(NULL, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v) ==
+              SAFEFRAME_ERROR_INVALID_ARGUMENT && strcmp(last_error(), "stream is NULL") == 0,
+          "NULL stream: `%s`", last_error());
+    CHECK(safeframe_stream_process_in_place(stream, px, 100, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v) ==
+              SAFEFRAME_ERROR_INVALID_FRAME && strstr(last_error(), "too small") != NULL,
+          "short buffer: `%s`", last_error());
+    CHECK(safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, 9, 0, 0, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
+          "bad format accepted");
+    CHECK(safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 45, 0, &v) ==
+              SAFEFRAME_ERROR_INVALID_FRAME,
+          "rotation 45 accepted");
+    CHECK(safeframe_stream_process_nv12_in_place(stream, y, sizeof y, YS, y + 8, 100, CS, NW, NH, 0, false, 0, &v) ==
+              SAFEFRAME_ERROR_INVALID_ARGUMENT && strstr(last_error(), "overlap") != NULL,
+          "overlapping nv12 planes: `%s`", last_error());
+    CHECK(safeframe_stream_counters(stream, NULL) == SAFEFRAME_ERROR_INVALID_ARGUMENT, "NULL counters accepted");
+    CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.frames == 5, "bad input was counted: %llu",
+          (unsigned long long)c.frames);
+    safeframe_stream_free(stream);
+    safeframe_stream_free(NULL);
+
+    CHECK(safeframe_stream_from_handle(987654321) == NULL && strstr(last_error(), "stream handle 987654321") != NULL,
+          "forged stream handle: `%s`", last_error());
+    filter = safeframe_filter_new(dir, "child", false, 1);
+    config = safeframe_stream_config_default();
+    config.clear_after = 0;
+    CHECK(safeframe_stream_new(filter, &config) == NULL && strstr(last_error(), "clear_after") != NULL,
+          "clear_after 0: `%s`", last_error());
+    config = safeframe_stream_config_default();
+    config.cadence = 7;
+    CHECK(safeframe_stream_new(filter, &config) == NULL && strstr(last_error(), "unknown cadence 7") != NULL,
+          "cadence 7: `%s`", last_error());
+    config.cadence = SAFEFRAME_CADENCE_EVERY_NTH;
+    config.cadence_value = 0;
+    CHECK(safeframe_stream_new(filter, &config) == NULL, "every 0th frame accepted");
+    CHECK(safeframe_stream_new(NULL, NULL) == NULL && strcmp(last_error(), "filter is NULL") == 0,
+          "NULL filter: `%s`", last_error());
+    safeframe_filter_free(filter);
+
+    /* A model that fails (NaN scores for magenta): the stream blocks the frame, reports OK, counts the error. */
+    snprintf(dir, sizeof dir, "%s/faulty-nan", oracle_dir);
+    filter = safeframe_filter_new(dir, "adult", false, 1);
+    CHECK(filter != NULL, "faulty-nan did not load: %s", last_error());
+    if (!filter) return;
+    stream = safeframe_stream_new(filter, NULL);
+    safeframe_filter_free(filter);
+    fill_rgba(px, W, H, S, 255, 0, 255);
+    status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && rgba_blocked(px, W, H, S),
+          "failing model: status %d action %d", status, v.action);
+    CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.errors == 1 && c.blocked == 1,
+          "failing model: errors %llu", (unsigned long long)c.errors);
+    safeframe_stream_free(stream);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s ORACLE_DIR CASES_FILE\n", argv[0]);
@@ -289,6 +441,7 @@ int main(int argc, char **argv) {
     for (int p = 0; p < 3; p++) safeframe_filter_free(filters[p]);
     bad_input(oracle_dir);
     nv12_planes(oracle_dir);
+    stream_in_place(oracle_dir);
     printf("C ABI: %d oracle cases x 3 presets, %d faulty cases\n", cases, faulty);
     printf("c-abi: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -94,7 +94,7 @@ public final class DirectFrameFilter: @unchecked Sendable {
         return body(w, h)
     }
 
-    private static func code(_ format: PixelFormat) -> Int32 {
+    static func code(_ format: PixelFormat) -> Int32 {
         switch format {
         case .rgba8: return SAFEFRAME_FORMAT_RGBA8
         case .bgra8: return SAFEFRAME_FORMAT_BGRA8
@@ -102,7 +102,7 @@ public final class DirectFrameFilter: @unchecked Sendable {
         }
     }
 
-    private static func verdict(status: Int32, _ v: SafeFrameVerdict) throws -> Verdict {
+    static func verdict(status: Int32, _ v: SafeFrameVerdict) throws -> Verdict {
         guard status == SAFEFRAME_OK else { throw lastError(status: status) }
         let actions: [Action] = [.allow, .warn, .blur, .block]
         let categories: [Category] = [.drawing, .hentai, .neutral, .porn, .sexy, .known]
@@ -111,7 +111,7 @@ public final class DirectFrameFilter: @unchecked Sendable {
             action: actions[Int(max(0, min(3, v.action)))],
             category: category,
             scores: Scores(drawing: v.scores.0, hentai: v.scores.1, neutral: v.scores.2, porn: v.scores.3, sexy: v.scores.4),
-            // The C ABI has no blocklist (yet): a verdict never carries a match.
+            // The C verdict does not carry the matched blocklist entry; a match shows as `.known`.
             known: nil)
     }
 
@@ -134,6 +134,8 @@ public final class DirectFrameFilter: @unchecked Sendable {
         case SAFEFRAME_ERROR_INVALID_POLICY: return .InvalidPolicy(message: message)
         case SAFEFRAME_ERROR_UNKNOWN_PRESET: return .UnknownPreset(message: message)
         case SAFEFRAME_ERROR_INTERNAL: return .Internal(message: message)
+        case SAFEFRAME_ERROR_INVALID_BLOCKLIST: return .InvalidBlocklist(message: message)
+        case SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE: return .ExecutionProviderUnavailable(message: message)
         default: return .InvalidArgument(message: message)
         }
     }

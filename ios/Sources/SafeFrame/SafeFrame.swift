@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -613,6 +619,217 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
         writeBytes(&buf, value)
     }
 }
+
+
+
+
+/**
+ * A list of PDQ hashes of known content, with its matching options. A frame that matches an
+ * entry is blocked whatever the classifier says; its verdict has category `Known` and
+ * `known` names the entry.
+ *
+ * Attach it with `SafeFrameFilter.withBlocklist(list)`; streams made from that filter use it
+ * too. Immutable and thread-safe; one list can serve several filters.
+ *
+ * ```kotlin
+ * val list = Blocklist.fromFile("/data/local/blocklist.txt", BlocklistOptions())
+ * val guarded = filter.withBlocklist(list)   // same model, plus the list
+ * ```
+ */
+public protocol BlocklistProtocol: AnyObject, Sendable {
+    
+    /**
+     * Whether the list has no entries.
+     */
+    func isEmpty()  -> Bool
+    
+    /**
+     * The label of entry `entry` (0-based, as `KnownMatch.entry` gives it), if it has one.
+     */
+    func label(entry: UInt32)  -> String?
+    
+    /**
+     * The number of entries.
+     */
+    func len()  -> Int64
+    
+}
+/**
+ * A list of PDQ hashes of known content, with its matching options. A frame that matches an
+ * entry is blocked whatever the classifier says; its verdict has category `Known` and
+ * `known` names the entry.
+ *
+ * Attach it with `SafeFrameFilter.withBlocklist(list)`; streams made from that filter use it
+ * too. Immutable and thread-safe; one list can serve several filters.
+ *
+ * ```kotlin
+ * val list = Blocklist.fromFile("/data/local/blocklist.txt", BlocklistOptions())
+ * val guarded = filter.withBlocklist(list)   // same model, plus the list
+ * ```
+ */
+open class Blocklist: BlocklistProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_safeframe_ffi_fn_clone_blocklist(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_safeframe_ffi_fn_free_blocklist(handle, $0) }
+    }
+
+    
+    /**
+     * Parses a blocklist held in memory (text or binary form, as [`Blocklist::from_file`]).
+     */
+public static func fromBytes(bytes: Data, options: BlocklistOptions)throws  -> Blocklist  {
+    return try  FfiConverterTypeBlocklist_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_constructor_blocklist_from_bytes(
+        FfiConverterData.lower(bytes),
+        FfiConverterTypeBlocklistOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Loads a blocklist file: the text form (one 64-hex-digit PDQ hash per line, an optional
+     * label after it, `#` comments) or the binary form (`PDQBLST` magic).
+     */
+public static func fromFile(path: String, options: BlocklistOptions)throws  -> Blocklist  {
+    return try  FfiConverterTypeBlocklist_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_constructor_blocklist_from_file(
+        FfiConverterString.lower(path),
+        FfiConverterTypeBlocklistOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Whether the list has no entries.
+     */
+open func isEmpty() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_blocklist_is_empty(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The label of entry `entry` (0-based, as `KnownMatch.entry` gives it), if it has one.
+     */
+open func label(entry: UInt32) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_blocklist_label(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(entry),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The number of entries.
+     */
+open func len() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_blocklist_len(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlocklist: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Blocklist
+
+    public static func lift(_ handle: UInt64) throws -> Blocklist {
+        return Blocklist(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Blocklist) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Blocklist {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Blocklist, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlocklist_lift(_ handle: UInt64) throws -> Blocklist {
+    return try FfiConverterTypeBlocklist.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlocklist_lower(_ value: Blocklist) -> UInt64 {
+    return FfiConverterTypeBlocklist.lower(value)
+}
+
+
 
 
 
@@ -890,6 +1107,14 @@ public protocol SafeFrameFilterProtocol: AnyObject, Sendable {
      */
     func policyJson()  -> String
     
+    /**
+     * A filter on the same loaded model and policy that also matches frames against
+     * `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
+     * whatever the classifier says. This filter is unchanged; streams made from the new one
+     * use the list too.
+     */
+    func withBlocklist(blocklist: Blocklist)  -> SafeFrameFilter
+    
 }
 /**
  * A loaded model plus a policy: checks frames and images and redacts frames.
@@ -1119,6 +1344,22 @@ open func policyJson() -> String  {
 })
 }
     
+    /**
+     * A filter on the same loaded model and policy that also matches frames against
+     * `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
+     * whatever the classifier says. This filter is unchanged; streams made from the new one
+     * use the list too.
+     */
+open func withBlocklist(blocklist: Blocklist) -> SafeFrameFilter  {
+    return try!  FfiConverterTypeSafeFrameFilter_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_safeframefilter_with_blocklist(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBlocklist_lower(blocklist),uniffiCallStatus
+    )
+})
+}
+    
 
     
 }
@@ -1167,6 +1408,608 @@ public func FfiConverterTypeSafeFrameFilter_lower(_ value: SafeFrameFilter) -> U
 
 
 
+
+
+/**
+ * A stream filter for live video: classifies frames on a cadence, keeps the verdict with
+ * hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
+ *
+ * Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
+ * filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+ * processed one at a time in call order. `processFrame` copies the frame across the boundary;
+ * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
+ * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+ *
+ * ```kotlin
+ * SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
+ * val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
+ * show(out.pixels)   // blurred or blocked when out.verdict says so
+ * }
+ * ```
+ */
+public protocol SafeFrameStreamProtocol: AnyObject, Sendable {
+    
+    /**
+     * The counters so far.
+     */
+    func counters()  -> StreamCounters
+    
+    /**
+     * A new numbered handle to this stream for the zero-copy paths: Kotlin's
+     * `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
+     * `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
+     * wrappers release it when closed.
+     */
+    func directHandle()  -> Int64
+    
+    /**
+     * Processes one packed frame (copied in, copied back out): classifies it if the cadence
+     * says so and returns its pixels with the verdict in force applied (blurred or blocked),
+     * plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
+     * the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+     *
+     * Never fails on a model error: the stream counts it, tells the listener and blocks the
+     * frame (unless it fails open). Throws only for a malformed frame.
+     */
+    func processFrame(pixels: Data, width: Int32, height: Int32, stride: Int32, format: PixelFormat, rotationDegrees: Int32, timestampNanos: Int64?) throws  -> FilteredFrame
+    
+}
+/**
+ * A stream filter for live video: classifies frames on a cadence, keeps the verdict with
+ * hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
+ *
+ * Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
+ * filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+ * processed one at a time in call order. `processFrame` copies the frame across the boundary;
+ * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
+ * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+ *
+ * ```kotlin
+ * SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
+ * val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
+ * show(out.pixels)   // blurred or blocked when out.verdict says so
+ * }
+ * ```
+ */
+open class SafeFrameStream: SafeFrameStreamProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_safeframe_ffi_fn_clone_safeframestream(self.handle, $0) }
+    }
+    /**
+     * A stream on `filter`'s model with `options`, reporting to `listener` if given.
+     */
+public convenience init(filter: SafeFrameFilter, options: StreamOptions, listener: StreamListener? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_constructor_safeframestream_new(
+        FfiConverterTypeSafeFrameFilter_lower(filter),
+        FfiConverterTypeStreamOptions_lower(options),
+        FfiConverterOptionTypeStreamListener.lower(listener),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_safeframe_ffi_fn_free_safeframestream(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The counters so far.
+     */
+open func counters() -> StreamCounters  {
+    return try!  FfiConverterTypeStreamCounters_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_safeframestream_counters(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A new numbered handle to this stream for the zero-copy paths: Kotlin's
+     * `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
+     * `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
+     * wrappers release it when closed.
+     */
+open func directHandle() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_safeframestream_direct_handle(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Processes one packed frame (copied in, copied back out): classifies it if the cadence
+     * says so and returns its pixels with the verdict in force applied (blurred or blocked),
+     * plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
+     * the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+     *
+     * Never fails on a model error: the stream counts it, tells the listener and blocks the
+     * frame (unless it fails open). Throws only for a malformed frame.
+     */
+open func processFrame(pixels: Data, width: Int32, height: Int32, stride: Int32, format: PixelFormat, rotationDegrees: Int32 = 0, timestampNanos: Int64? = nil)throws  -> FilteredFrame  {
+    return try  FfiConverterTypeFilteredFrame_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(pixels),
+        FfiConverterInt32.lower(width),
+        FfiConverterInt32.lower(height),
+        FfiConverterInt32.lower(stride),
+        FfiConverterTypePixelFormat_lower(format),
+        FfiConverterInt32.lower(rotationDegrees),
+        FfiConverterOptionInt64.lower(timestampNanos),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSafeFrameStream: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SafeFrameStream
+
+    public static func lift(_ handle: UInt64) throws -> SafeFrameStream {
+        return SafeFrameStream(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SafeFrameStream) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SafeFrameStream {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SafeFrameStream, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSafeFrameStream_lift(_ handle: UInt64) throws -> SafeFrameStream {
+    return try FfiConverterTypeSafeFrameStream.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSafeFrameStream_lower(_ value: SafeFrameStream) -> UInt64 {
+    return FfiConverterTypeSafeFrameStream.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Receives a stream's verdict changes and failures (never pixels).
+ *
+ * **Threading:** called synchronously on the thread that calls
+ * `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+ * the stream is locked — also in background mode (the worker's results are picked up by the
+ * next frame's call). Keep it short (post to your UI thread), and never call back into the
+ * same stream from it (that would deadlock). An exception thrown by the listener is caught and
+ * logged; it does not reach the stream or the caller.
+ *
+ * ```kotlin
+ * val listener = object : StreamListener {
+ * override fun onVerdictChange(change: VerdictChange) { log("frame ${change.frameIndex}: ${change.verdict.action}") }
+ * override fun onFailure(failure: StreamFailureInfo) { log(failure.message) }
+ * }
+ * ```
+ */
+public protocol StreamListener: AnyObject, Sendable {
+    
+    /**
+     * The action applied to frames changed.
+     */
+    func onVerdictChange(change: VerdictChange) 
+    
+    /**
+     * Something failed (the frames it affects are blocked unless the stream fails open).
+     */
+    func onFailure(failure: StreamFailureInfo) 
+    
+}
+/**
+ * Receives a stream's verdict changes and failures (never pixels).
+ *
+ * **Threading:** called synchronously on the thread that calls
+ * `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+ * the stream is locked — also in background mode (the worker's results are picked up by the
+ * next frame's call). Keep it short (post to your UI thread), and never call back into the
+ * same stream from it (that would deadlock). An exception thrown by the listener is caught and
+ * logged; it does not reach the stream or the caller.
+ *
+ * ```kotlin
+ * val listener = object : StreamListener {
+ * override fun onVerdictChange(change: VerdictChange) { log("frame ${change.frameIndex}: ${change.verdict.action}") }
+ * override fun onFailure(failure: StreamFailureInfo) { log(failure.message) }
+ * }
+ * ```
+ */
+open class StreamListenerImpl: StreamListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_safeframe_ffi_fn_clone_streamlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_safeframe_ffi_fn_free_streamlistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The action applied to frames changed.
+     */
+open func onVerdictChange(change: VerdictChange)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_streamlistener_on_verdict_change(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeVerdictChange_lower(change),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Something failed (the frames it affects are blocked unless the stream fails open).
+     */
+open func onFailure(failure: StreamFailureInfo)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_streamlistener_on_failure(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeStreamFailureInfo_lower(failure),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceStreamListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceStreamListener = UniffiVTableCallbackInterfaceStreamListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeStreamListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface StreamListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeStreamListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface StreamListener: handle missing in uniffiClone")
+            }
+        },
+        onVerdictChange: { (
+            uniffiHandle: UInt64,
+            change: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeStreamListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onVerdictChange(
+                     change: try FfiConverterTypeVerdictChange_lift(change)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        onFailure: { (
+            uniffiHandle: UInt64,
+            failure: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeStreamListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onFailure(
+                     failure: try FfiConverterTypeStreamFailureInfo_lift(failure)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceStreamListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceStreamListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitStreamListener() {
+    uniffi_safeframe_ffi_fn_init_callback_vtable_streamlistener(UniffiCallbackInterfaceStreamListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStreamListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<StreamListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = StreamListener
+
+    public static func lift(_ handle: UInt64) throws -> StreamListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return StreamListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: StreamListener) -> UInt64 {
+         if let rustImpl = value as? StreamListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StreamListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: StreamListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamListener_lift(_ handle: UInt64) throws -> StreamListener {
+    return try FfiConverterTypeStreamListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamListener_lower(_ value: StreamListener) -> UInt64 {
+    return FfiConverterTypeStreamListener.lower(value)
+}
+
+
+
+
+/**
+ * How frames are matched against a [`Blocklist`]. Every field has a default.
+ */
+public struct BlocklistOptions: Equatable, Hashable {
+    /**
+     * Largest Hamming distance (of 256 bits) that still matches, 0 to 256 (default 31, Meta's
+     * recommendation for PDQ).
+     */
+    public var maxDistance: Int32
+    /**
+     * Frames whose hash quality (0–100) is below this are not matched (default 50): flat or
+     * featureless frames hash unreliably.
+     */
+    public var minQuality: Int32
+    /**
+     * Match low-quality hashes too (default false).
+     */
+    public var allowLowQuality: Bool
+    /**
+     * Also match rotated and mirrored copies (all 8 dihedral hashes; default true).
+     */
+    public var dihedral: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Largest Hamming distance (of 256 bits) that still matches, 0 to 256 (default 31, Meta's
+         * recommendation for PDQ).
+         */maxDistance: Int32 = 31, 
+        /**
+         * Frames whose hash quality (0–100) is below this are not matched (default 50): flat or
+         * featureless frames hash unreliably.
+         */minQuality: Int32 = 50, 
+        /**
+         * Match low-quality hashes too (default false).
+         */allowLowQuality: Bool = false, 
+        /**
+         * Also match rotated and mirrored copies (all 8 dihedral hashes; default true).
+         */dihedral: Bool = true) {
+        self.maxDistance = maxDistance
+        self.minQuality = minQuality
+        self.allowLowQuality = allowLowQuality
+        self.dihedral = dihedral
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BlocklistOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlocklistOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlocklistOptions {
+        return
+            try BlocklistOptions(
+                maxDistance: FfiConverterInt32.read(from: &buf), 
+                minQuality: FfiConverterInt32.read(from: &buf), 
+                allowLowQuality: FfiConverterBool.read(from: &buf), 
+                dihedral: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BlocklistOptions, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.maxDistance, into: &buf)
+        FfiConverterInt32.write(value.minQuality, into: &buf)
+        FfiConverterBool.write(value.allowLowQuality, into: &buf)
+        FfiConverterBool.write(value.dihedral, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlocklistOptions_lift(_ buf: RustBuffer) throws -> BlocklistOptions {
+    return try FfiConverterTypeBlocklistOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlocklistOptions_lower(_ value: BlocklistOptions) -> RustBuffer {
+    return FfiConverterTypeBlocklistOptions.lower(value)
+}
+
+
 /**
  * Options for loading a model.
  */
@@ -1182,6 +2025,17 @@ public struct FilterOptions: Equatable, Hashable {
      * ONNX Runtime is linked in.
      */
     public var runtimeLibrary: String?
+    /**
+     * Where ONNX Runtime runs the model; absent: the CPU. NNAPI and XNNPACK exist in the
+     * official Android package, CoreML and XNNPACK in the iOS one. One the loaded runtime lacks
+     * is a `SafeFrameException.ExecutionProviderUnavailable` unless `fallback_to_cpu` is set.
+     */
+    public var executionProvider: ExecutionProvider?
+    /**
+     * Run on the CPU (with a logged warning) when the execution provider is unavailable,
+     * instead of failing (default false: a request is never silently ignored).
+     */
+    public var fallbackToCpu: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1194,9 +2048,20 @@ public struct FilterOptions: Equatable, Hashable {
          * An explicit ONNX Runtime shared library; absent: SafeFrame's usual search (on Android,
          * `libonnxruntime.so` from the app's native library directory). Ignored on iOS, where
          * ONNX Runtime is linked in.
-         */runtimeLibrary: String? = nil) {
+         */runtimeLibrary: String? = nil, 
+        /**
+         * Where ONNX Runtime runs the model; absent: the CPU. NNAPI and XNNPACK exist in the
+         * official Android package, CoreML and XNNPACK in the iOS one. One the loaded runtime lacks
+         * is a `SafeFrameException.ExecutionProviderUnavailable` unless `fallback_to_cpu` is set.
+         */executionProvider: ExecutionProvider? = nil, 
+        /**
+         * Run on the CPU (with a logged warning) when the execution provider is unavailable,
+         * instead of failing (default false: a request is never silently ignored).
+         */fallbackToCpu: Bool = false) {
         self.intraThreads = intraThreads
         self.runtimeLibrary = runtimeLibrary
+        self.executionProvider = executionProvider
+        self.fallbackToCpu = fallbackToCpu
     }
 
     
@@ -1216,13 +2081,17 @@ public struct FfiConverterTypeFilterOptions: FfiConverterRustBuffer {
         return
             try FilterOptions(
                 intraThreads: FfiConverterInt32.read(from: &buf), 
-                runtimeLibrary: FfiConverterOptionString.read(from: &buf)
+                runtimeLibrary: FfiConverterOptionString.read(from: &buf), 
+                executionProvider: FfiConverterOptionTypeExecutionProvider.read(from: &buf), 
+                fallbackToCpu: FfiConverterBool.read(from: &buf)
         )
     }
 
     public static func write(_ value: FilterOptions, into buf: inout [UInt8]) {
         FfiConverterInt32.write(value.intraThreads, into: &buf)
         FfiConverterOptionString.write(value.runtimeLibrary, into: &buf)
+        FfiConverterOptionTypeExecutionProvider.write(value.executionProvider, into: &buf)
+        FfiConverterBool.write(value.fallbackToCpu, into: &buf)
     }
 }
 
@@ -1480,6 +2349,338 @@ public func FfiConverterTypeScores_lower(_ value: Scores) -> RustBuffer {
 
 
 /**
+ * Counters of a stream since it was made. Never pixels.
+ */
+public struct StreamCounters: Equatable, Hashable {
+    /**
+     * Frames processed.
+     */
+    public var frames: Int64
+    /**
+     * Classifications whose scores were used.
+     */
+    public var classified: Int64
+    /**
+     * Frames blurred.
+     */
+    public var blurred: Int64
+    /**
+     * Frames blocked (by verdict, failure or warm-up).
+     */
+    public var blocked: Int64
+    /**
+     * Failures: inference errors, a dead worker, a missing model, a frame that could not be
+     * hashed.
+     */
+    public var errors: Int64
+    /**
+     * Background samples replaced by a newer one before the worker took them.
+     */
+    public var samplesDropped: Int64
+    /**
+     * Frames hashed against the blocklist.
+     */
+    public var hashed: Int64
+    /**
+     * Hash checks that matched a blocklist entry.
+     */
+    public var knownMatches: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Frames processed.
+         */frames: Int64, 
+        /**
+         * Classifications whose scores were used.
+         */classified: Int64, 
+        /**
+         * Frames blurred.
+         */blurred: Int64, 
+        /**
+         * Frames blocked (by verdict, failure or warm-up).
+         */blocked: Int64, 
+        /**
+         * Failures: inference errors, a dead worker, a missing model, a frame that could not be
+         * hashed.
+         */errors: Int64, 
+        /**
+         * Background samples replaced by a newer one before the worker took them.
+         */samplesDropped: Int64, 
+        /**
+         * Frames hashed against the blocklist.
+         */hashed: Int64, 
+        /**
+         * Hash checks that matched a blocklist entry.
+         */knownMatches: Int64) {
+        self.frames = frames
+        self.classified = classified
+        self.blurred = blurred
+        self.blocked = blocked
+        self.errors = errors
+        self.samplesDropped = samplesDropped
+        self.hashed = hashed
+        self.knownMatches = knownMatches
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StreamCounters: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStreamCounters: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StreamCounters {
+        return
+            try StreamCounters(
+                frames: FfiConverterInt64.read(from: &buf), 
+                classified: FfiConverterInt64.read(from: &buf), 
+                blurred: FfiConverterInt64.read(from: &buf), 
+                blocked: FfiConverterInt64.read(from: &buf), 
+                errors: FfiConverterInt64.read(from: &buf), 
+                samplesDropped: FfiConverterInt64.read(from: &buf), 
+                hashed: FfiConverterInt64.read(from: &buf), 
+                knownMatches: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StreamCounters, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.frames, into: &buf)
+        FfiConverterInt64.write(value.classified, into: &buf)
+        FfiConverterInt64.write(value.blurred, into: &buf)
+        FfiConverterInt64.write(value.blocked, into: &buf)
+        FfiConverterInt64.write(value.errors, into: &buf)
+        FfiConverterInt64.write(value.samplesDropped, into: &buf)
+        FfiConverterInt64.write(value.hashed, into: &buf)
+        FfiConverterInt64.write(value.knownMatches, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamCounters_lift(_ buf: RustBuffer) throws -> StreamCounters {
+    return try FfiConverterTypeStreamCounters.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamCounters_lower(_ value: StreamCounters) -> RustBuffer {
+    return FfiConverterTypeStreamCounters.lower(value)
+}
+
+
+/**
+ * A failure in a stream; the frames it affects are blocked unless the stream fails open.
+ */
+public struct StreamFailureInfo: Equatable, Hashable {
+    /**
+     * Index of the frame being processed when the failure was seen.
+     */
+    public var frameIndex: Int64
+    /**
+     * What failed.
+     */
+    public var kind: FailureKind
+    /**
+     * The error, as `SafeFrameException` would carry it (its case name, a colon, the text).
+     */
+    public var message: String
+    /**
+     * The counters, with this failure counted.
+     */
+    public var counters: StreamCounters
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Index of the frame being processed when the failure was seen.
+         */frameIndex: Int64, 
+        /**
+         * What failed.
+         */kind: FailureKind, 
+        /**
+         * The error, as `SafeFrameException` would carry it (its case name, a colon, the text).
+         */message: String, 
+        /**
+         * The counters, with this failure counted.
+         */counters: StreamCounters) {
+        self.frameIndex = frameIndex
+        self.kind = kind
+        self.message = message
+        self.counters = counters
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StreamFailureInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StreamFailureInfo {
+        return
+            try StreamFailureInfo(
+                frameIndex: FfiConverterInt64.read(from: &buf), 
+                kind: FfiConverterTypeFailureKind.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                counters: FfiConverterTypeStreamCounters.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StreamFailureInfo, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.frameIndex, into: &buf)
+        FfiConverterTypeFailureKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterTypeStreamCounters.write(value.counters, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamFailureInfo_lift(_ buf: RustBuffer) throws -> StreamFailureInfo {
+    return try FfiConverterTypeStreamFailureInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamFailureInfo_lower(_ value: StreamFailureInfo) -> RustBuffer {
+    return FfiConverterTypeStreamFailureInfo.lower(value)
+}
+
+
+/**
+ * How a [`SafeFrameStream`] behaves. Every field has a default: `StreamOptions()` in Kotlin,
+ * `StreamOptions()` in Swift.
+ */
+public struct StreamOptions: Equatable, Hashable {
+    /**
+     * When to classify; absent: every frame.
+     */
+    public var cadence: StreamCadence?
+    /**
+     * Consecutive clean (allow or warn) classifications needed to leave blur or block
+     * (default 3, at least 1): one hit enters, N clean ones leave, no flicker.
+     */
+    public var clearAfter: Int32
+    /**
+     * Run inference on a worker thread, on the newest sample, while frames keep flowing with
+     * the verdict in force (default false: inference on the calling thread). Until the first
+     * verdict exists, frames are blocked.
+     */
+    public var background: Bool
+    /**
+     * Pass frames the model could not classify instead of blocking them (default false:
+     * fail closed). Failures are counted and reported either way.
+     */
+    public var failOpen: Bool
+    /**
+     * When frames are hashed against the filter's blocklist, if it has one; absent: every
+     * frame. Hashing runs on the calling thread (a few ms per 1080p frame on a desktop core);
+     * phones may prefer `MinIntervalMs(200)`.
+     */
+    public var hashCadence: StreamCadence?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When to classify; absent: every frame.
+         */cadence: StreamCadence? = nil, 
+        /**
+         * Consecutive clean (allow or warn) classifications needed to leave blur or block
+         * (default 3, at least 1): one hit enters, N clean ones leave, no flicker.
+         */clearAfter: Int32 = 3, 
+        /**
+         * Run inference on a worker thread, on the newest sample, while frames keep flowing with
+         * the verdict in force (default false: inference on the calling thread). Until the first
+         * verdict exists, frames are blocked.
+         */background: Bool = false, 
+        /**
+         * Pass frames the model could not classify instead of blocking them (default false:
+         * fail closed). Failures are counted and reported either way.
+         */failOpen: Bool = false, 
+        /**
+         * When frames are hashed against the filter's blocklist, if it has one; absent: every
+         * frame. Hashing runs on the calling thread (a few ms per 1080p frame on a desktop core);
+         * phones may prefer `MinIntervalMs(200)`.
+         */hashCadence: StreamCadence? = nil) {
+        self.cadence = cadence
+        self.clearAfter = clearAfter
+        self.background = background
+        self.failOpen = failOpen
+        self.hashCadence = hashCadence
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StreamOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStreamOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StreamOptions {
+        return
+            try StreamOptions(
+                cadence: FfiConverterOptionTypeStreamCadence.read(from: &buf), 
+                clearAfter: FfiConverterInt32.read(from: &buf), 
+                background: FfiConverterBool.read(from: &buf), 
+                failOpen: FfiConverterBool.read(from: &buf), 
+                hashCadence: FfiConverterOptionTypeStreamCadence.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StreamOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeStreamCadence.write(value.cadence, into: &buf)
+        FfiConverterInt32.write(value.clearAfter, into: &buf)
+        FfiConverterBool.write(value.background, into: &buf)
+        FfiConverterBool.write(value.failOpen, into: &buf)
+        FfiConverterOptionTypeStreamCadence.write(value.hashCadence, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamOptions_lift(_ buf: RustBuffer) throws -> StreamOptions {
+    return try FfiConverterTypeStreamOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamOptions_lower(_ value: StreamOptions) -> RustBuffer {
+    return FfiConverterTypeStreamOptions.lower(value)
+}
+
+
+/**
  * The outcome of classifying one frame.
  */
 public struct Verdict: Equatable, Hashable {
@@ -1567,6 +2768,115 @@ public func FfiConverterTypeVerdict_lift(_ buf: RustBuffer) throws -> Verdict {
 #endif
 public func FfiConverterTypeVerdict_lower(_ value: Verdict) -> RustBuffer {
     return FfiConverterTypeVerdict.lower(value)
+}
+
+
+/**
+ * A change of the action applied to a stream's frames.
+ */
+public struct VerdictChange: Equatable, Hashable {
+    /**
+     * Index (0-based) of the first frame the new verdict applies to.
+     */
+    public var frameIndex: Int64
+    /**
+     * That frame's timestamp, if it had one.
+     */
+    public var timestampNanos: Int64?
+    /**
+     * The action applied to the frame before; absent for the stream's first frame.
+     */
+    public var previous: Action?
+    /**
+     * The verdict now applied.
+     */
+    public var verdict: Verdict
+    /**
+     * What caused the change.
+     */
+    public var cause: ChangeCause
+    /**
+     * The counters after this frame.
+     */
+    public var counters: StreamCounters
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Index (0-based) of the first frame the new verdict applies to.
+         */frameIndex: Int64, 
+        /**
+         * That frame's timestamp, if it had one.
+         */timestampNanos: Int64?, 
+        /**
+         * The action applied to the frame before; absent for the stream's first frame.
+         */previous: Action?, 
+        /**
+         * The verdict now applied.
+         */verdict: Verdict, 
+        /**
+         * What caused the change.
+         */cause: ChangeCause, 
+        /**
+         * The counters after this frame.
+         */counters: StreamCounters) {
+        self.frameIndex = frameIndex
+        self.timestampNanos = timestampNanos
+        self.previous = previous
+        self.verdict = verdict
+        self.cause = cause
+        self.counters = counters
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension VerdictChange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVerdictChange: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerdictChange {
+        return
+            try VerdictChange(
+                frameIndex: FfiConverterInt64.read(from: &buf), 
+                timestampNanos: FfiConverterOptionInt64.read(from: &buf), 
+                previous: FfiConverterOptionTypeAction.read(from: &buf), 
+                verdict: FfiConverterTypeVerdict.read(from: &buf), 
+                cause: FfiConverterTypeChangeCause.read(from: &buf), 
+                counters: FfiConverterTypeStreamCounters.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: VerdictChange, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.frameIndex, into: &buf)
+        FfiConverterOptionInt64.write(value.timestampNanos, into: &buf)
+        FfiConverterOptionTypeAction.write(value.previous, into: &buf)
+        FfiConverterTypeVerdict.write(value.verdict, into: &buf)
+        FfiConverterTypeChangeCause.write(value.cause, into: &buf)
+        FfiConverterTypeStreamCounters.write(value.counters, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerdictChange_lift(_ buf: RustBuffer) throws -> VerdictChange {
+    return try FfiConverterTypeVerdictChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerdictChange_lower(_ value: VerdictChange) -> RustBuffer {
+    return FfiConverterTypeVerdictChange.lower(value)
 }
 
 
@@ -1776,6 +3086,281 @@ public func FfiConverterTypeCategory_lift(_ buf: RustBuffer) throws -> Category 
 #endif
 public func FfiConverterTypeCategory_lower(_ value: Category) -> RustBuffer {
     return FfiConverterTypeCategory.lower(value)
+}
+
+
+
+/**
+ * Why the verdict in force changed.
+ */
+
+public enum ChangeCause: Equatable, Hashable {
+    
+    /**
+     * A classification (or, on the first frames in background mode, its absence).
+     */
+    case classification
+    /**
+     * A failure while failing closed (or open).
+     */
+    case failure
+    /**
+     * A blocklist match.
+     */
+    case knownContent
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ChangeCause: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChangeCause: FfiConverterRustBuffer {
+    typealias SwiftType = ChangeCause
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangeCause {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .classification
+        
+        case 2: return .failure
+        
+        case 3: return .knownContent
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ChangeCause, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .classification:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .failure:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .knownContent:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangeCause_lift(_ buf: RustBuffer) throws -> ChangeCause {
+    return try FfiConverterTypeChangeCause.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangeCause_lower(_ value: ChangeCause) -> RustBuffer {
+    return FfiConverterTypeChangeCause.lower(value)
+}
+
+
+
+/**
+ * An ONNX Runtime execution provider (where the model runs).
+ */
+
+public enum ExecutionProvider: Equatable, Hashable {
+    
+    /**
+     * ONNX Runtime's CPU kernels (always available).
+     */
+    case cpu
+    /**
+     * XNNPACK's optimised CPU kernels (Android and iOS packages).
+     */
+    case xnnpack
+    /**
+     * Android's Neural Networks API.
+     */
+    case nnapi
+    /**
+     * Apple's Core ML.
+     */
+    case coreMl
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ExecutionProvider: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExecutionProvider: FfiConverterRustBuffer {
+    typealias SwiftType = ExecutionProvider
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExecutionProvider {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .cpu
+        
+        case 2: return .xnnpack
+        
+        case 3: return .nnapi
+        
+        case 4: return .coreMl
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ExecutionProvider, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .cpu:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .xnnpack:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .nnapi:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .coreMl:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExecutionProvider_lift(_ buf: RustBuffer) throws -> ExecutionProvider {
+    return try FfiConverterTypeExecutionProvider.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExecutionProvider_lower(_ value: ExecutionProvider) -> RustBuffer {
+    return FfiConverterTypeExecutionProvider.lower(value)
+}
+
+
+
+/**
+ * What failed in a stream.
+ */
+
+public enum FailureKind: Equatable, Hashable {
+    
+    /**
+     * The frame could not be sampled, or the model returned an error or bad scores.
+     */
+    case inference
+    /**
+     * The background worker thread stopped.
+     */
+    case workerStopped
+    /**
+     * No model could be loaded.
+     */
+    case modelUnavailable
+    /**
+     * A frame could not be hashed for blocklist matching.
+     */
+    case knownContent
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FailureKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFailureKind: FfiConverterRustBuffer {
+    typealias SwiftType = FailureKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FailureKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .inference
+        
+        case 2: return .workerStopped
+        
+        case 3: return .modelUnavailable
+        
+        case 4: return .knownContent
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FailureKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .inference:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .workerStopped:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .modelUnavailable:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .knownContent:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFailureKind_lift(_ buf: RustBuffer) throws -> FailureKind {
+    return try FfiConverterTypeFailureKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFailureKind_lower(_ value: FailureKind) -> RustBuffer {
+    return FfiConverterTypeFailureKind.lower(value)
 }
 
 
@@ -2045,6 +3630,19 @@ enum SafeFrameError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
      */
     case Internal(message: String)
     
+    /**
+     * A blocklist file or buffer could not be read or is malformed (the message names the
+     * line or the damage).
+     */
+    case InvalidBlocklist(message: String)
+    
+    /**
+     * The requested ONNX Runtime execution provider (XNNPACK, NNAPI, CoreML) is not in the
+     * loaded ONNX Runtime library or could not be registered. Use `ExecutionProvider.CPU`, a
+     * runtime built with it, or `fallbackToCpu`.
+     */
+    case ExecutionProviderUnavailable(message: String)
+    
 
     
 
@@ -2138,6 +3736,14 @@ public struct FfiConverterTypeSafeFrameError: FfiConverterRustBuffer {
             message: try FfiConverterString.read(from: &buf)
         )
         
+        case 17: return .InvalidBlocklist(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 18: return .ExecutionProviderUnavailable(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
 
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -2181,6 +3787,10 @@ public struct FfiConverterTypeSafeFrameError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(15))
         case .Internal(_ /* message is ignored*/):
             writeInt(&buf, Int32(16))
+        case .InvalidBlocklist(_ /* message is ignored*/):
+            writeInt(&buf, Int32(17))
+        case .ExecutionProviderUnavailable(_ /* message is ignored*/):
+            writeInt(&buf, Int32(18))
 
         
         }
@@ -2202,6 +3812,123 @@ public func FfiConverterTypeSafeFrameError_lower(_ value: SafeFrameError) -> Rus
     return FfiConverterTypeSafeFrameError.lower(value)
 }
 
+
+/**
+ * When a stream classifies frames (or hashes them against a blocklist); frames in between
+ * get the verdict in force.
+ */
+
+public enum StreamCadence: Equatable, Hashable {
+    
+    /**
+     * Every frame.
+     */
+    case everyFrame
+    /**
+     * Frames 0, k, 2k, … of the stream (`k` ≥ 1).
+     */
+    case everyNth(k: Int32
+    )
+    /**
+     * A frame whose timestamp is at least `millis` after the last classified frame's (the
+     * first frame always). Frames without a timestamp use the time since the stream was made.
+     */
+    case minIntervalMs(millis: Int64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StreamCadence: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStreamCadence: FfiConverterRustBuffer {
+    typealias SwiftType = StreamCadence
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StreamCadence {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .everyFrame
+        
+        case 2: return .everyNth(k: try FfiConverterInt32.read(from: &buf)
+        )
+        
+        case 3: return .minIntervalMs(millis: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StreamCadence, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .everyFrame:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .everyNth(k):
+            writeInt(&buf, Int32(2))
+            FfiConverterInt32.write(k, into: &buf)
+            
+        
+        case let .minIntervalMs(millis):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(millis, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamCadence_lift(_ buf: RustBuffer) throws -> StreamCadence {
+    return try FfiConverterTypeStreamCadence.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStreamCadence_lower(_ value: StreamCadence) -> RustBuffer {
+    return FfiConverterTypeStreamCadence.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -2221,6 +3948,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeStreamListener: FfiConverterRustBuffer {
+    typealias SwiftType = StreamListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStreamListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStreamListener.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2253,6 +4004,30 @@ fileprivate struct FfiConverterOptionTypeKnownMatch: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeAction: FfiConverterRustBuffer {
+    typealias SwiftType = Action?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAction.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAction.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeCategory: FfiConverterRustBuffer {
     typealias SwiftType = Category?
 
@@ -2269,6 +4044,54 @@ fileprivate struct FfiConverterOptionTypeCategory: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeCategory.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeExecutionProvider: FfiConverterRustBuffer {
+    typealias SwiftType = ExecutionProvider?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeExecutionProvider.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeExecutionProvider.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeStreamCadence: FfiConverterRustBuffer {
+    typealias SwiftType = StreamCadence?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStreamCadence.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStreamCadence.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2388,6 +4211,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_safeframe_ffi_checksum_func_version() != 31148) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_safeframe_ffi_checksum_method_blocklist_is_empty() != 28754) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_blocklist_label() != 15007) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_blocklist_len() != 23050) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_safeframe_ffi_checksum_method_safeframefilter_check_encoded_image() != 34367) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2412,6 +4244,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json() != 25880) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist() != 27213) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_safeframe_ffi_checksum_method_policy_evaluate() != 20476) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2419,6 +4254,27 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_method_policy_to_json() != 39894) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_safeframestream_counters() != 38069) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_safeframestream_direct_handle() != 23538) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_safeframestream_process_frame() != 49712) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_streamlistener_on_verdict_change() != 26937) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_streamlistener_on_failure() != 43505) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_constructor_blocklist_from_bytes() != 22844) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_constructor_blocklist_from_file() != 58823) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes() != 1643) {
@@ -2436,7 +4292,11 @@ private let initializationResult: InitializationResult = {
     if (uniffi_safeframe_ffi_checksum_constructor_policy_preset() != 59850) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_safeframe_ffi_checksum_constructor_safeframestream_new() != 32494) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitStreamListener()
     return InitializationResult.ok
 }()
 

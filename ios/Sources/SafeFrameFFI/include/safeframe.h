@@ -64,6 +64,12 @@
 // A bug inside SafeFrame (for example a caught panic).
 #define SAFEFRAME_ERROR_INTERNAL 16
 
+// A blocklist could not be read or is malformed.
+#define SAFEFRAME_ERROR_INVALID_BLOCKLIST 17
+
+// The requested ONNX Runtime execution provider is not available.
+#define SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE 18
+
 // Pixel format: 4 bytes per pixel, red, green, blue, alpha.
 #define SAFEFRAME_FORMAT_RGBA8 0
 
@@ -72,6 +78,18 @@
 
 // Pixel format: 3 bytes per pixel, red, green, blue.
 #define SAFEFRAME_FORMAT_RGB8 2
+
+// Execution provider: ONNX Runtime's CPU kernels (always available).
+#define SAFEFRAME_EP_CPU 0
+
+// Execution provider: XNNPACK (Android and iOS ONNX Runtime packages).
+#define SAFEFRAME_EP_XNNPACK 1
+
+// Execution provider: Android's NNAPI.
+#define SAFEFRAME_EP_NNAPI 2
+
+// Execution provider: Apple's Core ML.
+#define SAFEFRAME_EP_COREML 3
 
 // Verdict action: show the frame.
 #define SAFEFRAME_ACTION_ALLOW 0
@@ -106,9 +124,25 @@
 // Verdict category: the frame matched a known-content blocklist (not a score index).
 #define SAFEFRAME_CATEGORY_KNOWN 5
 
+// Stream cadence: classify every frame.
+#define SAFEFRAME_CADENCE_EVERY_FRAME 0
+
+// Stream cadence: classify frames 0, k, 2k, … (`cadence_value` = k ≥ 1).
+#define SAFEFRAME_CADENCE_EVERY_NTH 1
+
+// Stream cadence: classify a frame when at least `cadence_value` ms of the frames' own
+// timestamps have passed since the last classified one.
+#define SAFEFRAME_CADENCE_MIN_INTERVAL_MS 2
+
 // A loaded model plus a policy. Opaque: make it with [`safeframe_filter_new`] or
 // [`safeframe_filter_from_handle`], free it with [`safeframe_filter_free`].
 typedef struct SafeFrameNativeFilter SafeFrameNativeFilter;
+
+// A stream filter: cadence, hysteresis, in-place redaction, fail-closed. Opaque: make it with
+// [`safeframe_stream_new`] or [`safeframe_stream_from_handle`], free it with
+// [`safeframe_stream_free`]. Frames are processed one at a time (calls from several threads
+// are serialised, in the order they take the stream's lock).
+typedef struct SafeFrameNativeStream SafeFrameNativeStream;
 
 // The outcome of classifying one frame.
 typedef struct SafeFrameVerdict {
@@ -119,6 +153,43 @@ typedef struct SafeFrameVerdict {
   // The scores, indexed by `SAFEFRAME_CATEGORY_*` (drawing, hentai, neutral, porn, sexy).
   float scores[5];
 } SafeFrameVerdict;
+
+// How a stream made by [`safeframe_stream_new`] behaves. Start from
+// [`safeframe_stream_config_default`] and change what you need.
+typedef struct SafeFrameStreamConfig {
+  // One of `SAFEFRAME_CADENCE_*`.
+  int32_t cadence;
+  // k for `SAFEFRAME_CADENCE_EVERY_NTH`, milliseconds for `_MIN_INTERVAL_MS`; ignored for
+  // `_EVERY_FRAME`.
+  int64_t cadence_value;
+  // Consecutive clean classifications needed to leave blur or block (≥ 1; default 3).
+  uint32_t clear_after;
+  // Run inference on a worker thread (frames never wait for the model; blocked until the
+  // first verdict). Default false.
+  bool background;
+  // Pass frames that could not be classified instead of blocking them. Default false.
+  bool fail_open;
+} SafeFrameStreamConfig;
+
+// Counters of a stream since it was made.
+typedef struct SafeFrameStreamCounters {
+  // Frames processed.
+  uint64_t frames;
+  // Classifications whose scores were used.
+  uint64_t classified;
+  // Frames blurred.
+  uint64_t blurred;
+  // Frames blocked (by verdict, failure or warm-up).
+  uint64_t blocked;
+  // Failures (inference errors, a dead worker, a missing model, hashing errors).
+  uint64_t errors;
+  // Background samples replaced by a newer one before the worker took them.
+  uint64_t samples_dropped;
+  // Frames hashed against a blocklist.
+  uint64_t hashed;
+  // Hash checks that matched a blocklist entry.
+  uint64_t known_matches;
+} SafeFrameStreamCounters;
 
 #ifdef __cplusplus
 extern "C" {
@@ -138,6 +209,20 @@ struct SafeFrameNativeFilter *safeframe_filter_new(const char *pack_dir,
                                                    const char *policy,
                                                    bool fail_open,
                                                    int32_t intra_threads);
+
+// [`safeframe_filter_new`] with an ONNX Runtime execution provider (`SAFEFRAME_EP_*`). A
+// provider the loaded ONNX Runtime lacks fails with
+// `SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE` in the last error (NULL is returned), unless
+// `fallback_to_cpu` is true: then the model runs on the CPU and a warning is logged.
+//
+// # Safety
+// `pack_dir` and `policy` are NULL or NUL-terminated strings.
+struct SafeFrameNativeFilter *safeframe_filter_new_with_provider(const char *pack_dir,
+                                                                 const char *policy,
+                                                                 bool fail_open,
+                                                                 int32_t intra_threads,
+                                                                 int32_t execution_provider,
+                                                                 bool fallback_to_cpu);
 
 // Takes over a handle from the uniffi API's `SafeFrameFilter.directHandle()`, so Swift (or any
 // caller) shares one loaded model between the copying API and this zero-copy one. The handle
@@ -217,6 +302,87 @@ int32_t safeframe_filter_nv12_in_place(const struct SafeFrameNativeFilter *filte
                                        int32_t rotation_degrees,
                                        bool full_range,
                                        struct SafeFrameVerdict *out_verdict);
+
+// The defaults: every frame, `clear_after` 3, inline inference, fail closed.
+struct SafeFrameStreamConfig safeframe_stream_config_default(void);
+
+// A stream on `filter`'s loaded model and policy (shared: the filter may be freed afterwards)
+// with `config` (NULL: the defaults). A blocklist is not carried over from a C filter; use a
+// stream from the uniffi API (`safeframe_stream_from_handle`) for that. Returns NULL on
+// failure; see [`safeframe_last_error`].
+//
+// # Safety
+// `filter` is NULL or a live filter; `config` is NULL or points to a `SafeFrameStreamConfig`.
+struct SafeFrameNativeStream *safeframe_stream_new(const struct SafeFrameNativeFilter *filter,
+                                                   const struct SafeFrameStreamConfig *config);
+
+// Takes over a handle from the uniffi API's `SafeFrameStream.directHandle()`: the same stream
+// (its cadence state, hysteresis, counters, listener and blocklist), processed in place here.
+// The handle is consumed. Returns NULL for an unknown or used handle.
+struct SafeFrameNativeStream *safeframe_stream_from_handle(int64_t handle);
+
+// Frees a stream. NULL is ignored.
+//
+// # Safety
+// `stream` is NULL or a pointer from `safeframe_stream_new`/`_from_handle` not yet freed; it
+// is not used after this call, and no other thread is using it.
+void safeframe_stream_free(struct SafeFrameNativeStream *stream);
+
+// Runs the stream on a packed frame (`SAFEFRAME_FORMAT_*`) in place: classifies it if the
+// cadence says so and applies the verdict in force (blur or block), writing that verdict to
+// `out_verdict` (which may be NULL). `rotation_degrees` (0, 90, 180, 270) is the clockwise turn
+// that makes the image upright; `timestamp_ns` is the frame's time (drives
+// `SAFEFRAME_CADENCE_MIN_INTERVAL_MS`).
+//
+// A model failure is not an error here: the stream counts it and blocks the frame (unless it
+// fails open), and the call returns `SAFEFRAME_OK`. Errors are bad arguments only; then no
+// byte was touched.
+//
+// # Safety
+// `stream` is NULL or a live stream; `pixels` is NULL or points to `len` bytes that are
+// readable and writable and that nothing else touches during the call; `out_verdict` is NULL
+// or points to a writable `SafeFrameVerdict`.
+int32_t safeframe_stream_process_in_place(const struct SafeFrameNativeStream *stream,
+                                          uint8_t *pixels,
+                                          size_t len,
+                                          uint32_t width,
+                                          uint32_t height,
+                                          size_t stride,
+                                          int32_t format,
+                                          int32_t rotation_degrees,
+                                          int64_t timestamp_ns,
+                                          struct SafeFrameVerdict *out_verdict);
+
+// Runs the stream on an NV12 frame in two caller-owned planes (Y, then interleaved CbCr; an
+// iOS `CVPixelBuffer` of type `420YpCbCr8BiPlanar{Video,Full}Range`) in place; the frame
+// stays NV12. Arguments as [`safeframe_filter_nv12_in_place`], plus `timestamp_ns`; results as
+// [`safeframe_stream_process_in_place`].
+//
+// # Safety
+// `stream` is NULL or a live stream; `y` and `uv` are NULL or point to `y_len` and `uv_len`
+// bytes that are readable and writable, do not overlap, and that nothing else touches during
+// the call; `out_verdict` is NULL or points to a writable `SafeFrameVerdict`.
+int32_t safeframe_stream_process_nv12_in_place(const struct SafeFrameNativeStream *stream,
+                                               uint8_t *y,
+                                               size_t y_len,
+                                               size_t y_stride,
+                                               uint8_t *uv,
+                                               size_t uv_len,
+                                               size_t uv_stride,
+                                               uint32_t width,
+                                               uint32_t height,
+                                               int32_t rotation_degrees,
+                                               bool full_range,
+                                               int64_t timestamp_ns,
+                                               struct SafeFrameVerdict *out_verdict);
+
+// Writes the stream's counters to `out` (which must not be NULL).
+//
+// # Safety
+// `stream` is NULL or a live stream; `out` is NULL or points to a writable
+// `SafeFrameStreamCounters`.
+int32_t safeframe_stream_counters(const struct SafeFrameNativeStream *stream,
+                                  struct SafeFrameStreamCounters *out);
 
 // The message of the last failed call on this thread, or NULL when the last call succeeded.
 // The text stays valid until the next SafeFrame call on the same thread; copy it to keep it.

@@ -243,6 +243,65 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_STREAM_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_STREAM_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceStreamListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_STREAM_LISTENER_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_STREAM_LISTENER_METHOD1
+typedef void (*UniffiCallbackInterfaceStreamListenerMethod1)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_STREAM_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_STREAM_LISTENER
+typedef struct UniffiVTableCallbackInterfaceStreamListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceStreamListenerMethod0 _Nonnull onVerdictChange;
+    UniffiCallbackInterfaceStreamListenerMethod1 _Nonnull onFailure;
+} UniffiVTableCallbackInterfaceStreamListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_BLOCKLIST
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_BLOCKLIST
+uint64_t uniffi_safeframe_ffi_fn_clone_blocklist(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FREE_BLOCKLIST
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FREE_BLOCKLIST
+void uniffi_safeframe_ffi_fn_free_blocklist(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CONSTRUCTOR_BLOCKLIST_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CONSTRUCTOR_BLOCKLIST_FROM_BYTES
+uint64_t uniffi_safeframe_ffi_fn_constructor_blocklist_from_bytes(RustBuffer bytes, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CONSTRUCTOR_BLOCKLIST_FROM_FILE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CONSTRUCTOR_BLOCKLIST_FROM_FILE
+uint64_t uniffi_safeframe_ffi_fn_constructor_blocklist_from_file(RustBuffer path, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_BLOCKLIST_IS_EMPTY
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_BLOCKLIST_IS_EMPTY
+int8_t uniffi_safeframe_ffi_fn_method_blocklist_is_empty(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_BLOCKLIST_LABEL
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_BLOCKLIST_LABEL
+RustBuffer uniffi_safeframe_ffi_fn_method_blocklist_label(uint64_t ptr, uint32_t entry, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_BLOCKLIST_LEN
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_BLOCKLIST_LEN
+int64_t uniffi_safeframe_ffi_fn_method_blocklist_len(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_SAFEFRAMEFILTER
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_SAFEFRAMEFILTER
 uint64_t uniffi_safeframe_ffi_fn_clone_safeframefilter(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -303,6 +362,11 @@ RustBuffer uniffi_safeframe_ffi_fn_method_safeframefilter_model_version(uint64_t
 RustBuffer uniffi_safeframe_ffi_fn_method_safeframefilter_policy_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMEFILTER_WITH_BLOCKLIST
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMEFILTER_WITH_BLOCKLIST
+uint64_t uniffi_safeframe_ffi_fn_method_safeframefilter_with_blocklist(uint64_t ptr, uint64_t blocklist, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_POLICY
 uint64_t uniffi_safeframe_ffi_fn_clone_policy(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -341,6 +405,61 @@ RustBuffer uniffi_safeframe_ffi_fn_method_policy_name(uint64_t ptr, RustCallStat
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_POLICY_TO_JSON
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_POLICY_TO_JSON
 RustBuffer uniffi_safeframe_ffi_fn_method_policy_to_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_SAFEFRAMESTREAM
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_SAFEFRAMESTREAM
+uint64_t uniffi_safeframe_ffi_fn_clone_safeframestream(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FREE_SAFEFRAMESTREAM
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FREE_SAFEFRAMESTREAM
+void uniffi_safeframe_ffi_fn_free_safeframestream(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CONSTRUCTOR_SAFEFRAMESTREAM_NEW
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CONSTRUCTOR_SAFEFRAMESTREAM_NEW
+uint64_t uniffi_safeframe_ffi_fn_constructor_safeframestream_new(uint64_t filter, RustBuffer options, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMESTREAM_COUNTERS
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMESTREAM_COUNTERS
+RustBuffer uniffi_safeframe_ffi_fn_method_safeframestream_counters(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMESTREAM_DIRECT_HANDLE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMESTREAM_DIRECT_HANDLE
+int64_t uniffi_safeframe_ffi_fn_method_safeframestream_direct_handle(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMESTREAM_PROCESS_FRAME
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMESTREAM_PROCESS_FRAME
+RustBuffer uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(uint64_t ptr, RustBuffer pixels, int32_t width, int32_t height, int32_t stride, RustBuffer format, int32_t rotation_degrees, RustBuffer timestamp_nanos, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_STREAMLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_STREAMLISTENER
+uint64_t uniffi_safeframe_ffi_fn_clone_streamlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FREE_STREAMLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FREE_STREAMLISTENER
+void uniffi_safeframe_ffi_fn_free_streamlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_INIT_CALLBACK_VTABLE_STREAMLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_INIT_CALLBACK_VTABLE_STREAMLISTENER
+void uniffi_safeframe_ffi_fn_init_callback_vtable_streamlistener(const UniffiVTableCallbackInterfaceStreamListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_STREAMLISTENER_ON_VERDICT_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_STREAMLISTENER_ON_VERDICT_CHANGE
+void uniffi_safeframe_ffi_fn_method_streamlistener_on_verdict_change(uint64_t ptr, RustBuffer change, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_STREAMLISTENER_ON_FAILURE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_STREAMLISTENER_ON_FAILURE
+void uniffi_safeframe_ffi_fn_method_streamlistener_on_failure(uint64_t ptr, RustBuffer failure, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_PRESET_NAMES
@@ -627,6 +746,24 @@ uint16_t uniffi_safeframe_ffi_checksum_func_version(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_BLOCKLIST_IS_EMPTY
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_BLOCKLIST_IS_EMPTY
+uint16_t uniffi_safeframe_ffi_checksum_method_blocklist_is_empty(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_BLOCKLIST_LABEL
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_BLOCKLIST_LABEL
+uint16_t uniffi_safeframe_ffi_checksum_method_blocklist_label(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_BLOCKLIST_LEN
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_BLOCKLIST_LEN
+uint16_t uniffi_safeframe_ffi_checksum_method_blocklist_len(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMEFILTER_CHECK_ENCODED_IMAGE
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMEFILTER_CHECK_ENCODED_IMAGE
 uint16_t uniffi_safeframe_ffi_checksum_method_safeframefilter_check_encoded_image(void
@@ -675,6 +812,12 @@ uint16_t uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMEFILTER_WITH_BLOCKLIST
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMEFILTER_WITH_BLOCKLIST
+uint16_t uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_POLICY_EVALUATE
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_POLICY_EVALUATE
 uint16_t uniffi_safeframe_ffi_checksum_method_policy_evaluate(void
@@ -690,6 +833,48 @@ uint16_t uniffi_safeframe_ffi_checksum_method_policy_name(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_POLICY_TO_JSON
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_POLICY_TO_JSON
 uint16_t uniffi_safeframe_ffi_checksum_method_policy_to_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMESTREAM_COUNTERS
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMESTREAM_COUNTERS
+uint16_t uniffi_safeframe_ffi_checksum_method_safeframestream_counters(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMESTREAM_DIRECT_HANDLE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMESTREAM_DIRECT_HANDLE
+uint16_t uniffi_safeframe_ffi_checksum_method_safeframestream_direct_handle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMESTREAM_PROCESS_FRAME
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_SAFEFRAMESTREAM_PROCESS_FRAME
+uint16_t uniffi_safeframe_ffi_checksum_method_safeframestream_process_frame(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_STREAMLISTENER_ON_VERDICT_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_STREAMLISTENER_ON_VERDICT_CHANGE
+uint16_t uniffi_safeframe_ffi_checksum_method_streamlistener_on_verdict_change(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_STREAMLISTENER_ON_FAILURE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_METHOD_STREAMLISTENER_ON_FAILURE
+uint16_t uniffi_safeframe_ffi_checksum_method_streamlistener_on_failure(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_CONSTRUCTOR_BLOCKLIST_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_CONSTRUCTOR_BLOCKLIST_FROM_BYTES
+uint16_t uniffi_safeframe_ffi_checksum_constructor_blocklist_from_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_CONSTRUCTOR_BLOCKLIST_FROM_FILE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_CONSTRUCTOR_BLOCKLIST_FROM_FILE
+uint16_t uniffi_safeframe_ffi_checksum_constructor_blocklist_from_file(void
     
 );
 #endif
@@ -720,6 +905,12 @@ uint16_t uniffi_safeframe_ffi_checksum_constructor_policy_from_preset_name(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_CONSTRUCTOR_POLICY_PRESET
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_CONSTRUCTOR_POLICY_PRESET
 uint16_t uniffi_safeframe_ffi_checksum_constructor_policy_preset(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_CONSTRUCTOR_SAFEFRAMESTREAM_NEW
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_CONSTRUCTOR_SAFEFRAMESTREAM_NEW
+uint16_t uniffi_safeframe_ffi_checksum_constructor_safeframestream_new(void
     
 );
 #endif

@@ -126,22 +126,23 @@ class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
         return unpack(packed, scores)
     }
 
-    private companion object {
-        private val PixelFormat.code: Int
+    internal companion object {
+        internal val PixelFormat.code: Int
             get() = when (this) {
                 PixelFormat.RGBA8 -> 0
                 PixelFormat.BGRA8 -> 1
                 PixelFormat.RGB8 -> 2
             }
 
-        fun unpack(packed: Int, s: FloatArray): Verdict {
+        internal fun unpack(packed: Int, s: FloatArray): Verdict {
             val action = Action.entries[packed and 0xFF]
             val category = (packed shr 8) and 0xFF
             return Verdict(
                 action = action,
                 category = if (category == 0) null else Category.entries[category - 1],
                 scores = Scores(drawing = s[0], hentai = s[1], neutral = s[2], porn = s[3], sexy = s[4]),
-                // The direct path has no blocklist (yet): a verdict never carries a match.
+                // The packed verdict does not carry the matched entry; a blocklist match shows as
+                // category KNOWN (look entries up through the copying API if needed).
                 known = null,
             )
         }

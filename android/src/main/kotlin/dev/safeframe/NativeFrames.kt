@@ -58,4 +58,53 @@ internal object NativeFrames {
     /** Releases a handle from [SafeFrameFilter.directHandle]. */
     @JvmStatic
     external fun release(handle: Long)
+
+    /**
+     * Runs the stream behind [handle] (from [SafeFrameStream.directHandle]) on the packed frame
+     * at the start of the direct [buffer], redacting it in place. Returns the packed verdict in
+     * force like [process]. Throws [SafeFrameNativeException] for bad arguments only.
+     */
+    @JvmStatic
+    external fun processStream(
+        handle: Long,
+        buffer: ByteBuffer,
+        width: Int,
+        height: Int,
+        rowStride: Int,
+        format: Int,
+        rotationDegrees: Int,
+        timestampNanos: Long,
+        scoresOut: FloatArray?,
+    ): Int
+
+    /**
+     * Runs the stream behind [handle] on a `YUV_420_888` image in its three direct plane
+     * buffers (validated as in [processYuv420888]), redacting the planes in place.
+     */
+    @JvmStatic
+    external fun processStreamYuv420888(
+        handle: Long,
+        y: ByteBuffer,
+        yRowStride: Int,
+        u: ByteBuffer,
+        uRowStride: Int,
+        uPixelStride: Int,
+        v: ByteBuffer,
+        vRowStride: Int,
+        vPixelStride: Int,
+        width: Int,
+        height: Int,
+        rotationDegrees: Int,
+        fullRange: Boolean,
+        timestampNanos: Long,
+        scoresOut: FloatArray?,
+    ): Int
+
+    /** Writes the stream's 8 counters to [out] (see [StreamCounters], in field order). */
+    @JvmStatic
+    external fun streamCounters(handle: Long, out: LongArray)
+
+    /** Releases a handle from [SafeFrameStream.directHandle]. */
+    @JvmStatic
+    external fun releaseStream(handle: Long)
 }

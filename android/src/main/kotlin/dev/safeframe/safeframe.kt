@@ -657,6 +657,34 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceStreamListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceStreamListenerMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`failure`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onVerdictChange", "onFailure")
+internal open class UniffiVTableCallbackInterfaceStreamListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onVerdictChange`: UniffiCallbackInterfaceStreamListenerMethod0? = null,
+    @JvmField internal var `onFailure`: UniffiCallbackInterfaceStreamListenerMethod1? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onVerdictChange`: UniffiCallbackInterfaceStreamListenerMethod0? = null,
+        `onFailure`: UniffiCallbackInterfaceStreamListenerMethod1? = null,
+    ): UniffiVTableCallbackInterfaceStreamListener(`uniffiFree`,`uniffiClone`,`onVerdictChange`,`onFailure`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceStreamListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onVerdictChange` = other.`onVerdictChange`
+        `onFailure` = other.`onFailure`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -686,6 +714,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_safeframe_ffi_checksum_func_version(
     ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_blocklist_is_empty(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_blocklist_label(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_blocklist_len(
+    ): Int
     external fun uniffi_safeframe_ffi_checksum_method_safeframefilter_check_encoded_image(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_method_safeframefilter_check_encoded_image_async(
@@ -702,11 +736,27 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json(
     ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist(
+    ): Int
     external fun uniffi_safeframe_ffi_checksum_method_policy_evaluate(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_method_policy_name(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_method_policy_to_json(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_safeframestream_counters(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_safeframestream_direct_handle(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_safeframestream_process_frame(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_streamlistener_on_verdict_change(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_streamlistener_on_failure(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_constructor_blocklist_from_bytes(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_constructor_blocklist_from_file(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes(
     ): Int
@@ -717,6 +767,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_safeframe_ffi_checksum_constructor_policy_from_preset_name(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_constructor_policy_preset(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_constructor_safeframestream_new(
     ): Int
     external fun ffi_safeframe_ffi_uniffi_contract_version(
     ): Int
@@ -734,10 +786,25 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "safeframe"))
+        uniffiCallbackInterfaceStreamListener.register(this)
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_safeframe_ffi_fn_clone_blocklist(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_free_blocklist(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_safeframe_ffi_fn_constructor_blocklist_from_bytes(`bytes`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_constructor_blocklist_from_file(`path`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_method_blocklist_is_empty(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_safeframe_ffi_fn_method_blocklist_label(`ptr`: Long,`entry`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_safeframe_ffi_fn_method_blocklist_len(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_safeframe_ffi_fn_clone_safeframefilter(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_safeframe_ffi_fn_free_safeframefilter(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -762,6 +829,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_method_safeframefilter_policy_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_safeframe_ffi_fn_method_safeframefilter_with_blocklist(`ptr`: Long,`blocklist`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_safeframe_ffi_fn_clone_policy(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_safeframe_ffi_fn_free_policy(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -778,6 +847,28 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_method_policy_to_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_safeframe_ffi_fn_clone_safeframestream(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_free_safeframestream(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_safeframe_ffi_fn_constructor_safeframestream_new(`filter`: Long,`options`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_method_safeframestream_counters(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_safeframe_ffi_fn_method_safeframestream_direct_handle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(`ptr`: Long,`pixels`: RustBuffer.ByValue,`width`: Int,`height`: Int,`stride`: Int,`format`: RustBuffer.ByValue,`rotationDegrees`: Int,`timestampNanos`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_safeframe_ffi_fn_clone_streamlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_free_streamlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_safeframe_ffi_fn_init_callback_vtable_streamlistener(`vtable`: UniffiVTableCallbackInterfaceStreamListener,
+    ): Unit
+    external fun uniffi_safeframe_ffi_fn_method_streamlistener_on_verdict_change(`ptr`: Long,`change`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_safeframe_ffi_fn_method_streamlistener_on_failure(`ptr`: Long,`failure`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_safeframe_ffi_fn_func_preset_names(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_func_version(uniffi_out_err: UniffiRustCallStatus, 
@@ -907,6 +998,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_safeframe_ffi_checksum_func_version() and 0xFFFF) != 31148) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_blocklist_is_empty() and 0xFFFF) != 28754) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_blocklist_label() and 0xFFFF) != 15007) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_blocklist_len() and 0xFFFF) != 23050) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_check_encoded_image() and 0xFFFF) != 34367) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -931,6 +1031,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json() and 0xFFFF) != 25880) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist() and 0xFFFF) != 27213) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_safeframe_ffi_checksum_method_policy_evaluate() and 0xFFFF) != 20476) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -938,6 +1041,27 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_method_policy_to_json() and 0xFFFF) != 39894) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframestream_counters() and 0xFFFF) != 38069) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframestream_direct_handle() and 0xFFFF) != 23538) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframestream_process_frame() and 0xFFFF) != 49712) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_streamlistener_on_verdict_change() and 0xFFFF) != 26937) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_streamlistener_on_failure() and 0xFFFF) != 43505) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_blocklist_from_bytes() and 0xFFFF) != 22844) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_blocklist_from_file() and 0xFFFF) != 58823) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes() and 0xFFFF) != 1643) {
@@ -953,6 +1077,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_constructor_policy_preset() and 0xFFFF) != 59850) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframestream_new() and 0xFFFF) != 32494) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1086,7 +1213,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -1340,6 +1498,369 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A list of PDQ hashes of known content, with its matching options. A frame that matches an
+ * entry is blocked whatever the classifier says; its verdict has category `Known` and
+ * `known` names the entry.
+ *
+ * Attach it with `SafeFrameFilter.withBlocklist(list)`; streams made from that filter use it
+ * too. Immutable and thread-safe; one list can serve several filters.
+ *
+ * ```kotlin
+ * val list = Blocklist.fromFile("/data/local/blocklist.txt", BlocklistOptions())
+ * val guarded = filter.withBlocklist(list)   // same model, plus the list
+ * ```
+ */
+public interface BlocklistInterface {
+    
+    /**
+     * Whether the list has no entries.
+     */
+    fun `isEmpty`(): kotlin.Boolean
+    
+    /**
+     * The label of entry `entry` (0-based, as `KnownMatch.entry` gives it), if it has one.
+     */
+    fun `label`(`entry`: kotlin.UInt): kotlin.String?
+    
+    /**
+     * The number of entries.
+     */
+    fun `len`(): kotlin.Long
+    
+    companion object
+}
+
+/**
+ * A list of PDQ hashes of known content, with its matching options. A frame that matches an
+ * entry is blocked whatever the classifier says; its verdict has category `Known` and
+ * `known` names the entry.
+ *
+ * Attach it with `SafeFrameFilter.withBlocklist(list)`; streams made from that filter use it
+ * too. Immutable and thread-safe; one list can serve several filters.
+ *
+ * ```kotlin
+ * val list = Blocklist.fromFile("/data/local/blocklist.txt", BlocklistOptions())
+ * val guarded = filter.withBlocklist(list)   // same model, plus the list
+ * ```
+ */
+open class Blocklist: Disposable, AutoCloseable, BlocklistInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_safeframe_ffi_fn_free_blocklist(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_safeframe_ffi_fn_clone_blocklist(handle, status)
+        }
+    }
+
+    
+    /**
+     * Whether the list has no entries.
+     */override fun `isEmpty`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_blocklist_is_empty(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The label of entry `entry` (0-based, as `KnownMatch.entry` gives it), if it has one.
+     */override fun `label`(`entry`: kotlin.UInt): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_blocklist_label(
+        it,
+        
+        FfiConverterUInt.lower(`entry`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The number of entries.
+     */override fun `len`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_blocklist_len(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Parses a blocklist held in memory (text or binary form, as [`Blocklist::from_file`]).
+     */
+    @Throws(SafeFrameException::class) fun `fromBytes`(`bytes`: kotlin.ByteArray, `options`: BlocklistOptions): Blocklist {
+            return FfiConverterTypeBlocklist.lift(
+    uniffiRustCallWithError(SafeFrameException) { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_constructor_blocklist_from_bytes(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),
+        FfiConverterTypeBlocklistOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Loads a blocklist file: the text form (one 64-hex-digit PDQ hash per line, an optional
+     * label after it, `#` comments) or the binary form (`PDQBLST` magic).
+     */
+    @Throws(SafeFrameException::class) fun `fromFile`(`path`: kotlin.String, `options`: BlocklistOptions): Blocklist {
+            return FfiConverterTypeBlocklist.lift(
+    uniffiRustCallWithError(SafeFrameException) { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_constructor_blocklist_from_file(
+    
+        
+        FfiConverterString.lower(`path`),
+        FfiConverterTypeBlocklistOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlocklist: FfiConverter<Blocklist, Long> {
+    override fun lower(value: Blocklist): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Blocklist {
+        return Blocklist(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Blocklist {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Blocklist) = 8UL
+
+    override fun write(value: Blocklist, buf: ByteBuffer) {
+        buf.putLong(lower(value))
     }
 }
 
@@ -1867,6 +2388,14 @@ public interface SafeFrameFilterInterface {
      */
     fun `policyJson`(): kotlin.String
     
+    /**
+     * A filter on the same loaded model and policy that also matches frames against
+     * `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
+     * whatever the classifier says. This filter is unchanged; streams made from the new one
+     * use the list too.
+     */
+    fun `withBlocklist`(`blocklist`: Blocklist): SafeFrameFilter
+    
     companion object
 }
 
@@ -2147,6 +2676,26 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
     
 
     
+    /**
+     * A filter on the same loaded model and policy that also matches frames against
+     * `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
+     * whatever the classifier says. This filter is unchanged; streams made from the new one
+     * use the list too.
+     */override fun `withBlocklist`(`blocklist`: Blocklist): SafeFrameFilter {
+            return FfiConverterTypeSafeFrameFilter.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_safeframefilter_with_blocklist(
+        it,
+        
+        FfiConverterTypeBlocklist.lower(`blocklist`),_status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -2228,6 +2777,833 @@ public object FfiConverterTypeSafeFrameFilter: FfiConverter<SafeFrameFilter, Lon
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A stream filter for live video: classifies frames on a cadence, keeps the verdict with
+ * hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
+ *
+ * Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
+ * filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+ * processed one at a time in call order. `processFrame` copies the frame across the boundary;
+ * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
+ * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+ *
+ * ```kotlin
+ * SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
+ * val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
+ * show(out.pixels)   // blurred or blocked when out.verdict says so
+ * }
+ * ```
+ */
+public interface SafeFrameStreamInterface {
+    
+    /**
+     * The counters so far.
+     */
+    fun `counters`(): StreamCounters
+    
+    /**
+     * A new numbered handle to this stream for the zero-copy paths: Kotlin's
+     * `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
+     * `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
+     * wrappers release it when closed.
+     */
+    fun `directHandle`(): kotlin.Long
+    
+    /**
+     * Processes one packed frame (copied in, copied back out): classifies it if the cadence
+     * says so and returns its pixels with the verdict in force applied (blurred or blocked),
+     * plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
+     * the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+     *
+     * Never fails on a model error: the stream counts it, tells the listener and blocks the
+     * frame (unless it fails open). Throws only for a malformed frame.
+     */
+    fun `processFrame`(`pixels`: kotlin.ByteArray, `width`: kotlin.Int, `height`: kotlin.Int, `stride`: kotlin.Int, `format`: PixelFormat, `rotationDegrees`: kotlin.Int = 0, `timestampNanos`: kotlin.Long? = null): FilteredFrame
+    
+    companion object
+}
+
+/**
+ * A stream filter for live video: classifies frames on a cadence, keeps the verdict with
+ * hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
+ *
+ * Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
+ * filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+ * processed one at a time in call order. `processFrame` copies the frame across the boundary;
+ * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
+ * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+ *
+ * ```kotlin
+ * SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
+ * val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
+ * show(out.pixels)   // blurred or blocked when out.verdict says so
+ * }
+ * ```
+ */
+open class SafeFrameStream: Disposable, AutoCloseable, SafeFrameStreamInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A stream on `filter`'s model with `options`, reporting to `listener` if given.
+     */
+    constructor(`filter`: SafeFrameFilter, `options`: StreamOptions, `listener`: StreamListener? = null) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(SafeFrameException) { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_constructor_safeframestream_new(
+    
+        
+        FfiConverterTypeSafeFrameFilter.lower(`filter`),
+        FfiConverterTypeStreamOptions.lower(`options`),
+        FfiConverterOptionalTypeStreamListener.lower(`listener`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_safeframe_ffi_fn_free_safeframestream(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_safeframe_ffi_fn_clone_safeframestream(handle, status)
+        }
+    }
+
+    
+    /**
+     * The counters so far.
+     */override fun `counters`(): StreamCounters {
+            return FfiConverterTypeStreamCounters.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_safeframestream_counters(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A new numbered handle to this stream for the zero-copy paths: Kotlin's
+     * `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
+     * `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
+     * wrappers release it when closed.
+     */override fun `directHandle`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_safeframestream_direct_handle(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Processes one packed frame (copied in, copied back out): classifies it if the cadence
+     * says so and returns its pixels with the verdict in force applied (blurred or blocked),
+     * plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
+     * the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+     *
+     * Never fails on a model error: the stream counts it, tells the listener and blocks the
+     * frame (unless it fails open). Throws only for a malformed frame.
+     */
+    @Throws(SafeFrameException::class)override fun `processFrame`(`pixels`: kotlin.ByteArray, `width`: kotlin.Int, `height`: kotlin.Int, `stride`: kotlin.Int, `format`: PixelFormat, `rotationDegrees`: kotlin.Int, `timestampNanos`: kotlin.Long?): FilteredFrame {
+            return FfiConverterTypeFilteredFrame.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SafeFrameException) { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(
+        it,
+        
+        FfiConverterByteArray.lower(`pixels`),
+        FfiConverterInt.lower(`width`),
+        FfiConverterInt.lower(`height`),
+        FfiConverterInt.lower(`stride`),
+        FfiConverterTypePixelFormat.lower(`format`),
+        FfiConverterInt.lower(`rotationDegrees`),
+        FfiConverterOptionalLong.lower(`timestampNanos`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSafeFrameStream: FfiConverter<SafeFrameStream, Long> {
+    override fun lower(value: SafeFrameStream): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): SafeFrameStream {
+        return SafeFrameStream(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): SafeFrameStream {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SafeFrameStream) = 8UL
+
+    override fun write(value: SafeFrameStream, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Receives a stream's verdict changes and failures (never pixels).
+ *
+ * **Threading:** called synchronously on the thread that calls
+ * `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+ * the stream is locked — also in background mode (the worker's results are picked up by the
+ * next frame's call). Keep it short (post to your UI thread), and never call back into the
+ * same stream from it (that would deadlock). An exception thrown by the listener is caught and
+ * logged; it does not reach the stream or the caller.
+ *
+ * ```kotlin
+ * val listener = object : StreamListener {
+ * override fun onVerdictChange(change: VerdictChange) { log("frame ${change.frameIndex}: ${change.verdict.action}") }
+ * override fun onFailure(failure: StreamFailureInfo) { log(failure.message) }
+ * }
+ * ```
+ */
+public interface StreamListener {
+    
+    /**
+     * The action applied to frames changed.
+     */
+    fun `onVerdictChange`(`change`: VerdictChange)
+    
+    /**
+     * Something failed (the frames it affects are blocked unless the stream fails open).
+     */
+    fun `onFailure`(`failure`: StreamFailureInfo)
+    
+    companion object
+}
+
+/**
+ * Receives a stream's verdict changes and failures (never pixels).
+ *
+ * **Threading:** called synchronously on the thread that calls
+ * `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+ * the stream is locked — also in background mode (the worker's results are picked up by the
+ * next frame's call). Keep it short (post to your UI thread), and never call back into the
+ * same stream from it (that would deadlock). An exception thrown by the listener is caught and
+ * logged; it does not reach the stream or the caller.
+ *
+ * ```kotlin
+ * val listener = object : StreamListener {
+ * override fun onVerdictChange(change: VerdictChange) { log("frame ${change.frameIndex}: ${change.verdict.action}") }
+ * override fun onFailure(failure: StreamFailureInfo) { log(failure.message) }
+ * }
+ * ```
+ */
+open class StreamListenerImpl: Disposable, AutoCloseable, StreamListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_safeframe_ffi_fn_free_streamlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_safeframe_ffi_fn_clone_streamlistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * The action applied to frames changed.
+     */override fun `onVerdictChange`(`change`: VerdictChange)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_streamlistener_on_verdict_change(
+        it,
+        
+        FfiConverterTypeVerdictChange.lower(`change`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Something failed (the frames it affects are blocked unless the stream fails open).
+     */override fun `onFailure`(`failure`: StreamFailureInfo)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_streamlistener_on_failure(
+        it,
+        
+        FfiConverterTypeStreamFailureInfo.lower(`failure`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceStreamListener {
+    internal object `onVerdictChange`: UniffiCallbackInterfaceStreamListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeStreamListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onVerdictChange`(
+                    FfiConverterTypeVerdictChange.lift(`change`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `onFailure`: UniffiCallbackInterfaceStreamListenerMethod1 {
+        override fun callback(`uniffiHandle`: Long,`failure`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeStreamListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onFailure`(
+                    FfiConverterTypeStreamFailureInfo.lift(`failure`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeStreamListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeStreamListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceStreamListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onVerdictChange`,
+        `onFailure`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_safeframe_ffi_fn_init_callback_vtable_streamlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStreamListener: FfiConverter<StreamListener, Long> {
+    internal val handleMap = UniffiHandleMap<StreamListener>()
+
+    override fun lower(value: StreamListener): Long {
+        if (value is StreamListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): StreamListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return StreamListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): StreamListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: StreamListener) = 8UL
+
+    override fun write(value: StreamListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+
+/**
+ * How frames are matched against a [`Blocklist`]. Every field has a default.
+ */
+data class BlocklistOptions (
+    /**
+     * Largest Hamming distance (of 256 bits) that still matches, 0 to 256 (default 31, Meta's
+     * recommendation for PDQ).
+     */
+    var `maxDistance`: kotlin.Int = 31 
+    , 
+    /**
+     * Frames whose hash quality (0–100) is below this are not matched (default 50): flat or
+     * featureless frames hash unreliably.
+     */
+    var `minQuality`: kotlin.Int = 50 
+    , 
+    /**
+     * Match low-quality hashes too (default false).
+     */
+    var `allowLowQuality`: kotlin.Boolean = false 
+    , 
+    /**
+     * Also match rotated and mirrored copies (all 8 dihedral hashes; default true).
+     */
+    var `dihedral`: kotlin.Boolean = true 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlocklistOptions: FfiConverterRustBuffer<BlocklistOptions> {
+    override fun read(buf: ByteBuffer): BlocklistOptions {
+        return BlocklistOptions(
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BlocklistOptions) = (
+            FfiConverterInt.allocationSize(value.`maxDistance`) +
+            FfiConverterInt.allocationSize(value.`minQuality`) +
+            FfiConverterBoolean.allocationSize(value.`allowLowQuality`) +
+            FfiConverterBoolean.allocationSize(value.`dihedral`)
+    )
+
+    override fun write(value: BlocklistOptions, buf: ByteBuffer) {
+            FfiConverterInt.write(value.`maxDistance`, buf)
+            FfiConverterInt.write(value.`minQuality`, buf)
+            FfiConverterBoolean.write(value.`allowLowQuality`, buf)
+            FfiConverterBoolean.write(value.`dihedral`, buf)
+    }
+}
+
+
 
 /**
  * Options for loading a model.
@@ -2245,6 +3621,19 @@ data class FilterOptions (
      * ONNX Runtime is linked in.
      */
     var `runtimeLibrary`: kotlin.String? = null 
+    , 
+    /**
+     * Where ONNX Runtime runs the model; absent: the CPU. NNAPI and XNNPACK exist in the
+     * official Android package, CoreML and XNNPACK in the iOS one. One the loaded runtime lacks
+     * is a `SafeFrameException.ExecutionProviderUnavailable` unless `fallback_to_cpu` is set.
+     */
+    var `executionProvider`: ExecutionProvider? = null 
+    , 
+    /**
+     * Run on the CPU (with a logged warning) when the execution provider is unavailable,
+     * instead of failing (default false: a request is never silently ignored).
+     */
+    var `fallbackToCpu`: kotlin.Boolean = false 
     
 ){
     
@@ -2263,17 +3652,23 @@ public object FfiConverterTypeFilterOptions: FfiConverterRustBuffer<FilterOption
         return FilterOptions(
             FfiConverterInt.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeExecutionProvider.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
     override fun allocationSize(value: FilterOptions) = (
             FfiConverterInt.allocationSize(value.`intraThreads`) +
-            FfiConverterOptionalString.allocationSize(value.`runtimeLibrary`)
+            FfiConverterOptionalString.allocationSize(value.`runtimeLibrary`) +
+            FfiConverterOptionalTypeExecutionProvider.allocationSize(value.`executionProvider`) +
+            FfiConverterBoolean.allocationSize(value.`fallbackToCpu`)
     )
 
     override fun write(value: FilterOptions, buf: ByteBuffer) {
             FfiConverterInt.write(value.`intraThreads`, buf)
             FfiConverterOptionalString.write(value.`runtimeLibrary`, buf)
+            FfiConverterOptionalTypeExecutionProvider.write(value.`executionProvider`, buf)
+            FfiConverterBoolean.write(value.`fallbackToCpu`, buf)
     }
 }
 
@@ -2445,6 +3840,243 @@ public object FfiConverterTypeScores: FfiConverterRustBuffer<Scores> {
 
 
 /**
+ * Counters of a stream since it was made. Never pixels.
+ */
+data class StreamCounters (
+    /**
+     * Frames processed.
+     */
+    var `frames`: kotlin.Long
+    , 
+    /**
+     * Classifications whose scores were used.
+     */
+    var `classified`: kotlin.Long
+    , 
+    /**
+     * Frames blurred.
+     */
+    var `blurred`: kotlin.Long
+    , 
+    /**
+     * Frames blocked (by verdict, failure or warm-up).
+     */
+    var `blocked`: kotlin.Long
+    , 
+    /**
+     * Failures: inference errors, a dead worker, a missing model, a frame that could not be
+     * hashed.
+     */
+    var `errors`: kotlin.Long
+    , 
+    /**
+     * Background samples replaced by a newer one before the worker took them.
+     */
+    var `samplesDropped`: kotlin.Long
+    , 
+    /**
+     * Frames hashed against the blocklist.
+     */
+    var `hashed`: kotlin.Long
+    , 
+    /**
+     * Hash checks that matched a blocklist entry.
+     */
+    var `knownMatches`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStreamCounters: FfiConverterRustBuffer<StreamCounters> {
+    override fun read(buf: ByteBuffer): StreamCounters {
+        return StreamCounters(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StreamCounters) = (
+            FfiConverterLong.allocationSize(value.`frames`) +
+            FfiConverterLong.allocationSize(value.`classified`) +
+            FfiConverterLong.allocationSize(value.`blurred`) +
+            FfiConverterLong.allocationSize(value.`blocked`) +
+            FfiConverterLong.allocationSize(value.`errors`) +
+            FfiConverterLong.allocationSize(value.`samplesDropped`) +
+            FfiConverterLong.allocationSize(value.`hashed`) +
+            FfiConverterLong.allocationSize(value.`knownMatches`)
+    )
+
+    override fun write(value: StreamCounters, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`frames`, buf)
+            FfiConverterLong.write(value.`classified`, buf)
+            FfiConverterLong.write(value.`blurred`, buf)
+            FfiConverterLong.write(value.`blocked`, buf)
+            FfiConverterLong.write(value.`errors`, buf)
+            FfiConverterLong.write(value.`samplesDropped`, buf)
+            FfiConverterLong.write(value.`hashed`, buf)
+            FfiConverterLong.write(value.`knownMatches`, buf)
+    }
+}
+
+
+
+/**
+ * A failure in a stream; the frames it affects are blocked unless the stream fails open.
+ */
+data class StreamFailureInfo (
+    /**
+     * Index of the frame being processed when the failure was seen.
+     */
+    var `frameIndex`: kotlin.Long
+    , 
+    /**
+     * What failed.
+     */
+    var `kind`: FailureKind
+    , 
+    /**
+     * The error, as `SafeFrameException` would carry it (its case name, a colon, the text).
+     */
+    var `message`: kotlin.String
+    , 
+    /**
+     * The counters, with this failure counted.
+     */
+    var `counters`: StreamCounters
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer<StreamFailureInfo> {
+    override fun read(buf: ByteBuffer): StreamFailureInfo {
+        return StreamFailureInfo(
+            FfiConverterLong.read(buf),
+            FfiConverterTypeFailureKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeStreamCounters.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StreamFailureInfo) = (
+            FfiConverterLong.allocationSize(value.`frameIndex`) +
+            FfiConverterTypeFailureKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterTypeStreamCounters.allocationSize(value.`counters`)
+    )
+
+    override fun write(value: StreamFailureInfo, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`frameIndex`, buf)
+            FfiConverterTypeFailureKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`message`, buf)
+            FfiConverterTypeStreamCounters.write(value.`counters`, buf)
+    }
+}
+
+
+
+/**
+ * How a [`SafeFrameStream`] behaves. Every field has a default: `StreamOptions()` in Kotlin,
+ * `StreamOptions()` in Swift.
+ */
+data class StreamOptions (
+    /**
+     * When to classify; absent: every frame.
+     */
+    var `cadence`: StreamCadence? = null 
+    , 
+    /**
+     * Consecutive clean (allow or warn) classifications needed to leave blur or block
+     * (default 3, at least 1): one hit enters, N clean ones leave, no flicker.
+     */
+    var `clearAfter`: kotlin.Int = 3 
+    , 
+    /**
+     * Run inference on a worker thread, on the newest sample, while frames keep flowing with
+     * the verdict in force (default false: inference on the calling thread). Until the first
+     * verdict exists, frames are blocked.
+     */
+    var `background`: kotlin.Boolean = false 
+    , 
+    /**
+     * Pass frames the model could not classify instead of blocking them (default false:
+     * fail closed). Failures are counted and reported either way.
+     */
+    var `failOpen`: kotlin.Boolean = false 
+    , 
+    /**
+     * When frames are hashed against the filter's blocklist, if it has one; absent: every
+     * frame. Hashing runs on the calling thread (a few ms per 1080p frame on a desktop core);
+     * phones may prefer `MinIntervalMs(200)`.
+     */
+    var `hashCadence`: StreamCadence? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStreamOptions: FfiConverterRustBuffer<StreamOptions> {
+    override fun read(buf: ByteBuffer): StreamOptions {
+        return StreamOptions(
+            FfiConverterOptionalTypeStreamCadence.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTypeStreamCadence.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StreamOptions) = (
+            FfiConverterOptionalTypeStreamCadence.allocationSize(value.`cadence`) +
+            FfiConverterInt.allocationSize(value.`clearAfter`) +
+            FfiConverterBoolean.allocationSize(value.`background`) +
+            FfiConverterBoolean.allocationSize(value.`failOpen`) +
+            FfiConverterOptionalTypeStreamCadence.allocationSize(value.`hashCadence`)
+    )
+
+    override fun write(value: StreamOptions, buf: ByteBuffer) {
+            FfiConverterOptionalTypeStreamCadence.write(value.`cadence`, buf)
+            FfiConverterInt.write(value.`clearAfter`, buf)
+            FfiConverterBoolean.write(value.`background`, buf)
+            FfiConverterBoolean.write(value.`failOpen`, buf)
+            FfiConverterOptionalTypeStreamCadence.write(value.`hashCadence`, buf)
+    }
+}
+
+
+
+/**
  * The outcome of classifying one frame.
  */
 data class Verdict (
@@ -2503,6 +4135,85 @@ public object FfiConverterTypeVerdict: FfiConverterRustBuffer<Verdict> {
             FfiConverterOptionalTypeCategory.write(value.`category`, buf)
             FfiConverterTypeScores.write(value.`scores`, buf)
             FfiConverterOptionalTypeKnownMatch.write(value.`known`, buf)
+    }
+}
+
+
+
+/**
+ * A change of the action applied to a stream's frames.
+ */
+data class VerdictChange (
+    /**
+     * Index (0-based) of the first frame the new verdict applies to.
+     */
+    var `frameIndex`: kotlin.Long
+    , 
+    /**
+     * That frame's timestamp, if it had one.
+     */
+    var `timestampNanos`: kotlin.Long?
+    , 
+    /**
+     * The action applied to the frame before; absent for the stream's first frame.
+     */
+    var `previous`: Action?
+    , 
+    /**
+     * The verdict now applied.
+     */
+    var `verdict`: Verdict
+    , 
+    /**
+     * What caused the change.
+     */
+    var `cause`: ChangeCause
+    , 
+    /**
+     * The counters after this frame.
+     */
+    var `counters`: StreamCounters
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeVerdictChange: FfiConverterRustBuffer<VerdictChange> {
+    override fun read(buf: ByteBuffer): VerdictChange {
+        return VerdictChange(
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalTypeAction.read(buf),
+            FfiConverterTypeVerdict.read(buf),
+            FfiConverterTypeChangeCause.read(buf),
+            FfiConverterTypeStreamCounters.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: VerdictChange) = (
+            FfiConverterLong.allocationSize(value.`frameIndex`) +
+            FfiConverterOptionalLong.allocationSize(value.`timestampNanos`) +
+            FfiConverterOptionalTypeAction.allocationSize(value.`previous`) +
+            FfiConverterTypeVerdict.allocationSize(value.`verdict`) +
+            FfiConverterTypeChangeCause.allocationSize(value.`cause`) +
+            FfiConverterTypeStreamCounters.allocationSize(value.`counters`)
+    )
+
+    override fun write(value: VerdictChange, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`frameIndex`, buf)
+            FfiConverterOptionalLong.write(value.`timestampNanos`, buf)
+            FfiConverterOptionalTypeAction.write(value.`previous`, buf)
+            FfiConverterTypeVerdict.write(value.`verdict`, buf)
+            FfiConverterTypeChangeCause.write(value.`cause`, buf)
+            FfiConverterTypeStreamCounters.write(value.`counters`, buf)
     }
 }
 
@@ -2610,6 +4321,155 @@ public object FfiConverterTypeCategory: FfiConverterRustBuffer<Category> {
     override fun allocationSize(value: Category) = 4UL
 
     override fun write(value: Category, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Why the verdict in force changed.
+ */
+
+enum class ChangeCause {
+    
+    /**
+     * A classification (or, on the first frames in background mode, its absence).
+     */
+    CLASSIFICATION,
+    /**
+     * A failure while failing closed (or open).
+     */
+    FAILURE,
+    /**
+     * A blocklist match.
+     */
+    KNOWN_CONTENT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChangeCause: FfiConverterRustBuffer<ChangeCause> {
+    override fun read(buf: ByteBuffer) = try {
+        ChangeCause.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ChangeCause) = 4UL
+
+    override fun write(value: ChangeCause, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * An ONNX Runtime execution provider (where the model runs).
+ */
+
+enum class ExecutionProvider {
+    
+    /**
+     * ONNX Runtime's CPU kernels (always available).
+     */
+    CPU,
+    /**
+     * XNNPACK's optimised CPU kernels (Android and iOS packages).
+     */
+    XNNPACK,
+    /**
+     * Android's Neural Networks API.
+     */
+    NNAPI,
+    /**
+     * Apple's Core ML.
+     */
+    CORE_ML;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExecutionProvider: FfiConverterRustBuffer<ExecutionProvider> {
+    override fun read(buf: ByteBuffer) = try {
+        ExecutionProvider.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ExecutionProvider) = 4UL
+
+    override fun write(value: ExecutionProvider, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What failed in a stream.
+ */
+
+enum class FailureKind {
+    
+    /**
+     * The frame could not be sampled, or the model returned an error or bad scores.
+     */
+    INFERENCE,
+    /**
+     * The background worker thread stopped.
+     */
+    WORKER_STOPPED,
+    /**
+     * No model could be loaded.
+     */
+    MODEL_UNAVAILABLE,
+    /**
+     * A frame could not be hashed for blocklist matching.
+     */
+    KNOWN_CONTENT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFailureKind: FfiConverterRustBuffer<FailureKind> {
+    override fun read(buf: ByteBuffer) = try {
+        FailureKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FailureKind) = 4UL
+
+    override fun write(value: FailureKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -2806,6 +4666,19 @@ sealed class SafeFrameException(message: String): kotlin.Exception(message) {
      */
         class Internal(message: String) : SafeFrameException(message)
         
+    /**
+     * A blocklist file or buffer could not be read or is malformed (the message names the
+     * line or the damage).
+     */
+        class InvalidBlocklist(message: String) : SafeFrameException(message)
+        
+    /**
+     * The requested ONNX Runtime execution provider (XNNPACK, NNAPI, CoreML) is not in the
+     * loaded ONNX Runtime library or could not be registered. Use `ExecutionProvider.CPU`, a
+     * runtime built with it, or `fallbackToCpu`.
+     */
+        class ExecutionProviderUnavailable(message: String) : SafeFrameException(message)
+        
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<SafeFrameException> {
         override fun lift(error_buf: RustBuffer.ByValue): SafeFrameException = FfiConverterTypeSafeFrameError.lift(error_buf)
@@ -2835,6 +4708,8 @@ public object FfiConverterTypeSafeFrameError : FfiConverterRustBuffer<SafeFrameE
             14 -> SafeFrameException.UnknownPreset(FfiConverterString.read(buf))
             15 -> SafeFrameException.InvalidArgument(FfiConverterString.read(buf))
             16 -> SafeFrameException.Internal(FfiConverterString.read(buf))
+            17 -> SafeFrameException.InvalidBlocklist(FfiConverterString.read(buf))
+            18 -> SafeFrameException.ExecutionProviderUnavailable(FfiConverterString.read(buf))
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
         
@@ -2910,9 +4785,160 @@ public object FfiConverterTypeSafeFrameError : FfiConverterRustBuffer<SafeFrameE
                 buf.putInt(16)
                 Unit
             }
+            is SafeFrameException.InvalidBlocklist -> {
+                buf.putInt(17)
+                Unit
+            }
+            is SafeFrameException.ExecutionProviderUnavailable -> {
+                buf.putInt(18)
+                Unit
+            }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 
+}
+
+
+
+/**
+ * When a stream classifies frames (or hashes them against a blocklist); frames in between
+ * get the verdict in force.
+ */
+sealed class StreamCadence {
+    
+    /**
+     * Every frame.
+     */
+    object EveryFrame : StreamCadence()
+    
+    
+    /**
+     * Frames 0, k, 2k, … of the stream (`k` ≥ 1).
+     */
+    data class EveryNth(
+        val `k`: kotlin.Int) : StreamCadence()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A frame whose timestamp is at least `millis` after the last classified frame's (the
+     * first frame always). Frames without a timestamp use the time since the stream was made.
+     */
+    data class MinIntervalMs(
+        val `millis`: kotlin.Long) : StreamCadence()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStreamCadence : FfiConverterRustBuffer<StreamCadence>{
+    override fun read(buf: ByteBuffer): StreamCadence {
+        return when(buf.getInt()) {
+            1 -> StreamCadence.EveryFrame
+            2 -> StreamCadence.EveryNth(
+                FfiConverterInt.read(buf),
+                )
+            3 -> StreamCadence.MinIntervalMs(
+                FfiConverterLong.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: StreamCadence): ULong = when(value) {
+        is StreamCadence.EveryFrame -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is StreamCadence.EveryNth -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterInt.allocationSize(value.`k`)
+            )
+        }
+        is StreamCadence.MinIntervalMs -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`millis`)
+            )
+        }
+    }
+
+    override fun write(value: StreamCadence, buf: ByteBuffer) {
+        when(value) {
+            is StreamCadence.EveryFrame -> {
+                buf.putInt(1)
+                Unit
+            }
+            is StreamCadence.EveryNth -> {
+                buf.putInt(2)
+                FfiConverterInt.write(value.`k`, buf)
+                Unit
+            }
+            is StreamCadence.MinIntervalMs -> {
+                buf.putInt(3)
+                FfiConverterLong.write(value.`millis`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterLong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Long?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterLong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterLong.write(value, buf)
+        }
+    }
 }
 
 
@@ -2943,6 +4969,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeStreamListener: FfiConverterRustBuffer<StreamListener?> {
+    override fun read(buf: ByteBuffer): StreamListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeStreamListener.read(buf)
+    }
+
+    override fun allocationSize(value: StreamListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeStreamListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: StreamListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeStreamListener.write(value, buf)
         }
     }
 }
@@ -2985,6 +5043,38 @@ public object FfiConverterOptionalTypeKnownMatch: FfiConverterRustBuffer<KnownMa
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeAction: FfiConverterRustBuffer<Action?> {
+    override fun read(buf: ByteBuffer): Action? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeAction.read(buf)
+    }
+
+    override fun allocationSize(value: Action?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeAction.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Action?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeAction.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeCategory: FfiConverterRustBuffer<Category?> {
     override fun read(buf: ByteBuffer): Category? {
         if (buf.get().toInt() == 0) {
@@ -3007,6 +5097,70 @@ public object FfiConverterOptionalTypeCategory: FfiConverterRustBuffer<Category?
         } else {
             buf.put(1)
             FfiConverterTypeCategory.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeExecutionProvider: FfiConverterRustBuffer<ExecutionProvider?> {
+    override fun read(buf: ByteBuffer): ExecutionProvider? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeExecutionProvider.read(buf)
+    }
+
+    override fun allocationSize(value: ExecutionProvider?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeExecutionProvider.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ExecutionProvider?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeExecutionProvider.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeStreamCadence: FfiConverterRustBuffer<StreamCadence?> {
+    override fun read(buf: ByteBuffer): StreamCadence? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeStreamCadence.read(buf)
+    }
+
+    override fun allocationSize(value: StreamCadence?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeStreamCadence.allocationSize(value)
+        }
+    }
+
+    override fun write(value: StreamCadence?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeStreamCadence.write(value, buf)
         }
     }
 }

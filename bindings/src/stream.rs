@@ -1,0 +1,499 @@
+//! The stream filter as a foreign object: cadence, hysteresis, fail-closed, a listener.
+//!
+//! Thin: [`StreamOptions`] converts to the core's `StreamConfig`, the records mirror the core's
+//! `VerdictChange` / `StreamFailure` / `StreamCounters`, and [`ListenerBridge`] forwards the
+//! core's listener calls to a foreign [`StreamListener`], catching a foreign exception (which
+//! uniffi turns into a panic) so that it never breaks the stream.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use safeframe::frame::{FrameMut, Rotation};
+use safeframe::stream::{
+    Cadence, ChangeCause as CoreCause, FailureKind as CoreKind, Mode, StreamConfig, StreamCounters as CoreCounters,
+    StreamFailure, StreamFilter, StreamListener as CoreListener, VerdictChange as CoreChange,
+};
+
+use crate::error::SafeFrameError;
+use crate::filter::{dimension, on_error, stride, SafeFrameFilter};
+use crate::types::{Action, FilteredFrame, PixelFormat, Verdict};
+
+/// When a stream classifies frames (or hashes them against a blocklist); frames in between
+/// get the verdict in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StreamCadence {
+    /// Every frame.
+    EveryFrame,
+    /// Frames 0, k, 2k, … of the stream (`k` ≥ 1).
+    EveryNth { k: i32 },
+    /// A frame whose timestamp is at least `millis` after the last classified frame's (the
+    /// first frame always). Frames without a timestamp use the time since the stream was made.
+    MinIntervalMs { millis: i64 },
+}
+
+impl StreamCadence {
+    fn to_core(self, field: &str) -> Result<Cadence, SafeFrameError> {
+        match self {
+            Self::EveryFrame => Ok(Cadence::EveryFrame),
+            Self::EveryNth { k } => u32::try_from(k)
+                .ok()
+                .filter(|&k| k >= 1)
+                .map(Cadence::EveryNth)
+                .ok_or_else(|| {
+                    SafeFrameError::invalid_argument(format!("{field}: every k-th frame needs k >= 1, got {k}"))
+                }),
+            Self::MinIntervalMs { millis } => u64::try_from(millis)
+                .map(|ms| Cadence::MinInterval(Duration::from_millis(ms)))
+                .map_err(|_| SafeFrameError::invalid_argument(format!("{field}: interval {millis} ms is negative"))),
+        }
+    }
+}
+
+/// How a [`SafeFrameStream`] behaves. Every field has a default: `StreamOptions()` in Kotlin,
+/// `StreamOptions()` in Swift.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StreamOptions {
+    /// When to classify; absent: every frame.
+    #[uniffi(default = None)]
+    pub cadence: Option<StreamCadence>,
+    /// Consecutive clean (allow or warn) classifications needed to leave blur or block
+    /// (default 3, at least 1): one hit enters, N clean ones leave, no flicker.
+    #[uniffi(default = 3)]
+    pub clear_after: i32,
+    /// Run inference on a worker thread, on the newest sample, while frames keep flowing with
+    /// the verdict in force (default false: inference on the calling thread). Until the first
+    /// verdict exists, frames are blocked.
+    #[uniffi(default = false)]
+    pub background: bool,
+    /// Pass frames the model could not classify instead of blocking them (default false:
+    /// fail closed). Failures are counted and reported either way.
+    #[uniffi(default = false)]
+    pub fail_open: bool,
+    /// When frames are hashed against the filter's blocklist, if it has one; absent: every
+    /// frame. Hashing runs on the calling thread (a few ms per 1080p frame on a desktop core);
+    /// phones may prefer `MinIntervalMs(200)`.
+    #[uniffi(default = None)]
+    pub hash_cadence: Option<StreamCadence>,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        Self {
+            cadence: None,
+            clear_after: 3,
+            background: false,
+            fail_open: false,
+            hash_cadence: None,
+        }
+    }
+}
+
+impl StreamOptions {
+    fn to_core(&self, filter: &SafeFrameFilter) -> Result<StreamConfig, SafeFrameError> {
+        let clear_after = u32::try_from(self.clear_after)
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| {
+                SafeFrameError::invalid_argument(format!("clear_after must be at least 1, got {}", self.clear_after))
+            })?;
+        Ok(StreamConfig {
+            policy: filter.core().policy().clone(),
+            cadence: self.cadence.unwrap_or(StreamCadence::EveryFrame).to_core("cadence")?,
+            clear_after,
+            mode: if self.background {
+                Mode::Background
+            } else {
+                Mode::Inline
+            },
+            on_error: on_error(self.fail_open),
+            hash_cadence: self
+                .hash_cadence
+                .unwrap_or(StreamCadence::EveryFrame)
+                .to_core("hash_cadence")?,
+        })
+    }
+}
+
+/// Counters of a stream since it was made. Never pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, uniffi::Record)]
+pub struct StreamCounters {
+    /// Frames processed.
+    pub frames: i64,
+    /// Classifications whose scores were used.
+    pub classified: i64,
+    /// Frames blurred.
+    pub blurred: i64,
+    /// Frames blocked (by verdict, failure or warm-up).
+    pub blocked: i64,
+    /// Failures: inference errors, a dead worker, a missing model, a frame that could not be
+    /// hashed.
+    pub errors: i64,
+    /// Background samples replaced by a newer one before the worker took them.
+    pub samples_dropped: i64,
+    /// Frames hashed against the blocklist.
+    pub hashed: i64,
+    /// Hash checks that matched a blocklist entry.
+    pub known_matches: i64,
+}
+
+fn count(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl From<CoreCounters> for StreamCounters {
+    fn from(c: CoreCounters) -> Self {
+        Self {
+            frames: count(c.frames),
+            classified: count(c.classified),
+            blurred: count(c.blurred),
+            blocked: count(c.blocked),
+            errors: count(c.errors),
+            samples_dropped: count(c.samples_dropped),
+            hashed: count(c.hashed),
+            known_matches: count(c.known_matches),
+        }
+    }
+}
+
+/// Why the verdict in force changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ChangeCause {
+    /// A classification (or, on the first frames in background mode, its absence).
+    Classification,
+    /// A failure while failing closed (or open).
+    Failure,
+    /// A blocklist match.
+    KnownContent,
+}
+
+impl From<CoreCause> for ChangeCause {
+    fn from(cause: CoreCause) -> Self {
+        match cause {
+            CoreCause::Classification => Self::Classification,
+            CoreCause::Failure => Self::Failure,
+            CoreCause::KnownContent => Self::KnownContent,
+        }
+    }
+}
+
+/// A change of the action applied to a stream's frames.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct VerdictChange {
+    /// Index (0-based) of the first frame the new verdict applies to.
+    pub frame_index: i64,
+    /// That frame's timestamp, if it had one.
+    pub timestamp_nanos: Option<i64>,
+    /// The action applied to the frame before; absent for the stream's first frame.
+    pub previous: Option<Action>,
+    /// The verdict now applied.
+    pub verdict: Verdict,
+    /// What caused the change.
+    pub cause: ChangeCause,
+    /// The counters after this frame.
+    pub counters: StreamCounters,
+}
+
+impl From<&CoreChange> for VerdictChange {
+    fn from(c: &CoreChange) -> Self {
+        Self {
+            frame_index: count(c.frame_index),
+            timestamp_nanos: c.timestamp_ns,
+            previous: c.previous.map(Action::from),
+            verdict: c.verdict.into(),
+            cause: c.cause.into(),
+            counters: c.counters.into(),
+        }
+    }
+}
+
+/// What failed in a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FailureKind {
+    /// The frame could not be sampled, or the model returned an error or bad scores.
+    Inference,
+    /// The background worker thread stopped.
+    WorkerStopped,
+    /// No model could be loaded.
+    ModelUnavailable,
+    /// A frame could not be hashed for blocklist matching.
+    KnownContent,
+}
+
+impl From<CoreKind> for FailureKind {
+    fn from(kind: CoreKind) -> Self {
+        match kind {
+            CoreKind::Inference => Self::Inference,
+            CoreKind::WorkerStopped => Self::WorkerStopped,
+            CoreKind::ModelUnavailable => Self::ModelUnavailable,
+            CoreKind::KnownContent => Self::KnownContent,
+        }
+    }
+}
+
+/// A failure in a stream; the frames it affects are blocked unless the stream fails open.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct StreamFailureInfo {
+    /// Index of the frame being processed when the failure was seen.
+    pub frame_index: i64,
+    /// What failed.
+    pub kind: FailureKind,
+    /// The error, as `SafeFrameException` would carry it (its case name, a colon, the text).
+    pub message: String,
+    /// The counters, with this failure counted.
+    pub counters: StreamCounters,
+}
+
+/// Receives a stream's verdict changes and failures (never pixels).
+///
+/// **Threading:** called synchronously on the thread that calls
+/// `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+/// the stream is locked — also in background mode (the worker's results are picked up by the
+/// next frame's call). Keep it short (post to your UI thread), and never call back into the
+/// same stream from it (that would deadlock). An exception thrown by the listener is caught and
+/// logged; it does not reach the stream or the caller.
+///
+/// ```kotlin
+/// val listener = object : StreamListener {
+///     override fun onVerdictChange(change: VerdictChange) { log("frame ${change.frameIndex}: ${change.verdict.action}") }
+///     override fun onFailure(failure: StreamFailureInfo) { log(failure.message) }
+/// }
+/// ```
+#[uniffi::export(with_foreign)]
+pub trait StreamListener: Send + Sync {
+    /// The action applied to frames changed.
+    fn on_verdict_change(&self, change: VerdictChange);
+    /// Something failed (the frames it affects are blocked unless the stream fails open).
+    fn on_failure(&self, failure: StreamFailureInfo);
+}
+
+/// Forwards the core's listener calls to a foreign listener, containing its exceptions.
+struct ListenerBridge(Arc<dyn StreamListener>);
+
+impl ListenerBridge {
+    fn call(&self, what: &str, body: impl FnOnce()) {
+        if catch_unwind(AssertUnwindSafe(body)).is_err() {
+            log::warn!("the stream listener's {what} threw; ignored");
+        }
+    }
+}
+
+impl CoreListener for ListenerBridge {
+    fn on_verdict_change(&self, change: &CoreChange) {
+        let change = VerdictChange::from(change);
+        self.call("onVerdictChange", || self.0.on_verdict_change(change));
+    }
+
+    fn on_failure(&self, failure: &StreamFailure<'_>) {
+        let error = SafeFrameError::from(failure.error);
+        let info = StreamFailureInfo {
+            frame_index: count(failure.frame_index),
+            kind: failure.kind.into(),
+            message: format!("{}: {error}", error.kind()),
+            counters: failure.counters.into(),
+        };
+        self.call("onFailure", || self.0.on_failure(info));
+    }
+}
+
+/// A stream filter for live video: classifies frames on a cadence, keeps the verdict with
+/// hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
+///
+/// Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
+/// filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+/// processed one at a time in call order. `processFrame` copies the frame across the boundary;
+/// for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
+/// `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+///
+/// ```kotlin
+/// SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
+///     val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
+///     show(out.pixels)   // blurred or blocked when out.verdict says so
+/// }
+/// ```
+#[derive(Debug, uniffi::Object)]
+pub struct SafeFrameStream {
+    inner: Arc<StreamFilter>,
+}
+
+#[uniffi::export]
+impl SafeFrameStream {
+    /// A stream on `filter`'s model with `options`, reporting to `listener` if given.
+    #[uniffi::constructor(default(listener = None))]
+    pub fn new(
+        filter: Arc<SafeFrameFilter>,
+        options: StreamOptions,
+        listener: Option<Arc<dyn StreamListener>>,
+    ) -> Result<Arc<Self>, SafeFrameError> {
+        let config = options.to_core(&filter)?;
+        let model = Arc::clone(filter.core().shared_classifier());
+        let mut stream = StreamFilter::new(model, config)?;
+        if let Some(known) = filter.known_content() {
+            stream = stream.with_known_content(known);
+        }
+        if let Some(listener) = listener {
+            stream = stream.with_listener(Arc::new(ListenerBridge(listener)));
+        }
+        Ok(Arc::new(Self {
+            inner: Arc::new(stream),
+        }))
+    }
+
+    /// Processes one packed frame (copied in, copied back out): classifies it if the cadence
+    /// says so and returns its pixels with the verdict in force applied (blurred or blocked),
+    /// plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
+    /// the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+    ///
+    /// Never fails on a model error: the stream counts it, tells the listener and blocks the
+    /// frame (unless it fails open). Throws only for a malformed frame.
+    #[uniffi::method(default(rotation_degrees = 0, timestamp_nanos = None))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn process_frame(
+        &self,
+        mut pixels: Vec<u8>,
+        width: i32,
+        height: i32,
+        stride: i32,
+        format: PixelFormat,
+        rotation_degrees: i32,
+        timestamp_nanos: Option<i64>,
+    ) -> Result<FilteredFrame, SafeFrameError> {
+        let rotation = Rotation::from_degrees(rotation_degrees)?;
+        let mut frame = FrameMut::new(
+            &mut pixels,
+            dimension(width, "width")?,
+            dimension(height, "height")?,
+            self::stride(stride)?,
+            format.into(),
+        )?
+        .with_rotation(rotation);
+        if let Some(ns) = timestamp_nanos {
+            frame = frame.with_timestamp_ns(ns);
+        }
+        let verdict = self.inner.process(&mut frame).into();
+        Ok(FilteredFrame { verdict, pixels })
+    }
+
+    /// The counters so far.
+    pub fn counters(&self) -> StreamCounters {
+        self.inner.counters().into()
+    }
+
+    /// A new numbered handle to this stream for the zero-copy paths: Kotlin's
+    /// `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
+    /// `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
+    /// wrappers release it when closed.
+    pub fn direct_handle(&self) -> i64 {
+        crate::handles::STREAMS.register(Arc::clone(&self.inner))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::FilterOptions;
+    use crate::policy::Policy;
+    use crate::types::Preset;
+    use std::sync::Mutex;
+
+    struct Recorder(Mutex<Vec<VerdictChange>>);
+
+    impl StreamListener for Recorder {
+        fn on_verdict_change(&self, change: VerdictChange) {
+            self.0.lock().unwrap().push(change);
+        }
+        fn on_failure(&self, _failure: StreamFailureInfo) {}
+    }
+
+    struct Thrower;
+
+    impl StreamListener for Thrower {
+        fn on_verdict_change(&self, _change: VerdictChange) {
+            panic!("listener bug");
+        }
+        fn on_failure(&self, _failure: StreamFailureInfo) {}
+    }
+
+    fn filter() -> Arc<SafeFrameFilter> {
+        let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oracle/oracle");
+        SafeFrameFilter::from_directory(
+            pack.to_owned(),
+            Policy::preset(Preset::Child),
+            false,
+            FilterOptions::default(),
+        )
+        .unwrap()
+    }
+
+    fn frame(rgb: [u8; 3]) -> Vec<u8> {
+        rgb.repeat(8 * 6)
+    }
+
+    #[test]
+    fn reports_changes_with_hysteresis_and_counts() {
+        let recorder = Arc::new(Recorder(Mutex::new(Vec::new())));
+        let options = StreamOptions {
+            clear_after: 2,
+            ..StreamOptions::default()
+        };
+        let stream = SafeFrameStream::new(filter(), options, Some(recorder.clone())).unwrap();
+        let grey = frame([128, 128, 128]);
+        let red = frame([255, 0, 0]);
+        let mut actions = Vec::new();
+        for (i, pixels) in [&grey, &red, &grey, &grey, &grey].into_iter().enumerate() {
+            let out = stream
+                .process_frame(pixels.clone(), 8, 6, 24, PixelFormat::Rgb8, 0, Some(i as i64 * 1000))
+                .unwrap();
+            actions.push(out.verdict.action);
+        }
+        use Action::*;
+        assert_eq!(actions, [Allow, Block, Block, Allow, Allow]);
+        let changes = recorder.0.lock().unwrap();
+        let seen: Vec<_> = changes
+            .iter()
+            .map(|c| (c.frame_index, c.previous, c.verdict.action))
+            .collect();
+        assert_eq!(
+            seen,
+            [(0, None, Allow), (1, Some(Allow), Block), (3, Some(Block), Allow)]
+        );
+        assert_eq!(changes[1].timestamp_nanos, Some(1000));
+        assert_eq!(stream.counters().frames, 5);
+        assert_eq!(stream.counters().blocked, 2);
+    }
+
+    #[test]
+    fn a_throwing_listener_does_not_break_the_stream() {
+        let stream = SafeFrameStream::new(filter(), StreamOptions::default(), Some(Arc::new(Thrower))).unwrap();
+        let out = stream
+            .process_frame(frame([255, 0, 0]), 8, 6, 24, PixelFormat::Rgb8, 0, None)
+            .unwrap();
+        assert_eq!(out.verdict.action, Action::Block);
+        assert!(out.pixels.iter().all(|&b| b == 0));
+        assert_eq!(stream.counters().frames, 1);
+    }
+
+    #[test]
+    fn bad_options_are_invalid_arguments() {
+        let bad = [
+            StreamOptions {
+                clear_after: 0,
+                ..StreamOptions::default()
+            },
+            StreamOptions {
+                cadence: Some(StreamCadence::EveryNth { k: 0 }),
+                ..StreamOptions::default()
+            },
+            StreamOptions {
+                hash_cadence: Some(StreamCadence::MinIntervalMs { millis: -1 }),
+                ..StreamOptions::default()
+            },
+        ];
+        for options in bad {
+            assert!(matches!(
+                SafeFrameStream::new(filter(), options, None),
+                Err(SafeFrameError::InvalidArgument(_))
+            ));
+        }
+    }
+}
