@@ -43,6 +43,10 @@ dependencies {
     // libonnxruntime.so for every ABI, loaded by SafeFrame at run time; keep in step with
     // ORT_VERSION in core/src/runtime.rs.
     implementation("com.microsoft.onnxruntime:onnxruntime-android:1.31.1")
+    // SafeFrameAnalyzer implements CameraX's ImageAnalysis.Analyzer; apps that use it have
+    // CameraX already, others never load the class. (scripts/check-android compiles the adapters
+    // against signature stubs of these classes: android/compile-stubs/.)
+    compileOnly("androidx.camera:camera-core:1.4.2")
 
     testImplementation("junit:junit:4.13.2")
 }
