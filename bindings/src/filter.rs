@@ -285,11 +285,12 @@ impl SafeFrameFilter {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::types::{Action, Preset};
 
-    fn oracle() -> Arc<SafeFrameFilter> {
+    /// A fail-closed filter on the oracle test pack with the child preset.
+    pub(crate) fn oracle() -> Arc<SafeFrameFilter> {
         let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oracle/oracle");
         SafeFrameFilter::from_directory(
             pack.to_owned(),

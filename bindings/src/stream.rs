@@ -391,9 +391,7 @@ impl SafeFrameStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::FilterOptions;
-    use crate::policy::Policy;
-    use crate::types::Preset;
+    use crate::filter::tests::oracle as filter;
     use std::sync::Mutex;
 
     struct Recorder(Mutex<Vec<VerdictChange>>);
@@ -412,17 +410,6 @@ mod tests {
             panic!("listener bug");
         }
         fn on_failure(&self, _failure: StreamFailureInfo) {}
-    }
-
-    fn filter() -> Arc<SafeFrameFilter> {
-        let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oracle/oracle");
-        SafeFrameFilter::from_directory(
-            pack.to_owned(),
-            Policy::preset(Preset::Child),
-            false,
-            FilterOptions::default(),
-        )
-        .unwrap()
     }
 
     fn frame(rgb: [u8; 3]) -> Vec<u8> {

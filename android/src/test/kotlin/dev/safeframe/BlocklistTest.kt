@@ -24,7 +24,7 @@ class BlocklistTest {
         @BeforeClass
         @JvmStatic
         fun load() {
-            filter = SafeFrameFilter.fromDirectory(OracleFixtures.pack("oracle"), Policy.preset(Preset.CHILD), false, FilterOptions())
+            filter = OracleFixtures.childFilter()
         }
 
         @AfterClass

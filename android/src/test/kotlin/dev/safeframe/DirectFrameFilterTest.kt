@@ -18,7 +18,7 @@ class DirectFrameFilterTest {
         @BeforeClass
         @JvmStatic
         fun load() {
-            filter = SafeFrameFilter.fromDirectory(OracleFixtures.pack("oracle"), Policy.preset(Preset.CHILD), false, FilterOptions())
+            filter = OracleFixtures.childFilter()
         }
 
         @AfterClass

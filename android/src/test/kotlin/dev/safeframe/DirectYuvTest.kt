@@ -17,7 +17,7 @@ class DirectYuvTest {
         @BeforeClass
         @JvmStatic
         fun load() {
-            filter = SafeFrameFilter.fromDirectory(OracleFixtures.pack("oracle"), Policy.preset(Preset.CHILD), false, FilterOptions())
+            filter = OracleFixtures.childFilter()
         }
 
         @AfterClass

@@ -21,7 +21,7 @@ class ErrorsAndApiTest {
         @BeforeClass
         @JvmStatic
         fun load() {
-            filter = SafeFrameFilter.fromDirectory(OracleFixtures.pack("oracle"), Policy.preset(Preset.CHILD), false, FilterOptions())
+            filter = OracleFixtures.childFilter()
         }
 
         @AfterClass

@@ -10,6 +10,10 @@ object OracleFixtures {
 
     fun pack(name: String): String = File(oracleDir, name).path
 
+    /** A fail-closed filter on the oracle pack with the child preset (close it when done). */
+    fun childFilter(): SafeFrameFilter =
+        SafeFrameFilter.fromDirectory(pack("oracle"), Policy.preset(Preset.CHILD), false, FilterOptions())
+
     val cases: Map<String, Any?> by lazy {
         @Suppress("UNCHECKED_CAST")
         Json.parse(File(oracleDir, "oracle-cases.json").readText()) as Map<String, Any?>

@@ -19,7 +19,7 @@ class StreamTest {
         @BeforeClass
         @JvmStatic
         fun load() {
-            filter = SafeFrameFilter.fromDirectory(OracleFixtures.pack("oracle"), Policy.preset(Preset.CHILD), false, FilterOptions())
+            filter = OracleFixtures.childFilter()
         }
 
         @AfterClass
