@@ -332,11 +332,12 @@ void safeframe_stream_free(struct SafeFrameNativeStream *stream);
 // cadence says so and applies the verdict in force (blur or block), writing that verdict to
 // `out_verdict` (which may be NULL). `rotation_degrees` (0, 90, 180, 270) is the clockwise turn
 // that makes the image upright; `timestamp_ns` is the frame's time (drives
-// `SAFEFRAME_CADENCE_MIN_INTERVAL_MS`).
+// `SAFEFRAME_CADENCE_MIN_INTERVAL_MS`; it must grow from frame to frame, or that cadence keeps
+// the first verdict).
 //
 // A model failure is not an error here: the stream counts it and blocks the frame (unless it
 // fails open), and the call returns `SAFEFRAME_OK`. Errors are bad arguments only; then no
-// byte was touched.
+// byte was touched and `out_verdict` says block: do not show that frame.
 //
 // # Safety
 // `stream` is NULL or a live stream; `pixels` is NULL or points to `len` bytes that are

@@ -591,6 +591,36 @@ pub struct SafeFrameStreamConfig {
     pub fail_open: bool,
 }
 
+/// [`SafeFrameStreamConfig`] as C may have left it: the same layout with bytes for its `bool`s.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct RawStreamConfig {
+    cadence: i32,
+    cadence_value: i64,
+    clear_after: u32,
+    background: u8,
+    fail_open: u8,
+}
+
+const _: () = assert!(
+    std::mem::size_of::<RawStreamConfig>() == std::mem::size_of::<SafeFrameStreamConfig>()
+        && std::mem::align_of::<RawStreamConfig>() == std::mem::align_of::<SafeFrameStreamConfig>()
+        && std::mem::offset_of!(RawStreamConfig, background) == std::mem::offset_of!(SafeFrameStreamConfig, background)
+        && std::mem::offset_of!(RawStreamConfig, fail_open) == std::mem::offset_of!(SafeFrameStreamConfig, fail_open)
+);
+
+impl From<RawStreamConfig> for SafeFrameStreamConfig {
+    fn from(raw: RawStreamConfig) -> Self {
+        Self {
+            cadence: raw.cadence,
+            cadence_value: raw.cadence_value,
+            clear_after: raw.clear_after,
+            background: raw.background != 0,
+            fail_open: raw.fail_open != 0,
+        }
+    }
+}
+
 /// Counters of a stream since it was made.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -694,7 +724,9 @@ pub unsafe extern "C" fn safeframe_stream_new(
         let config = if config.is_null() {
             safeframe_stream_config_default()
         } else {
-            unsafe { config.read_unaligned() }
+            // Read through a mirror with plain bytes where the config has `bool`s: C code may
+            // leave any byte there, and a Rust `bool` other than 0 or 1 is undefined behaviour.
+            unsafe { config.cast::<RawStreamConfig>().read_unaligned() }.into()
         };
         let config = stream_config(filter, &config)?;
         let model: Arc<dyn FrameModel> = filter.shared_classifier().clone();
@@ -758,11 +790,12 @@ fn stream_frame(stream: &StreamFilter, frame: FrameMut<'_>, timestamp_ns: i64, o
 /// cadence says so and applies the verdict in force (blur or block), writing that verdict to
 /// `out_verdict` (which may be NULL). `rotation_degrees` (0, 90, 180, 270) is the clockwise turn
 /// that makes the image upright; `timestamp_ns` is the frame's time (drives
-/// `SAFEFRAME_CADENCE_MIN_INTERVAL_MS`).
+/// `SAFEFRAME_CADENCE_MIN_INTERVAL_MS`; it must grow from frame to frame, or that cadence keeps
+/// the first verdict).
 ///
 /// A model failure is not an error here: the stream counts it and blocks the frame (unless it
 /// fails open), and the call returns `SAFEFRAME_OK`. Errors are bad arguments only; then no
-/// byte was touched.
+/// byte was touched and `out_verdict` says block: do not show that frame.
 ///
 /// # Safety
 /// `stream` is NULL or a live stream; `pixels` is NULL or points to `len` bytes that are
@@ -781,6 +814,9 @@ pub unsafe extern "C" fn safeframe_stream_process_in_place(
     timestamp_ns: i64,
     out_verdict: *mut SafeFrameVerdict,
 ) -> i32 {
+    // Until the stream has run, the verdict says block: a caller that misses an error status
+    // must not show an unchecked frame (the frame itself is untouched on errors).
+    write_verdict(out_verdict, Verdict::fail_closed().into());
     status(guarded(|| {
         // SAFETY: the caller promises NULL or a live stream.
         let stream = unsafe { stream_ref(stream)? };
@@ -822,6 +858,9 @@ pub unsafe extern "C" fn safeframe_stream_process_nv12_in_place(
     timestamp_ns: i64,
     out_verdict: *mut SafeFrameVerdict,
 ) -> i32 {
+    // Until the stream has run, the verdict says block: a caller that misses an error status
+    // must not show an unchecked frame (the frame itself is untouched on errors).
+    write_verdict(out_verdict, Verdict::fail_closed().into());
     status(guarded(|| {
         // SAFETY: the caller promises NULL or a live stream.
         let stream = unsafe { stream_ref(stream)? };

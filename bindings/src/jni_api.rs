@@ -346,6 +346,8 @@ unsafe fn yuv_frame<'a>(
             .into());
         }
         let len = u.end().max(v.end()) - first.address as usize;
+        // SAFETY: see above: the union of the two overlapping chroma regions (both inside
+        // direct buffers, `first` is the lower address), disjoint from `y_data`.
         let chroma = unsafe { std::slice::from_raw_parts_mut(first.address, len) };
         match format {
             PixelFormat::Nv12 => FrameMut::nv12(width, height, y_data, y_row, chroma, u_row)?,
@@ -353,6 +355,7 @@ unsafe fn yuv_frame<'a>(
         }
     } else {
         let plane = |region: Region, row_stride, pixel_stride| PlaneMut {
+            // SAFETY: see above: U and V do not overlap each other here, nor `y_data`.
             data: unsafe { std::slice::from_raw_parts_mut(region.address, region.len) },
             row_stride,
             pixel_stride,

@@ -339,8 +339,10 @@ static void stream_in_place(const char *oracle_dir) {
     CHECK(safeframe_stream_process_in_place(stream, px, 100, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v) ==
               SAFEFRAME_ERROR_INVALID_FRAME && strstr(last_error(), "too small") != NULL,
           "short buffer: `%s`", last_error());
+    v.action = SAFEFRAME_ACTION_ALLOW;
     CHECK(safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, 9, 0, 0, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
           "bad format accepted");
+    CHECK(v.action == SAFEFRAME_ACTION_BLOCK, "an error left the verdict at %d, not block", v.action);
     CHECK(safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 45, 0, &v) ==
               SAFEFRAME_ERROR_INVALID_FRAME,
           "rotation 45 accepted");
@@ -369,6 +371,12 @@ static void stream_in_place(const char *oracle_dir) {
     CHECK(safeframe_stream_new(filter, &config) == NULL, "every 0th frame accepted");
     CHECK(safeframe_stream_new(NULL, NULL) == NULL && strcmp(last_error(), "filter is NULL") == 0,
           "NULL filter: `%s`", last_error());
+    /* A bool left as some other byte by C code (here 2) is read as true, never as UB. */
+    config = safeframe_stream_config_default();
+    memset(&config.background, 2, 1);
+    SafeFrameNativeStream *odd = safeframe_stream_new(filter, &config);
+    CHECK(odd != NULL, "config with bool byte 2 refused: %s", last_error());
+    safeframe_stream_free(odd);
     safeframe_filter_free(filter);
 
     /* A model that fails (NaN scores for magenta): the stream blocks the frame, reports OK, counts the error. */

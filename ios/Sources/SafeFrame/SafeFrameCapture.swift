@@ -51,10 +51,11 @@ public final class SafeFrameVideoDelegate: NSObject, AVCaptureVideoDataOutputSam
     }
 }
 
-/// The presentation time of `sampleBuffer` in nanoseconds (0 when it has none).
+/// The presentation time of `sampleBuffer` in nanoseconds; the host's uptime when it has no
+/// numeric time (a constant timestamp would freeze a `minIntervalMs` cadence on its first verdict).
 public func nanoseconds(_ sampleBuffer: CMSampleBuffer) -> Int64 {
     let pts = CMSampleBufferGetPresentationTimeStamp(sampleBuffer)
-    guard pts.isValid else { return 0 }
+    guard pts.isNumeric else { return Int64(clamping: DispatchTime.now().uptimeNanoseconds) }
     return CMTimeConvertScale(pts, timescale: 1_000_000_000, method: .roundHalfAwayFromZero).value
 }
 

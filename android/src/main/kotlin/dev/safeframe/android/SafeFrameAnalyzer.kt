@@ -32,10 +32,12 @@ import android.graphics.PixelFormat as AndroidPixelFormat
  * model sees the upright frame and the stream filter can pace itself on camera time.
  *
  * The proxy is always closed (in `finally`), whatever happens. `analyze` runs on the executor
- * CameraX was given (a background thread); one inference at a time. An error (a closed filter, a
- * malformed frame, a model failure) goes to [Listener.onError]; the frame is still closed and the
- * analyzer keeps running. This class does not own [filter]: close it after
- * `ImageAnalysis.clearAnalyzer()`.
+ * CameraX was given (a background thread); one inference at a time. A model failure is not an
+ * error here: the stream filter turns it into a BLOCK verdict (unless it was made fail-open),
+ * delivered to [Listener.onVerdict]. An error (a closed filter, an unsupported format, a
+ * malformed frame) goes to [Listener.onError], which every listener must handle (fail-closed:
+ * hide the preview); the frame is still closed and the analyzer keeps running. This class does
+ * not own [filter]: close it after `ImageAnalysis.clearAnalyzer()`.
  */
 class SafeFrameAnalyzer @JvmOverloads constructor(
     private val filter: DirectStreamFilter,
@@ -46,15 +48,19 @@ class SafeFrameAnalyzer @JvmOverloads constructor(
 ) : ImageAnalysis.Analyzer {
 
     /** Receives the outcome of each analysed frame on the callback executor. */
-    fun interface Listener {
+    interface Listener {
         /** The stream filter's verdict for the frame captured at [timestampNanos] (camera clock). */
         fun onVerdict(verdict: Verdict, timestampNanos: Long)
 
-        /** The frame could not be checked. A fail-closed UI should hide the preview. */
-        fun onError(error: Exception) {}
+        /**
+         * The frame could not be checked (no verdict exists for it). Fail closed: hide the
+         * preview until the next verdict. Deliberately without a default, so no listener
+         * ignores it by accident.
+         */
+        fun onError(error: Exception)
     }
 
-    /** The stream filter's counters (frames seen, classified, skipped, …). */
+    /** The stream filter's counters (frames seen, classified, blurred, blocked, errors, …). */
     val counters: StreamCounters
         get() = filter.counters
 
@@ -71,7 +77,11 @@ class SafeFrameAnalyzer @JvmOverloads constructor(
         } finally {
             image.close()
         }
-        callbackExecutor.execute { listener.onVerdict(verdict, timestamp) }
+        try {
+            callbackExecutor.execute { listener.onVerdict(verdict, timestamp) }
+        } catch (_: Exception) {
+            // A rejecting executor (shut down) must not break CameraX's analysis thread.
+        }
     }
 
     private fun check(image: ImageProxy, rotationDegrees: Int, timestamp: Long): Verdict {

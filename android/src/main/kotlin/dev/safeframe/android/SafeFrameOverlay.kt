@@ -15,7 +15,9 @@ import java.util.concurrent.Executor
 
 /**
  * An opaque cover placed above a camera preview (or any view) that hides it while the latest
- * verdict is [Action.BLOCK] — and, fail-closed, after an error — and shows it otherwise.
+ * verdict is [Action.BLOCK] or [Action.BLUR] — and, fail-closed, after an error and until the
+ * first verdict — and shows it otherwise. A `PreviewView` is a separate stream that SafeFrame
+ * does not redact, so a BLUR verdict covers it too unless [coverOnBlur] is turned off.
  *
  * ```xml
  * <FrameLayout ...>
@@ -46,8 +48,8 @@ class SafeFrameOverlay @JvmOverloads constructor(
     /** Delivers callbacks on the main thread (for [SafeFrameAnalyzer] and [ScreenFrameFilter]). */
     val mainThreadExecutor: Executor = Executor { mainHandler.post(it) }
 
-    /** Also cover on [Action.BLUR] (the preview itself is not blurred by SafeFrame). */
-    var coverOnBlur: Boolean = false
+    /** Also cover on [Action.BLUR] (default; the preview itself is not blurred by SafeFrame). */
+    var coverOnBlur: Boolean = true
 
     /** Text shown on the cover; empty for none. */
     var message: CharSequence = "Hidden by SafeFrame"
@@ -56,9 +58,9 @@ class SafeFrameOverlay @JvmOverloads constructor(
             runOnMain { label.text = value }
         }
 
-    /** True while the cover hides what is under it (read from any thread). */
+    /** True while the cover hides what is under it (read from any thread). Starts covered. */
     @Volatile
-    var isCovering: Boolean = false
+    var isCovering: Boolean = true
         private set
 
     init {
@@ -67,7 +69,7 @@ class SafeFrameOverlay @JvmOverloads constructor(
         addView(label, LayoutParams(LayoutParams.MATCH_PARENT, LayoutParams.WRAP_CONTENT, Gravity.CENTER))
         isClickable = true // swallow touches while visible
         contentDescription = message
-        visibility = View.GONE
+        visibility = View.VISIBLE // fail-closed: covered until the first verdict
     }
 
     /** Shows the cover for a blocking verdict and removes it otherwise. */

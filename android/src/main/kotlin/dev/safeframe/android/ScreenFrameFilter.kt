@@ -17,12 +17,15 @@ import android.graphics.PixelFormat as AndroidPixelFormat
  * Checks what is on the screen: mirrors the display into an `RGBA_8888` [ImageReader] through a
  * [MediaProjection] virtual display, runs SafeFrame's stream filter on each image where it lies
  * (plane 0's direct buffer, its row stride; no copy) and reports each verdict to [listener]
- * through [callbackExecutor]. Use the verdicts to cover the screen ([SafeFrameOverlay] in an
- * overlay window), pause a recording or a share; the screen itself is not altered.
+ * through [callbackExecutor]. Use the verdicts to pause or blank a recording or a share (the
+ * frames you send), or to warn; the screen itself is not altered. Do not lift an on-screen cover
+ * on these verdicts: the virtual display mirrors every window, the cover included, so while it
+ * is shown the model sees the cover (clean) and would uncover the content again. Keep a cover
+ * shown until the user dismisses it, or capture with the cover removed.
  *
  * ```kotlin
  * // projection: from MediaProjectionManager.getMediaProjection(resultCode, data) after the user agreed
- * val screen = ScreenFrameFilter.forDisplay(context, projection, stream, overlay.mainThreadExecutor, overlay, scale = 0.5f)
+ * val screen = ScreenFrameFilter.forDisplay(context, projection, stream, mainExecutor, shareGate, scale = 0.5f)
  * screen.start()
  * // ...
  * screen.close()           // then projection.stop() and stream.close() if you are done with them
@@ -55,6 +58,7 @@ class ScreenFrameFilter @JvmOverloads constructor(
     private val thread = HandlerThread("safeframe-screen").apply { start() }
     private val handler = Handler(thread.looper)
     private val reader: ImageReader = ImageReader.newInstance(width, height, AndroidPixelFormat.RGBA_8888, maxImages)
+    /** Touched only on the capture thread. */
     private var display: VirtualDisplay? = null
     private val lock = Any()
     private var started = false
@@ -73,16 +77,21 @@ class ScreenFrameFilter @JvmOverloads constructor(
         }
         projection.registerCallback(projectionCallback, handler)
         reader.setOnImageAvailableListener({ onImageAvailable(it) }, handler)
-        display = projection.createVirtualDisplay(
-            "SafeFrame",
-            width,
-            height,
-            densityDpi,
-            DisplayManager.VIRTUAL_DISPLAY_FLAG_AUTO_MIRROR,
-            reader.surface,
-            null,
-            handler,
-        )
+        // Made on the capture thread, like its release in close(), so a close() racing this
+        // start() cannot run first and leak the display.
+        handler.post {
+            if (synchronized(lock) { closed }) return@post
+            display = projection.createVirtualDisplay(
+                "SafeFrame",
+                width,
+                height,
+                densityDpi,
+                DisplayManager.VIRTUAL_DISPLAY_FLAG_AUTO_MIRROR,
+                reader.surface,
+                null,
+                handler,
+            )
+        }
     }
 
     /**
@@ -136,7 +145,11 @@ class ScreenFrameFilter @JvmOverloads constructor(
         } finally {
             image.close()
         }
-        callbackExecutor.execute { listener.onVerdict(verdict, timestamp) }
+        try {
+            callbackExecutor.execute { listener.onVerdict(verdict, timestamp) }
+        } catch (_: Exception) {
+            // A rejecting executor (shut down) must not kill the capture thread.
+        }
     }
 
     companion object {
