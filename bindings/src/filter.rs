@@ -116,6 +116,23 @@ pub(crate) fn dimension(value: i32, what: &str) -> Result<u32, SafeFrameError> {
     u32::try_from(value).map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: {what} {value} is negative")))
 }
 
+/// A packed frame over `pixels` from the foreign API's signed sizes (negatives are errors).
+pub(crate) fn packed_frame(
+    pixels: &mut [u8],
+    width: i32,
+    height: i32,
+    stride: i32,
+    format: PixelFormat,
+) -> Result<FrameMut<'_>, SafeFrameError> {
+    Ok(FrameMut::new(
+        pixels,
+        dimension(width, "width")?,
+        dimension(height, "height")?,
+        self::stride(stride)?,
+        format.into(),
+    )?)
+}
+
 pub(crate) fn stride(value: i32) -> Result<usize, SafeFrameError> {
     usize::try_from(value)
         .map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: row stride {value} is negative")))
@@ -230,13 +247,7 @@ impl SafeFrameFilter {
         stride: i32,
         format: PixelFormat,
     ) -> Result<FilteredFrame, SafeFrameError> {
-        let mut frame = FrameMut::new(
-            &mut pixels,
-            dimension(width, "width")?,
-            dimension(height, "height")?,
-            self::stride(stride)?,
-            format.into(),
-        )?;
+        let mut frame = packed_frame(&mut pixels, width, height, stride, format)?;
         let verdict = self.inner.filter(&mut frame)?.into();
         Ok(FilteredFrame { verdict, pixels })
     }

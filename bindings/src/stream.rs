@@ -9,14 +9,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use safeframe::frame::{FrameMut, Rotation};
+use safeframe::frame::Rotation;
 use safeframe::stream::{
     Cadence, ChangeCause as CoreCause, FailureKind as CoreKind, Mode, StreamConfig, StreamCounters as CoreCounters,
     StreamFailure, StreamFilter, StreamListener as CoreListener, VerdictChange as CoreChange,
 };
 
 use crate::error::SafeFrameError;
-use crate::filter::{dimension, on_error, stride, SafeFrameFilter};
+use crate::filter::{on_error, packed_frame, SafeFrameFilter};
 use crate::types::{Action, FilteredFrame, PixelFormat, Verdict};
 
 /// When a stream classifies frames (or hashes them against a blocklist); frames in between
@@ -359,14 +359,7 @@ impl SafeFrameStream {
         timestamp_nanos: Option<i64>,
     ) -> Result<FilteredFrame, SafeFrameError> {
         let rotation = Rotation::from_degrees(rotation_degrees)?;
-        let mut frame = FrameMut::new(
-            &mut pixels,
-            dimension(width, "width")?,
-            dimension(height, "height")?,
-            self::stride(stride)?,
-            format.into(),
-        )?
-        .with_rotation(rotation);
+        let mut frame = packed_frame(&mut pixels, width, height, stride, format)?.with_rotation(rotation);
         if let Some(ns) = timestamp_nanos {
             frame = frame.with_timestamp_ns(ns);
         }

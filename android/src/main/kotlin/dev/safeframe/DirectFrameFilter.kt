@@ -113,9 +113,7 @@ class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
         fullRange: Boolean,
         redact: Boolean,
     ): Verdict {
-        if (y.pixelStride != 1) {
-            throw SafeFrameNativeException("InvalidFrame: invalid frame: the Y plane's pixel stride must be 1, not ${y.pixelStride}")
-        }
+        requireLumaPlane(y)
         val h = synchronized(lock) { handle }
         if (h == 0L) throw SafeFrameNativeException("InvalidArgument: this DirectFrameFilter is closed")
         val scores = FloatArray(5)
@@ -127,6 +125,13 @@ class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
     }
 
     internal companion object {
+        /** The Y plane of a `YUV_420_888` image must be packed (the native side assumes it). */
+        internal fun requireLumaPlane(y: YuvPlane) {
+            if (y.pixelStride != 1) {
+                throw SafeFrameNativeException("InvalidFrame: invalid frame: the Y plane's pixel stride must be 1, not ${y.pixelStride}")
+            }
+        }
+
         internal val PixelFormat.code: Int
             get() = when (this) {
                 PixelFormat.RGBA8 -> 0

@@ -51,9 +51,7 @@ class DirectStreamFilter(stream: SafeFrameStream) : AutoCloseable {
         timestampNanos: Long,
         fullRange: Boolean = false,
     ): Verdict {
-        if (y.pixelStride != 1) {
-            throw SafeFrameNativeException("InvalidFrame: invalid frame: the Y plane's pixel stride must be 1, not ${y.pixelStride}")
-        }
+        DirectFrameFilter.requireLumaPlane(y)
         val h = current()
         val scores = FloatArray(5)
         val packed = NativeFrames.processStreamYuv420888(
