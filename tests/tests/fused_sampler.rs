@@ -145,9 +145,10 @@ fn rotating_the_stored_pixels_and_declaring_the_rotation_gives_the_upright_tenso
     }
 }
 
-/// The Foundation's RGB sampler, kept verbatim (floor/ceil taps, row slices) to prove that
-/// packed RGB at rotation 0 without crop still gives bit-identical tensors, which the nsfwjs
-/// golden scores depend on.
+/// The Foundation's RGB sampler, kept verbatim (floor/ceil taps, row slices, tfjs' arithmetic
+/// in doubles), to prove that packed RGB at rotation 0 without crop still gives the tensors
+/// the nsfwjs golden scores were checked with, up to the few `f32` ulps of interpolating in
+/// `f32` (see the `sampler` module).
 fn foundation_sample(
     spec: &InputSpec,
     rgb: &[u8],
@@ -203,7 +204,8 @@ fn foundation_sample(
 }
 
 #[test]
-fn rgb_formats_at_rotation_0_without_crop_are_bit_identical_to_the_foundation_sampler() {
+fn rgb_formats_at_rotation_0_without_crop_stay_within_a_few_ulps_of_the_foundation_sampler() {
+    let mut worst = 0f32;
     for (n, (w, h)) in [(1u32, 1u32), (5, 3), (224, 224), (225, 223), (643, 481)]
         .into_iter()
         .enumerate()
@@ -223,11 +225,17 @@ fn rgb_formats_at_rotation_0_without_crop_are_bit_identical_to_the_foundation_sa
                     [0, 1, 2]
                 };
                 let reference = foundation_sample(&spec, &frame.planes[0], w, h, frame.strides[0].0, bpp, offsets);
-                let same = tensor.iter().zip(&reference).all(|(a, b)| a.to_bits() == b.to_bits());
-                assert!(same, "{format:?} {w}x{h} -> {out}");
+                let diff = tensor
+                    .iter()
+                    .zip(&reference)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f32, f32::max);
+                assert!(diff <= 2f32.powi(-21), "{format:?} {w}x{h} -> {out}: {diff:e}");
+                worst = worst.max(diff);
             }
         }
     }
+    eprintln!("f32 sampler vs the Foundation's double-precision sampler: worst |diff| = {worst:e}");
 }
 
 #[test]

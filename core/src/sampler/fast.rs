@@ -11,13 +11,13 @@
 //!    indexing. When the two source rows share their chroma row (4:2:0, low row even), the
 //!    chroma of the bottom corners is not read again.
 //! 2. **YUV → RGB** per corner with [`YuvToRgb::rgb`], packed as `r | g << 8 | b << 16`.
-//! 3. **Interpolate and normalise** in `f64`, exactly as the reference does (no fused
-//!    multiply-add), four output pixels at a time with AVX2 on x86-64 when the CPU has it
+//! 3. **Interpolate and normalise** in `f32`, exactly as the reference does (no fused
+//!    multiply-add), eight output pixels at a time with AVX2 on x86-64 when the CPU has it
 //!    (checked at run time), otherwise in portable code the compiler vectorises (NEON on
 //!    aarch64, SSE2 on x86-64).
 #![allow(unsafe_code)]
 
-use super::{YuvToRgb, INV_255};
+use super::YuvToRgb;
 use crate::manifest::TensorLayout;
 
 /// Output pixels gathered and computed together (a multiple of 8, small enough for the stack).
@@ -56,7 +56,7 @@ pub(super) struct Taps {
     pub(super) low: [Vec<usize>; 3],
     pub(super) high: [Vec<usize>; 3],
     /// Weights, with zeros after the last coordinate up to a multiple of 8 (SIMD lanes).
-    pub(super) frac: Vec<f64>,
+    pub(super) frac: Vec<f32>,
     /// The largest offset of each sample over both neighbours.
     pub(super) max: [usize; 3],
 }
@@ -113,8 +113,8 @@ trait Kernel {
         us: &[[u8; CHUNK]; 4],
         vs: &[[u8; CHUNK]; 4],
         chroma: [usize; 4],
-        fx: &[f64],
-        fy: f64,
+        fx: &[f32],
+        fy: f32,
         n: usize,
         plain: bool,
         px: &mut [[u32; CHUNK]; 4],
@@ -126,8 +126,8 @@ trait Kernel {
     fn interpolate(
         px: &[[u32; CHUNK]; 4],
         shifts: [u32; 3],
-        fx: &[f64],
-        fy: f64,
+        fx: &[f32],
+        fy: f32,
         n: usize,
         plain: bool,
         out: &mut [[f32; CHUNK]; 3],
@@ -145,8 +145,8 @@ impl Kernel for Portable {
         us: &[[u8; CHUNK]; 4],
         vs: &[[u8; CHUNK]; 4],
         chroma: [usize; 4],
-        fx: &[f64],
-        fy: f64,
+        fx: &[f32],
+        fy: f32,
         n: usize,
         plain: bool,
         px: &mut [[u32; CHUNK]; 4],
@@ -170,8 +170,8 @@ impl Kernel for Portable {
     fn interpolate(
         px: &[[u32; CHUNK]; 4],
         shifts: [u32; 3],
-        fx: &[f64],
-        fy: f64,
+        fx: &[f32],
+        fy: f32,
         n: usize,
         plain: bool,
         out: &mut [[f32; CHUNK]; 3],
@@ -186,16 +186,12 @@ impl Kernel for Portable {
                 .zip(&br[..n])
                 .zip(&fx[..n]);
             for (((((value, &tl), &tr), &bl), &br), &fx) in lanes {
-                let channel = |p: u32| f64::from((p >> shift) as u8);
+                let channel = |p: u32| f32::from((p >> shift) as u8);
                 let (tl, tr, bl, br) = (channel(tl), channel(tr), channel(bl), channel(br));
                 let upper = tl + (tr - tl) * fx;
                 let lower = bl + (br - bl) * fx;
-                let resized = (upper + (lower - upper) * fy) as f32;
-                *value = if plain {
-                    (f64::from(resized) * INV_255) as f32
-                } else {
-                    resized
-                };
+                let resized = upper + (lower - upper) * fy;
+                *value = if plain { resized / 255.0 } else { resized };
             }
         }
     }
@@ -451,48 +447,49 @@ fn store(job: &Job<'_>, values: &mut [[f32; CHUNK]; 3], first: usize, n: usize, 
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    //! The AVX2 kernel: four output pixels per step, each corner channel as four `f64` lanes.
-    //! Only adds, subtractions, multiplications and conversions, in the reference's order
+    //! The AVX2 kernel: eight output pixels per step, each corner channel as eight `f32` lanes.
+    //! Only adds, subtractions, multiplications, divisions and conversions, in the reference's order
     //! (no fused multiply-add), so every lane rounds exactly as the scalar code does.
     use super::super::YUV_SHIFT;
-    use super::{Kernel, YuvToRgb, CHUNK, INV_255};
+    use super::{Kernel, YuvToRgb, CHUNK};
     use std::arch::x86_64::*;
 
     pub(super) struct Avx2;
 
-    /// The bilinear mix of one channel's four corners in four lanes, stored as `f32` (× 1/255
-    /// first when `plain`).
+    /// The bilinear mix of one channel's four corners in eight lanes, as `f32` (÷ 255 when
+    /// `plain`). The corner differences are taken in integers: exact, so equal to the
+    /// reference's `f32` subtraction of the same small integers.
     ///
     /// # Safety
     /// The CPU must support AVX2.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn mix(
-        tl: __m128i,
-        tr: __m128i,
-        bl: __m128i,
-        br: __m128i,
-        fx: __m256d,
-        fy: __m256d,
+    unsafe fn mix8(
+        tl: __m256i,
+        tr: __m256i,
+        bl: __m256i,
+        br: __m256i,
+        fx: __m256,
+        fy: __m256,
         plain: bool,
         out: &mut [f32],
     ) {
-        let (tl, tr) = (_mm256_cvtepi32_pd(tl), _mm256_cvtepi32_pd(tr));
-        let (bl, br) = (_mm256_cvtepi32_pd(bl), _mm256_cvtepi32_pd(br));
-        let upper = _mm256_add_pd(tl, _mm256_mul_pd(_mm256_sub_pd(tr, tl), fx));
-        let lower = _mm256_add_pd(bl, _mm256_mul_pd(_mm256_sub_pd(br, bl), fx));
-        let resized = _mm256_cvtpd_ps(_mm256_add_pd(upper, _mm256_mul_pd(_mm256_sub_pd(lower, upper), fy)));
+        let top = _mm256_cvtepi32_ps(_mm256_sub_epi32(tr, tl));
+        let bottom = _mm256_cvtepi32_ps(_mm256_sub_epi32(br, bl));
+        let upper = _mm256_add_ps(_mm256_cvtepi32_ps(tl), _mm256_mul_ps(top, fx));
+        let lower = _mm256_add_ps(_mm256_cvtepi32_ps(bl), _mm256_mul_ps(bottom, fx));
+        let resized = _mm256_add_ps(upper, _mm256_mul_ps(_mm256_sub_ps(lower, upper), fy));
         let value = if plain {
-            _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(resized), _mm256_set1_pd(INV_255)))
+            _mm256_div_ps(resized, _mm256_set1_ps(255.0))
         } else {
             resized
         };
-        let out: &mut [f32; 4] = match out.first_chunk_mut() {
+        let out: &mut [f32; 8] = match out.first_chunk_mut() {
             Some(out) => out,
             None => return,
         };
-        // SAFETY: `out` is 4 writable f32s; unaligned stores are allowed.
-        unsafe { _mm_storeu_ps(out.as_mut_ptr(), value) };
+        // SAFETY: `out` is 8 writable f32s; unaligned stores are allowed.
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), value) };
     }
 
     /// Eight bytes as eight `i32` lanes.
@@ -587,8 +584,8 @@ mod avx2 {
             us: &[[u8; CHUNK]; 4],
             vs: &[[u8; CHUNK]; 4],
             chroma: [usize; 4],
-            fx: &[f64],
-            fy: f64,
+            fx: &[f32],
+            fy: f32,
             n: usize,
             plain: bool,
             _px: &mut [[u32; CHUNK]; 4],
@@ -598,7 +595,7 @@ mod avx2 {
             // SAFETY: the CPU supports AVX2, required by `run_avx2`, the only caller of this
             // kernel; loads and stores go through slices of exactly the lanes they touch.
             unsafe {
-                let fy = _mm256_set1_pd(fy);
+                let fy = _mm256_set1_ps(fy);
                 let k = Yuv::new(convert);
                 let shared = chroma[2] == chroma[0];
                 for (j, fx) in (0..n8).step_by(8).zip(fx[..n8].chunks_exact(8)) {
@@ -617,24 +614,9 @@ mod avx2 {
                     let tr = k.rgb(&ys[1][j..], &top_right);
                     let bl = k.rgb(&ys[2][j..], &bottom_left);
                     let br = k.rgb(&ys[3][j..], &bottom_right);
-                    let (fx_low, fx_high) = (_mm256_loadu_pd(fx.as_ptr()), _mm256_loadu_pd(fx[4..].as_ptr()));
+                    let fx = _mm256_loadu_ps(fx.as_ptr());
                     for c in 0..3 {
-                        let (tl, tr, bl, br) = (tl[c], tr[c], bl[c], br[c]);
-                        let (tl_low, tr_low) = (_mm256_castsi256_si128(tl), _mm256_castsi256_si128(tr));
-                        let (bl_low, br_low) = (_mm256_castsi256_si128(bl), _mm256_castsi256_si128(br));
-                        mix(tl_low, tr_low, bl_low, br_low, fx_low, fy, plain, &mut out[c][j..]);
-                        let (tl_high, tr_high) = (_mm256_extracti128_si256::<1>(tl), _mm256_extracti128_si256::<1>(tr));
-                        let (bl_high, br_high) = (_mm256_extracti128_si256::<1>(bl), _mm256_extracti128_si256::<1>(br));
-                        mix(
-                            tl_high,
-                            tr_high,
-                            bl_high,
-                            br_high,
-                            fx_high,
-                            fy,
-                            plain,
-                            &mut out[c][j + 4..],
-                        );
+                        mix8(tl[c], tr[c], bl[c], br[c], fx, fy, plain, &mut out[c][j..]);
                     }
                 }
             }
@@ -644,37 +626,70 @@ mod avx2 {
         fn interpolate(
             px: &[[u32; CHUNK]; 4],
             shifts: [u32; 3],
-            fx: &[f64],
-            fy: f64,
+            fx: &[f32],
+            fy: f32,
             n: usize,
             plain: bool,
             out: &mut [[f32; CHUNK]; 3],
         ) {
-            let n4 = n.next_multiple_of(4);
+            let n8 = n.next_multiple_of(8);
             // SAFETY (all blocks below): the CPU supports AVX2, required by `run_avx2`, the
             // only caller of this kernel; loads and stores go through slices of exactly the
             // lanes they touch.
             unsafe {
-                let fy = _mm256_set1_pd(fy);
+                let fy = _mm256_set1_ps(fy);
                 // Byte shuffles that move channel byte `shift / 8` of each u32 to its low byte
-                // and zero the rest.
+                // and zero the rest (the same in both 128-bit halves).
                 let masks = shifts.map(|shift| {
                     let b = (shift / 8) as i8;
-                    _mm_setr_epi8(b, -1, -1, -1, b + 4, -1, -1, -1, b + 8, -1, -1, -1, b + 12, -1, -1, -1)
+                    _mm256_setr_epi8(
+                        b,
+                        -1,
+                        -1,
+                        -1,
+                        b + 4,
+                        -1,
+                        -1,
+                        -1,
+                        b + 8,
+                        -1,
+                        -1,
+                        -1,
+                        b + 12,
+                        -1,
+                        -1,
+                        -1,
+                        b,
+                        -1,
+                        -1,
+                        -1,
+                        b + 4,
+                        -1,
+                        -1,
+                        -1,
+                        b + 8,
+                        -1,
+                        -1,
+                        -1,
+                        b + 12,
+                        -1,
+                        -1,
+                        -1,
+                    )
                 });
-                let load = |k: usize, j: usize| -> __m128i {
-                    let lanes: &[u32; 4] = match px[k][j..].first_chunk() {
+                let load = |k: usize, j: usize| -> __m256i {
+                    let lanes: &[u32; 8] = match px[k][j..].first_chunk() {
                         Some(lanes) => lanes,
-                        None => return _mm_setzero_si128(),
+                        None => return _mm256_setzero_si256(),
                     };
-                    _mm_loadu_si128(lanes.as_ptr().cast())
+                    _mm256_loadu_si256(lanes.as_ptr().cast())
                 };
-                for (j, fx) in (0..n4).step_by(4).zip(fx[..n4].chunks_exact(4)) {
-                    let fx = _mm256_loadu_pd(fx.as_ptr());
+                for (j, fx) in (0..n8).step_by(8).zip(fx[..n8].chunks_exact(8)) {
+                    let fx = _mm256_loadu_ps(fx.as_ptr());
                     let corners = [load(0, j), load(1, j), load(2, j), load(3, j)];
                     for (c, mask) in masks.iter().enumerate() {
-                        let [tl, tr, bl, br] = corners.map(|v| _mm_shuffle_epi8(v, *mask));
-                        mix(tl, tr, bl, br, fx, fy, plain, &mut out[c][j..]);
+                        let [tl, tr, bl, br] = corners.map(|v| _mm256_shuffle_epi8(v, *mask));
+                        mix8(tl, tr, bl, br, fx, fy, plain, &mut out[c][j..]);
                     }
                 }
             }
