@@ -448,8 +448,8 @@ fn store(job: &Job<'_>, values: &mut [[f32; CHUNK]; 3], first: usize, n: usize, 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     //! The AVX2 kernel: eight output pixels per step, each corner channel as eight `f32` lanes.
-    //! Only adds, subtractions, multiplications, divisions and conversions, in the reference's order
-    //! (no fused multiply-add), so every lane rounds exactly as the scalar code does.
+    //! Only adds, subtractions, multiplications, divisions and conversions, in the reference's
+    //! order (no fused multiply-add), so every lane rounds exactly as the scalar code does.
     use super::super::YUV_SHIFT;
     use super::{Kernel, YuvToRgb, CHUNK};
     use std::arch::x86_64::*;
@@ -642,40 +642,8 @@ mod avx2 {
                 // and zero the rest (the same in both 128-bit halves).
                 let masks = shifts.map(|shift| {
                     let b = (shift / 8) as i8;
-                    _mm256_setr_epi8(
-                        b,
-                        -1,
-                        -1,
-                        -1,
-                        b + 4,
-                        -1,
-                        -1,
-                        -1,
-                        b + 8,
-                        -1,
-                        -1,
-                        -1,
-                        b + 12,
-                        -1,
-                        -1,
-                        -1,
-                        b,
-                        -1,
-                        -1,
-                        -1,
-                        b + 4,
-                        -1,
-                        -1,
-                        -1,
-                        b + 8,
-                        -1,
-                        -1,
-                        -1,
-                        b + 12,
-                        -1,
-                        -1,
-                        -1,
-                    )
+                    let half = _mm_setr_epi8(b, -1, -1, -1, b + 4, -1, -1, -1, b + 8, -1, -1, -1, b + 12, -1, -1, -1);
+                    _mm256_set_m128i(half, half)
                 });
                 let load = |k: usize, j: usize| -> __m256i {
                     let lanes: &[u32; 8] = match px[k][j..].first_chunk() {
