@@ -206,7 +206,7 @@ fn foundation_sample(
 #[test]
 fn rgb_formats_at_rotation_0_without_crop_stay_within_a_few_ulps_of_the_foundation_sampler() {
     let mut worst = 0f32;
-    for (n, (w, h)) in [(1u32, 1u32), (5, 3), (224, 224), (225, 223), (643, 481)]
+    for (n, (w, h)) in [(1u32, 1u32), (5, 3), (224, 224), (225, 223), (643, 481), (1920, 1080)]
         .into_iter()
         .enumerate()
     {
