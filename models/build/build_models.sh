@@ -15,7 +15,11 @@
 #                   checks by pixel sha256 that none is in tests/fixtures/eval or golden/pixels
 #   --evaluate      also compare int8 with fp32 on the calibration set and on tests/fixtures/eval
 #                   (never used for calibration) and time both on one thread;
-#                   results in work/eval.json
+#                   results in work/eval.json (and build_mid.sh --evaluate: work/eval_mid.json)
+#   --skip-mid      do not run build_mid.sh (the MobileNetV2Mid packs)
+#
+# Then runs build_mid.sh, which builds models/nsfwjs-mobilenetv2mid-{fp32,int8} from the same npm
+# package's MobileNetV2Mid graph model (see its header).
 #
 # Needs: Python 3.11, Node.js + npm, network access to PyPI and npm (first run only).
 # Idempotent and byte-reproducible: reruns reuse the venv, node_modules and downloads and rewrite
@@ -23,52 +27,21 @@
 # --canonicalize renames them deterministically).
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-MODELS="$(dirname "$HERE")"
-WORK="$HERE/work"
-VENV="$HERE/.venv"
-PY="$VENV/bin/python"
-PYTHON="${PYTHON:-python3.11}"
-
 DO_CALIBRATION=0
 DO_EVALUATE=0
+DO_MID=1
 for arg in "$@"; do
   case "$arg" in
     --calibration) DO_CALIBRATION=1 ;;
     --evaluate) DO_EVALUATE=1 ;;
+    --skip-mid) DO_MID=0 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
 
-log() { printf '\n== %s\n' "$*"; }
-
-# ---------------------------------------------------------------- Python venv (pinned)
-log "Python venv"
-req_hash="$(cat "$HERE/requirements.txt" "$HERE/requirements-nodeps.txt" | sha256sum | cut -d' ' -f1)"
-if [[ ! -x "$PY" || "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
-  "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), "the pins are for Python 3.11; set PYTHON=/path/to/python3.11"'
-  rm -rf "$VENV"
-  "$PYTHON" -m venv "$VENV"
-  "$PY" -m pip install --quiet -r "$HERE/requirements.txt"
-  "$PY" -m pip install --quiet --no-deps -r "$HERE/requirements-nodeps.txt"
-  echo "$req_hash" > "$VENV/.requirements.sha256"
-else
-  echo "reusing $VENV"
-fi
-
-# tensorflowjs imports these at import time; the layers-model path never uses them.
-STUBS="$WORK/stubs"
-mkdir -p "$STUBS/tensorflow_decision_forests" "$STUBS/jax/experimental/jax2tf"
-for f in tensorflow_decision_forests/__init__.py jax/__init__.py jax/experimental/__init__.py \
-         jax/experimental/jax2tf/__init__.py; do
-  printf '# Empty stub: tensorflowjs imports this module; converting a tfjs layers model does not use it.\n' > "$STUBS/$f"
-done
-export TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONHASHSEED=0 CUDA_VISIBLE_DEVICES=""
-
-# ---------------------------------------------------------------- npm nsfwjs@4.4.0 (pinned)
-log "npm nsfwjs@4.4.0"
-( cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error )
+# Pinned Python venv, stub modules, environment, npm nsfwjs@4.4.0: sets HERE, MODELS, WORK, PY, STUBS, log().
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 
 # ---------------------------------------------------------------- tfjs -> SavedModel -> ONNX
 log "extract tfjs layers model"
@@ -157,6 +130,13 @@ log "int8 pack"
   --source "$SOURCE; quantized with onnxruntime 1.31.1 (quant_pre_process, then static QDQ, u8 activations, s8 per-channel weights, MinMax calibration on 164 images of models/calibration; Conv1, expanded_conv, block_1 to block_7 and dense_3 kept float32, the front-end prefix chosen by per-layer sensitivity on calibration-split images)" \
   --check-dir "$MODELS/calibration"
 
+# ---------------------------------------------------------------- MobileNetV2Mid packs
+if [[ "$DO_MID" == 1 ]]; then
+  mid_args=()
+  [[ "$DO_EVALUATE" == 1 ]] && mid_args+=(--evaluate)
+  "$HERE/build_mid.sh" "${mid_args[@]}"
+fi
+
 # ---------------------------------------------------------------- optional evaluation
 if [[ "$DO_EVALUATE" == 1 ]]; then
   log "evaluate int8 vs fp32"
@@ -167,7 +147,9 @@ if [[ "$DO_EVALUATE" == 1 ]]; then
 fi
 
 log "done"
-for p in nsfwjs-mobilenetv2-fp32 nsfwjs-mobilenetv2-int8; do
+packs=(nsfwjs-mobilenetv2-fp32 nsfwjs-mobilenetv2-int8)
+[[ "$DO_MID" == 1 ]] && packs+=(nsfwjs-mobilenetv2mid-fp32 nsfwjs-mobilenetv2mid-int8)
+for p in "${packs[@]}"; do
   printf '%s  %s bytes  %s\n' "$p/model.onnx" "$(stat -c %s "$MODELS/$p/model.onnx")" \
     "$(sha256sum "$MODELS/$p/model.onnx" | cut -d' ' -f1)"
 done

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Compare an int8 model pack with the fp32 one, and time both on one thread.
 
-For each folder of 224x224 RGB PNGs (already resized with the model's exact resize), runs
-both models on pixel / 255 (float32, NHWC, batch 1) and reports top-1 agreement, the max
+For each folder of RGB PNGs, runs both models on pixel / 255 (float32, NHWC, batch 1); images
+that are not 224x224 (e.g. tests/fixtures/golden/pixels) are resized exactly as nsfwjs does
+(golden_parity.nsfwjs_input: /255 in float32, then the align-corners bilinear resize in float64,
+no rounding), 224x224 ones (already resized with the model's exact resize) are only divided. and reports top-1 agreement, the max
 |delta p| per class and overall, and the images where top-1 differs. Latency: both
 sessions with intra_op_num_threads=1 and inter_op_num_threads=1, sequential execution,
 run alternately in one process on one fixed image after warm-up; the median of N runs.
 
 Usage:
   evaluate.py --fp32 fp32.onnx --int8 int8.onnx --set calibration=../calibration \
-      --set holdout=work/holdout [--latency-runs 300] [--json out.json]
+      --set holdout=work/holdout [--set golden=../../tests/fixtures/golden/pixels] \
+      [--latency-runs 300] [--json out.json]
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from golden_parity import nsfwjs_input  # noqa: E402
 
 LABELS = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"]
 
@@ -42,8 +48,12 @@ def load_dir(d: Path) -> tuple[list[str], np.ndarray]:
     arrs = []
     for f in files:
         with Image.open(f) as im:
-            assert im.mode == "RGB" and im.size == (224, 224), f
-            arrs.append(np.asarray(im, dtype=np.uint8).astype(np.float32) / np.float32(255.0))
+            assert im.mode == "RGB", f
+            rgb = np.asarray(im, dtype=np.uint8)
+        if im.size == (224, 224):
+            arrs.append(rgb.astype(np.float32) / np.float32(255.0))
+        else:
+            arrs.append(nsfwjs_input(rgb))
     return [f.name for f in files], np.stack(arrs)
 
 

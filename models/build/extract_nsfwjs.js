@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Extracts nsfwjs's bundled default model (MobileNetV2, a tfjs layers model) from the
-// npm package into a plain tfjs model directory: model.json + group1-shardNofM.bin.
+// Extracts one of nsfwjs's bundled models from the npm package into a plain tfjs model
+// directory: model.json + group1-shardNofM.bin. MODEL is MobileNetV2 (the default, a tfjs
+// layers model) or MobileNetV2Mid (a tfjs graph model).
 //
 // nsfwjs ships each model file as a browserify/UMD JavaScript wrapper: model.min.js
 // exports the model JSON as an object, each group1-shardNofM.min.js exports one weight
 // shard as a base64 string. This script resolves them exactly as `nsfwjs.load` does
-// (through the package's own model definition `nsfwjs/models/mobilenet_v2`, whose
-// `modelJson()` and `weightBundles[i]()` require the wrappers) and writes the bytes out.
+// (through the package's own model definition, `nsfwjs/models/mobilenet_v2` or
+// `nsfwjs/models/mobilenet_v2_mid`, whose `modelJson()` and `weightBundles[i]()` require the
+// wrappers) and writes the bytes out.
 //
-// Usage: node extract_nsfwjs.js OUT_DIR
+// Usage: node extract_nsfwjs.js OUT_DIR [MODEL]
 "use strict";
 
 const fs = require("fs");
@@ -16,29 +18,36 @@ const path = require("path");
 
 async function main() {
   const outDir = process.argv[2];
-  if (!outDir) {
-    console.error("usage: node extract_nsfwjs.js OUT_DIR");
+  const modelName = process.argv[3] || "MobileNetV2";
+  // model name -> [module specifier, export name]
+  const definitions = {
+    MobileNetV2: ["nsfwjs/models/mobilenet_v2", "MobileNetV2Model"],
+    MobileNetV2Mid: ["nsfwjs/models/mobilenet_v2_mid", "MobileNetV2MidModel"],
+  };
+  if (!outDir || !(modelName in definitions)) {
+    console.error(`usage: node extract_nsfwjs.js OUT_DIR [${Object.keys(definitions).join("|")}]`);
     process.exit(2);
   }
+  const [specifier, exportName] = definitions[modelName];
 
   // nsfwjs's "exports" map hides package.json; find it from the resolved entry point.
-  const entry = require.resolve("nsfwjs/models/mobilenet_v2");
+  const entry = require.resolve(specifier);
   const pkgPath = path.resolve(path.dirname(entry), "..", "..", "..", "package.json");
   const pkg = JSON.parse(fs.readFileSync(pkgPath, "utf8"));
   if (pkg.name !== "nsfwjs") throw new Error(`unexpected package at ${pkgPath}`);
   if (pkg.version !== "4.4.0") {
     throw new Error(`expected nsfwjs 4.4.0, found ${pkg.version}; run npm ci`);
   }
-  const { MobileNetV2Model } = require("nsfwjs/models/mobilenet_v2");
-  if (MobileNetV2Model.name !== "MobileNetV2") {
-    throw new Error(`unexpected model definition ${MobileNetV2Model.name}`);
+  const Model = require(specifier)[exportName];
+  if (!Model || Model.name !== modelName) {
+    throw new Error(`unexpected model definition ${Model && Model.name}`);
   }
 
   // nsfwjs unwraps `.default` of the dynamic import; with require() the wrapper's
   // module.exports is the value itself (or sits under .default after __importStar).
   const unwrap = (m) => (m && m.default !== undefined ? m.default : m);
 
-  const loaded = unwrap(await MobileNetV2Model.modelJson());
+  const loaded = unwrap(await Model.modelJson());
   // Deep copy, dropping the ".default" alias that the import wrapper may add.
   const modelJson = {
     modelTopology: loaded && loaded.modelTopology,
@@ -51,11 +60,11 @@ async function main() {
     throw new Error("model.min.js did not yield a tfjs model JSON");
   }
 
-  const n = MobileNetV2Model.numOfWeightBundles;
+  const n = Model.numOfWeightBundles;
   const shards = {};
   for (let i = 0; i < n; i++) {
     const name = `group1-shard${i + 1}of${n}`;
-    const b64 = unwrap(await MobileNetV2Model.weightBundles[i]());
+    const b64 = unwrap(await Model.weightBundles[i]());
     if (typeof b64 !== "string") {
       throw new Error(`${name}.min.js did not yield a base64 string`);
     }
@@ -95,7 +104,7 @@ async function main() {
   }
   fs.writeFileSync(path.join(outDir, "model.json"), JSON.stringify(modelJson));
   console.log(
-    `extracted nsfwjs ${pkg.version} ${MobileNetV2Model.name}: model.json + ${paths.length} shard(s), ${actual} weight bytes -> ${outDir}`
+    `extracted nsfwjs ${pkg.version} ${Model.name}: model.json + ${paths.length} shard(s), ${actual} weight bytes -> ${outDir}`
   );
 }
 

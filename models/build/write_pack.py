@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Write a SafeFrame model pack (model.onnx + manifest.json) and check it with ONNX Runtime.
 
-Checks, all fatal: the model loads in onnxruntime; exactly one input named input_1 of type
-float32 and shape [N, 224, 224, 3] with N dynamic; exactly one output named dense_3 of type
-float32 and shape [N, 5]; on every PNG of --check-dir (224x224 RGB, fed as pixel / 255, in
+Checks, all fatal: the model loads in onnxruntime; exactly one input named input_1 (or
+--input-name) of type float32 and shape [N, 224, 224, 3] with N dynamic; exactly one output named
+dense_3 (or --output-name) of type float32 and shape [N, 5]; on every PNG of --check-dir (224x224 RGB, fed as pixel / 255, in
 one batch and one by one) each output row is a probability vector summing to 1 within 1e-5,
 and the batched and single-image results agree within 1e-5.
 
@@ -11,7 +11,8 @@ The manifest's sha256 is computed here from the bytes written.
 
 Usage:
   write_pack.py --model MODEL.onnx --pack-dir ../nsfwjs-mobilenetv2-fp32 --name nsfwjs-mobilenetv2-fp32 \
-      --precision fp32 --description "..." --source "..." --check-dir ../calibration [--rename-batch-dim N]
+      --precision fp32 --description "..." --source "..." --check-dir ../calibration [--rename-batch-dim N] \
+      [--input-name input --output-name Identity]
 """
 
 from __future__ import annotations
@@ -39,6 +40,53 @@ def rename_batch_dim(model: onnx.ModelProto, name: str) -> None:
         if d0.HasField("dim_value"):
             raise SystemExit(f"{vi.name}: batch dimension is fixed ({d0.dim_value}); expected dynamic")
         d0.dim_param = name
+
+
+def name_anonymous_nodes(model: onnx.ModelProto) -> int:
+    """Give tf2onnx's counter-named nodes (``Conv__340``, output ``Conv__340:0``) readable names.
+
+    tf2onnx names the ONNX Conv it makes from a TF DepthwiseConv2dNative + BiasAdd ``Conv__<n>``.
+    Each such node (name ``<Op>__<digits>``) is renamed after the TF scope of its first consumer:
+    consumer ``.../expanded_conv_1/depthwise/depthwise/Relu6`` -> ``.../expanded_conv_1/depthwise/depthwise``
+    (the TF op it came from), and its outputs ``<new name>:<i>``. Returns how many were renamed.
+    """
+    g = model.graph
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in g.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    taken = {n.name for n in g.node}
+    tensor_rename: dict[str, str] = {}
+    count = 0
+    for node in g.node:
+        if not re.fullmatch(r"[A-Za-z]+__\d+", node.name):
+            continue
+        users = consumers.get(node.output[0], []) if node.output else []
+        if not users or "/" not in users[0].name:
+            continue
+        new = users[0].name.rsplit("/", 1)[0]
+        if new in taken:
+            new = f"{new}/{node.op_type}"
+        if new in taken:
+            raise SystemExit(f"cannot name {node.name}: {new} is taken")
+        taken.add(new)
+        node.name = new
+        for i, out in enumerate(node.output):
+            tensor_rename[out] = f"{new}:{i}"
+        count += 1
+    for node in g.node:
+        for i, name in enumerate(node.input):
+            if name in tensor_rename:
+                node.input[i] = tensor_rename[name]
+        for i, name in enumerate(node.output):
+            if name in tensor_rename:
+                node.output[i] = tensor_rename[name]
+    for vi in g.value_info:
+        if vi.name in tensor_rename:
+            vi.name = tensor_rename[vi.name]
+    if set(tensor_rename) & {v.name for v in list(g.input) + list(g.output)}:
+        raise SystemExit("refusing to rename a graph input or output")
+    return count
 
 
 def canonicalize(model: onnx.ModelProto) -> int:
@@ -82,10 +130,10 @@ def canonicalize(model: onnx.ModelProto) -> int:
     return len(rename)
 
 
-def check(path: Path, check_dir: Path) -> dict:
+def check(path: Path, check_dir: Path, input_name: str = INPUT, output_name: str = OUTPUT) -> dict:
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     ins, outs = sess.get_inputs(), sess.get_outputs()
-    if [i.name for i in ins] != [INPUT] or [o.name for o in outs] != [OUTPUT]:
+    if [i.name for i in ins] != [input_name] or [o.name for o in outs] != [output_name]:
         raise SystemExit(f"unexpected I/O: {[i.name for i in ins]} -> {[o.name for o in outs]}")
     i0, o0 = ins[0], outs[0]
     if i0.type != "tensor(float)" or o0.type != "tensor(float)":
@@ -101,8 +149,8 @@ def check(path: Path, check_dir: Path) -> dict:
     if x.shape[1:] != (224, 224, 3):
         raise SystemExit("check images must be 224x224")
     x = x.astype(np.float32) / np.float32(255.0)
-    batched = sess.run(None, {INPUT: x})[0]
-    single = np.concatenate([sess.run(None, {INPUT: x[i:i + 1]})[0] for i in range(len(x))])
+    batched = sess.run(None, {input_name: x})[0]
+    single = np.concatenate([sess.run(None, {input_name: x[i:i + 1]})[0] for i in range(len(x))])
     if batched.shape != (len(files), 5):
         raise SystemExit(f"output shape {batched.shape}")
     sums = single.sum(axis=1)
@@ -131,6 +179,10 @@ def main(argv=None) -> int:
     ap.add_argument("--license", default="MIT")
     ap.add_argument("--check-dir", type=Path, required=True)
     ap.add_argument("--rename-batch-dim", metavar="NAME")
+    ap.add_argument("--input-name", default=INPUT, help=f"the model's input name (default {INPUT})")
+    ap.add_argument("--output-name", default=OUTPUT, help=f"the model's output name (default {OUTPUT})")
+    ap.add_argument("--name-anonymous-nodes", action="store_true",
+                    help="rename tf2onnx's counter-named nodes (Conv__340) after the TF scope they came from")
     ap.add_argument("--canonicalize", action="store_true",
                     help="rename tf2onnx's counter-named shared constants so the bytes are reproducible")
     args = ap.parse_args(argv)
@@ -138,6 +190,8 @@ def main(argv=None) -> int:
     model = onnx.load(str(args.model))
     if args.rename_batch_dim:
         rename_batch_dim(model, args.rename_batch_dim)
+    if args.name_anonymous_nodes:
+        print(f"name-anonymous-nodes: renamed {name_anonymous_nodes(model)} nodes")
     if args.canonicalize:
         print(f"canonicalize: renamed {canonicalize(model)} shared constants")
     onnx.checker.check_model(model)
@@ -146,7 +200,7 @@ def main(argv=None) -> int:
     args.pack_dir.mkdir(parents=True, exist_ok=True)
     onnx_path = args.pack_dir / "model.onnx"
     onnx_path.write_bytes(data)
-    result = check(onnx_path, args.check_dir)
+    result = check(onnx_path, args.check_dir, args.input_name, args.output_name)
 
     manifest = {
         "name": args.name,
@@ -157,7 +211,7 @@ def main(argv=None) -> int:
         "precision": args.precision,
         "labels": LABELS,
         "input": {
-            "name": INPUT,
+            "name": args.input_name,
             "layout": "NHWC",
             "width": 224,
             "height": 224,
@@ -167,7 +221,7 @@ def main(argv=None) -> int:
             "std": [1.0, 1.0, 1.0],
             "resize": "bilinear-align-corners",
         },
-        "output": {"name": OUTPUT, "activation": "softmax"},
+        "output": {"name": args.output_name, "activation": "softmax"},
         "source": args.source,
         "license": args.license,
     }

@@ -13,7 +13,13 @@
 //   4. record the five softmax outputs in model output order.
 // Output: tests/fixtures/golden/nsfwjs-scores.json
 //
-// Usage: cd tests/golden-node && npm ci && node golden.js
+// Another bundled nsfwjs model can be chosen with --model=NAME (or NSFWJS_MODEL=NAME), e.g.
+// --model=MobileNetV2Mid (224x224 graph model, same preprocessing). Then step 2 does not write the
+// pixels: it checks that tests/fixtures/golden/pixels/<name>.png (written by the default run) holds
+// exactly the decoded RGB, so every model is scored on the same pixels, and the output is
+// tests/fixtures/golden/nsfwjs-<name in lower case>-scores.json (nsfwjs-mobilenetv2mid-scores.json).
+//
+// Usage: cd tests/golden-node && npm ci && node golden.js [--model=MobileNetV2Mid] [fixture ...]
 'use strict';
 
 const fs = require('fs');
@@ -29,6 +35,12 @@ const IMAGES = path.join(FIXTURES, 'images');
 const GOLDEN = path.join(FIXTURES, 'golden');
 const PIXELS = path.join(GOLDEN, 'pixels');
 const LABELS = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'];
+const DEFAULT_MODEL = 'MobileNetV2';
+// Bundled 224x224 models (nsfwjs's DEFAULT_MODELS); InceptionV3 (299x299) is left out on purpose.
+const MODELS = {
+  MobileNetV2: 'default model (MobileNetV2, bundled)',
+  MobileNetV2Mid: 'model MobileNetV2Mid (bundled tfjs graph model, nsfwjs.load("MobileNetV2Mid"))',
+};
 
 function version(pkg) {
   return JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules', pkg, 'package.json'), 'utf8')).version;
@@ -66,6 +78,18 @@ function decodeRgb(file) {
   return { width, height, rgb, info };
 }
 
+/** Throw unless `file` (an 8-bit RGB PNG written by a default-model run) holds exactly `rgb`. */
+function checkRgbPng(file, width, height, rgb) {
+  if (!fs.existsSync(file)) throw new Error(`${file} missing: run the default model first (node golden.js)`);
+  const img = PNG.sync.read(fs.readFileSync(file));
+  if (img.width !== width || img.height !== height) throw new Error(`${file}: size differs from the decoded fixture`);
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < 3; c++) {
+      if (img.data[4 * i + c] !== rgb[3 * i + c]) throw new Error(`${file}: pixel ${i} differs from the decoded fixture`);
+    }
+  }
+}
+
 function writeRgbPng(file, width, height, rgb) {
   const png = new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false, bitDepth: 8 });
   png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
@@ -83,7 +107,13 @@ function writeRgbPng(file, width, height, rgb) {
 async function main() {
   await tf.setBackend('cpu');
   await tf.ready();
-  const only = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const modelArg = args.find((a) => a.startsWith('--model='));
+  const modelName = modelArg ? modelArg.slice('--model='.length) : (process.env.NSFWJS_MODEL || DEFAULT_MODEL);
+  if (!(modelName in MODELS)) throw new Error(`unknown model ${modelName}; one of ${Object.keys(MODELS).join(', ')}`);
+  const isDefault = modelName === DEFAULT_MODEL;
+  const outName = isDefault ? 'nsfwjs-scores.json' : `nsfwjs-${modelName.toLowerCase()}-scores.json`;
+  const only = args.filter((a) => !a.startsWith('--model='));
   const files = fs.readdirSync(IMAGES)
     .filter((f) => /\.(png|jpe?g)$/i.test(f))
     .filter((f) => only.length === 0 || only.includes(f))
@@ -91,8 +121,10 @@ async function main() {
   fs.mkdirSync(PIXELS, { recursive: true });
 
   const t0 = Date.now();
-  const model = await nsfwjs.load(); // default: bundled MobileNetV2, 224x224, layers model
-  console.log(`model loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s; backend=${tf.getBackend()}`);
+  // default: bundled MobileNetV2, 224x224, layers model; MobileNetV2Mid: 224x224 graph model
+  const model = isDefault ? await nsfwjs.load() : await nsfwjs.load(modelName);
+  if (model.options.size !== 224) throw new Error(`${modelName}: expected input size 224, got ${model.options.size}`);
+  console.log(`model ${modelName} loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s; backend=${tf.getBackend()}`);
 
   const images = [];
   const failures = [];
@@ -103,7 +135,8 @@ async function main() {
     let entry;
     try {
       const { width, height, rgb, info } = decodeRgb(path.join(IMAGES, f));
-      writeRgbPng(path.join(PIXELS, pixName), width, height, rgb);
+      if (isDefault) writeRgbPng(path.join(PIXELS, pixName), width, height, rgb);
+      else checkRgbPng(path.join(PIXELS, pixName), width, height, rgb);
       const x = tf.tensor3d(Int32Array.from(rgb), [height, width, 3], 'int32');
       const out = model.infer(x); // nsfwjs's own preprocessing + model.predict: softmax [1, 5]
       const probs = Array.from(await out.data());
@@ -130,7 +163,7 @@ async function main() {
   }
 
   const result = {
-    source: `nsfwjs@${version('nsfwjs')} default model (MobileNetV2, bundled) via NSFWJS.infer(), ` +
+    source: `nsfwjs@${version('nsfwjs')} ${MODELS[modelName]} via NSFWJS.infer(), ` +
       `@tensorflow/tfjs@${version('@tensorflow/tfjs')} backend=${tf.getBackend()}, ` +
       `decoders jpeg-js@${version('jpeg-js')} and pngjs@${version('pngjs')} (alpha dropped, stored RGB kept), ` +
       `node ${process.version}`,
@@ -140,8 +173,8 @@ async function main() {
   };
   if (failures.length) result.failures = failures;
   if (only.length === 0) {
-    fs.writeFileSync(path.join(GOLDEN, 'nsfwjs-scores.json'), JSON.stringify(result, null, 1) + '\n');
-    console.log(`wrote ${images.length} scores, ${failures.length} failures, in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    fs.writeFileSync(path.join(GOLDEN, outName), JSON.stringify(result, null, 1) + '\n');
+    console.log(`wrote ${outName}: ${images.length} scores, ${failures.length} failures, in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } else {
     console.log(JSON.stringify(result, null, 1));
   }
