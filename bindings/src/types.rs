@@ -139,7 +139,7 @@ impl From<Scores> for CoreScores {
 }
 
 /// The outcome of classifying one frame.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Verdict {
     /// What to do with the frame.
     pub action: Action,
@@ -149,7 +149,17 @@ pub struct Verdict {
     pub scores: Scores,
     /// The blocklist entry that decided the verdict, if any (then the action is block and the
     /// category [`Category::Known`]).
+    #[uniffi(default = None)]
     pub known: Option<KnownMatch>,
+    /// The 0-based index, in the policy's rules (`Policy.toJson()`), of the rule that decided
+    /// the verdict; absent when the frame is allowed, failed closed or matched a blocklist.
+    #[uniffi(default = None)]
+    pub rule: Option<u32>,
+    /// The second-opinion model's probabilities, in the order of its labels
+    /// (`SafeFrameFilter.secondOpinionLabels()`), when it ran for this verdict; absent when the
+    /// filter has no second opinion or the primary's scores left nothing for it to decide.
+    #[uniffi(default = None)]
+    pub second_scores: Option<Vec<f32>>,
 }
 
 /// A blocklist entry a frame's PDQ hash matched.
@@ -171,6 +181,8 @@ impl From<CoreVerdict> for Verdict {
                 entry: m.entry,
                 distance: m.distance,
             }),
+            rule: v.rule,
+            second_scores: v.second.map(|s| s.values().to_vec()),
         }
     }
 }

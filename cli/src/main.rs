@@ -10,6 +10,7 @@ mod stream;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use safeframe::classifier::ClassifierOptions;
@@ -84,19 +85,29 @@ enum ModelsCommand {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
-    /// Print a preset (child, teen, adult) as JSON, in the form custom policy files use.
+    /// Print a preset (child, teen, adult) as JSON, in the form custom policy files use: the
+    /// rules of the default configuration (primary model + second opinion).
     Show {
         /// The preset's name.
         preset: String,
+        /// The rules used when only one model is loaded (`--model X` alone).
+        #[arg(long)]
+        single_model: bool,
     },
 }
 
 /// Options shared by the commands that classify.
 #[derive(Args, Clone)]
 pub struct ModelArgs {
-    /// A bundled model's name (see `safeframe models`) or a model-pack directory.
+    /// The primary model: a bundled model's name (see `safeframe models`) or a model-pack
+    /// directory. Given alone, it is the only model (presets use their single-model rules).
     #[arg(long)]
     model: Option<String>,
+    /// The second-opinion model, run only when the primary flags an image: a bundled name, a
+    /// model-pack directory, or `none`. Default: open-nsfw-int8 when --model is not given,
+    /// none when it is.
+    #[arg(long)]
+    second_model: Option<String>,
     /// A preset (child, teen, adult) or a JSON policy file.
     #[arg(long, default_value = "child")]
     policy: String,
@@ -117,9 +128,10 @@ impl ModelArgs {
         }
     }
 
-    fn policy(&self) -> Result<Policy, CliError> {
+    /// The policy; a preset takes the rules for the models loaded.
+    fn policy(&self, second_opinion: bool) -> Result<Policy, CliError> {
         if let Ok(preset) = Preset::from_name(&self.policy) {
-            return Ok(Policy::preset(preset));
+            return Ok(Policy::preset_for(preset, second_opinion));
         }
         let path = PathBuf::from(&self.policy);
         if !path.exists() {
@@ -133,9 +145,10 @@ impl ModelArgs {
     }
 
     fn filter(&self) -> Result<Filter, CliError> {
-        let policy = self.policy()?;
+        let second = bundled::second(self.model.as_deref(), self.second_model.as_deref(), &self.options())?;
+        let policy = self.policy(second.is_some())?;
         let classifier = bundled::load(self.model.as_deref(), &self.options())?;
-        let filter = Filter::new(classifier, policy, OnError::FailClosed);
+        let filter = Filter::cascade(Arc::new(classifier), second.map(Arc::new), policy, OnError::FailClosed)?;
         Ok(match &self.blocklist {
             Some(path) => {
                 let list = safeframe::blocklist::Blocklist::load(path).map_err(SafeFrameError::from)?;
@@ -182,12 +195,14 @@ fn main() -> ExitCode {
         Command::Filter(args) => filter(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Hash(args) => hash::run(&args),
-        Command::Stream(args) => stream::run(&args, |model, threads| {
+        Command::Stream(args) => stream::run(&args, |model, second, threads| {
             let options = ClassifierOptions {
                 intra_threads: threads,
                 ..ClassifierOptions::default()
             };
-            bundled::load(model, &options).map_err(|e| e.to_string())
+            let second = bundled::second(model, second, &options).map_err(|e| e.to_string())?;
+            let primary = bundled::load(model, &options).map_err(|e| e.to_string())?;
+            Ok((primary, second))
         })
         .map_err(|e| CliError::Usage(e.to_string())),
         Command::Models { command } => {
@@ -195,10 +210,10 @@ fn main() -> ExitCode {
             models(json)
         }
         Command::Policy {
-            command: PolicyCommand::Show { preset },
+            command: PolicyCommand::Show { preset, single_model },
         } => Preset::from_name(&preset)
             .map(|p| {
-                println!("{}", Policy::preset(p).to_json());
+                println!("{}", Policy::preset_for(p, !single_model).to_json());
                 ExitCode::SUCCESS
             })
             .map_err(CliError::from),
@@ -247,30 +262,41 @@ fn models(json: bool) -> Result<ExitCode, CliError> {
     let mut list = Vec::new();
     for model in bundled::BUNDLED {
         let manifest = model.manifest()?;
-        let default = model.name == bundled::DEFAULT_MODEL;
+        let role = if model.name == bundled::DEFAULT_MODEL {
+            Some("default primary")
+        } else if model.name == bundled::DEFAULT_SECOND_MODEL {
+            Some("default second opinion")
+        } else {
+            None
+        };
+        let size = model.onnx_len();
         if json {
             let mut value = serde_json::to_value(&manifest).map_err(|e| CliError::Usage(e.to_string()))?;
-            value["default"] = default.into();
-            value["onnx_bytes"] = model.onnx_len().into();
+            value["default"] = (model.name == bundled::DEFAULT_MODEL).into();
+            value["role"] = role.into();
+            value["onnx_bytes"] = size.into();
             list.push(value);
         } else {
+            let size = size.map_or("not installed: run ./scripts/setup-models".to_owned(), |b| {
+                format!("{:.1} MB", b as f64 / 1e6)
+            });
             println!(
-                "{}{}\n  version {}, {}, {:.1} MB, sha256 {}\n  labels {}\n  input {} {:?} {}x{} RGB/{} resize {:?}\n  source: {}\n  licence: {}\n",
+                "{}{}\n  version {}, {}, {size}, licence {}, sha256 {}\n  labels {}\n  input {} {:?} {}x{} {}/{} resize {:?}\n  source: {}\n",
                 manifest.name,
-                if default { " (default)" } else { "" },
+                role.map(|r| format!(" ({r})")).unwrap_or_default(),
                 manifest.version,
                 manifest.precision,
-                model.onnx_len() as f64 / 1e6,
+                manifest.license,
                 manifest.sha256,
                 manifest.labels.join(", "),
                 manifest.input.name,
                 manifest.input.layout,
                 manifest.input.width,
                 manifest.input.height,
+                manifest.input.color,
                 manifest.input.pixel_divisor,
                 manifest.input.resize,
                 manifest.source,
-                manifest.license
             );
         }
     }

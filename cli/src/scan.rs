@@ -23,6 +23,60 @@ struct ScanLine<'a> {
     scores: &'a safeframe::scores::Scores,
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     known: Option<MatchLine<'a>>,
+    /// Every model that ran: `{pack name: {label: probability}}`.
+    models: Models<'a>,
+    /// The index of the rule that decided the verdict (see `safeframe policy show`), if any.
+    rule: Option<u32>,
+}
+
+/// Pairs serialised as a JSON object in their order (values as `f32`, printed at their own
+/// precision like `scores`).
+struct Ordered<K, V>(Vec<(K, V)>);
+
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for Ordered<K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+type Models<'a> = Ordered<String, Ordered<&'a str, f32>>;
+
+/// The scores of every model that ran for `verdict`, by pack name and label.
+fn models_line<'a>(filter: &'a Filter, verdict: &Verdict) -> Models<'a> {
+    let primary = filter.classifier().manifest();
+    let mut models = vec![(
+        primary.name.clone(),
+        Ordered(
+            primary
+                .labels
+                .iter()
+                .map(|label| {
+                    let score = safeframe::scores::Category::from_label(label).map_or(0.0, |c| verdict.scores.get(c));
+                    (label.as_str(), score)
+                })
+                .collect(),
+        ),
+    )];
+    if let (Some(second), Some(opinion)) = (filter.second_opinion(), verdict.second) {
+        let labels = second.labels().iter().enumerate();
+        // The same pack as both models (tests do that) still gives two keys.
+        let name = &second.manifest().name;
+        let key = if *name == primary.name {
+            format!("{name} (second)")
+        } else {
+            name.clone()
+        };
+        models.push((
+            key,
+            Ordered(labels.map(|(i, label)| (label.as_str(), opinion.get(i))).collect()),
+        ));
+    }
+    Ordered(models)
 }
 
 /// The `match` object of a known-content verdict.
@@ -94,6 +148,8 @@ pub fn run(args: &ModelArgs, json_lines: bool, orient: bool, paths: &[PathBuf]) 
                     label: filter.known_content().and_then(|k| k.label(m)),
                     distance: m.distance,
                 }),
+                models: models_line(&filter, v),
+                rule: v.rule,
             })
             .unwrap_or_default(),
             (Err(e), true) => json!({ "path": shown, "error": e.to_string() }).to_string(),

@@ -26,6 +26,7 @@ use safeframe::filter::OnError;
 use safeframe::frame::{FrameMut, PixelFormat, YuvColor, YuvMatrix, YuvRange};
 use safeframe::known::KnownContent;
 use safeframe::policy::{Policy, Preset};
+use safeframe::second_opinion::SecondOpinion;
 use safeframe::stream::{Cadence, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange};
 use safeframe::SafeFrameError;
 use serde_json::json;
@@ -115,9 +116,13 @@ pub struct StreamArgs {
     /// YUV matrix of the input.
     #[arg(long, value_enum, default_value_t = MatrixArg::Bt601)]
     pub matrix: MatrixArg,
-    /// Model: a bundled model name or a model-pack directory.
+    /// Model: a bundled model name or a model-pack directory (alone: the only model).
     #[arg(long)]
     pub model: Option<String>,
+    /// Second-opinion model (bundled name, directory or `none`); default: open-nsfw-int8 when
+    /// --model is not given, none when it is.
+    #[arg(long)]
+    pub second_model: Option<String>,
     /// ONNX Runtime intra-op threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
@@ -206,9 +211,9 @@ impl StreamListener for EventWriter {
     }
 }
 
-fn policy(spec: &str) -> Result<Policy, StreamError> {
+fn policy(spec: &str, second_opinion: bool) -> Result<Policy, StreamError> {
     if let Ok(preset) = Preset::from_name(spec) {
-        return Ok(Policy::preset(preset));
+        return Ok(Policy::preset_for(preset, second_opinion));
     }
     let text = std::fs::read_to_string(spec).map_err(|e| {
         StreamError::Usage(format!(
@@ -232,11 +237,15 @@ fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
-/// Runs `safeframe stream` on stdin and stdout. `load_model` turns `--model` (a bundled
-/// name or a directory; `None` for the default) and `--threads` into a classifier.
+/// The primary classifier and the second opinion, if any.
+pub type Models = (Classifier, Option<SecondOpinion>);
+
+/// Runs `safeframe stream` on stdin and stdout. `load_model` turns `--model` and
+/// `--second-model` (bundled names or directories; `None` for the defaults) and `--threads`
+/// into the models.
 pub fn run(
     args: &StreamArgs,
-    load_model: impl FnOnce(Option<&str>, usize) -> Result<Classifier, String>,
+    load_model: impl FnOnce(Option<&str>, Option<&str>, usize) -> Result<Models, String>,
 ) -> Result<ExitCode, StreamError> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
@@ -246,7 +255,7 @@ pub fn run(
 /// [`run`] on any input and output.
 pub fn run_on(
     args: &StreamArgs,
-    load_model: impl FnOnce(Option<&str>, usize) -> Result<Classifier, String>,
+    load_model: impl FnOnce(Option<&str>, Option<&str>, usize) -> Result<Models, String>,
     input: &mut impl Read,
     output: &mut impl Write,
 ) -> Result<ExitCode, StreamError> {
@@ -261,8 +270,10 @@ pub fn run_on(
         .packed_len(args.width, args.height)
         .filter(|_| args.width > 0 && args.height > 0)
         .ok_or_else(|| StreamError::Usage(format!("--width/--height {}x{}: invalid size", args.width, args.height)))?;
+    let (classifier, second) =
+        load_model(args.model.as_deref(), args.second_model.as_deref(), args.threads).map_err(StreamError::Model)?;
     let config = StreamConfig {
-        policy: policy(&args.policy)?,
+        policy: policy(&args.policy, second.is_some())?,
         cadence: Cadence::EveryNth(args.every),
         clear_after: args.clear_after,
         mode: if args.background {
@@ -277,7 +288,6 @@ pub fn run_on(
         Some(path) => Some(Arc::new(Blocklist::load(path).map_err(SafeFrameError::from)?)),
         None => None,
     };
-    let classifier = load_model(args.model.as_deref(), args.threads).map_err(StreamError::Model)?;
     let sink: Box<dyn Write + Send> = match &args.events {
         Some(path) => Box::new(BufWriter::new(File::create(path).map_err(|source| {
             StreamError::Io {
@@ -292,10 +302,12 @@ pub fn run_on(
         sink: Arc::clone(&sink),
         blocklist: blocklist.clone(),
     };
-    let mut filter = StreamFilter::with_classifier(classifier, config)?.with_listener(Arc::new(EventWriter {
-        sink: Arc::clone(&sink),
-        blocklist: blocklist.clone(),
-    }));
+    let mut filter = StreamFilter::cascade(Arc::new(classifier), second.map(Arc::new), config)?.with_listener(
+        Arc::new(EventWriter {
+            sink: Arc::clone(&sink),
+            blocklist: blocklist.clone(),
+        }),
+    );
     if let Some(list) = blocklist {
         filter = filter.with_known_content(KnownContent::new(list, MatchOptions::default()));
     }

@@ -182,9 +182,105 @@ fn models_lists_both_bundled_packs() {
     let out = bin().args(["models", "list", "--json"]).output().unwrap();
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 2);
-    assert_eq!(list.iter().filter(|m| m["default"] == true).count(), 1);
-    assert!(list.iter().all(|m| m["labels"].as_array().unwrap().len() == 5));
+    let names: Vec<&str> = list.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    for name in [
+        "nsfwjs-mobilenetv2mid-fp32",
+        "nsfwjs-mobilenetv2mid-int8",
+        "nsfwjs-mobilenetv2-fp32",
+        "nsfwjs-mobilenetv2-int8",
+        "open-nsfw-int8",
+        "open-nsfw-fp32",
+    ] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+    let default: Vec<&Value> = list.iter().filter(|m| m["default"] == true).collect();
+    assert_eq!(default.len(), 1);
+    assert_eq!(default[0]["name"], "nsfwjs-mobilenetv2mid-fp32");
+    assert_eq!(list.iter().filter(|m| m["role"] == "default second opinion").count(), 1);
+    for model in list {
+        let labels = model["labels"].as_array().unwrap().len();
+        let open_nsfw = model["name"].as_str().unwrap().starts_with("open-nsfw");
+        assert_eq!(labels, if open_nsfw { 2 } else { 5 }, "{model}");
+        assert!(model["license"].as_str().is_some_and(|l| !l.is_empty()));
+    }
+}
+
+#[test]
+fn scan_json_names_every_model_that_ran_and_the_rule_that_fired() {
+    let dir = tempfile::tempdir().unwrap();
+    let grey = solid_png(dir.path(), "grey.png", [128, 128, 128]);
+    let red = solid_png(dir.path(), "red.png", [255, 0, 0]);
+    let out = bin()
+        .args(["scan", "--json", "--model", &oracle()])
+        .args([&grey, &red])
+        .output()
+        .unwrap();
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["rule"], Value::Null);
+    assert_eq!(lines[1]["rule"], 0, "child's first rule (porn) blocks red");
+    let models = lines[1]["models"].as_object().unwrap();
+    assert_eq!(models.keys().collect::<Vec<_>>(), ["oracle"]);
+    assert_eq!(models["oracle"]["Porn"], lines[1]["scores"]["porn"]);
+    // The oracle as its own second opinion, with a policy that needs both to agree: the second
+    // runs only for the flagged image, and its scores are reported.
+    let policy = dir.path().join("both.json");
+    std::fs::write(
+        &policy,
+        r#"{"rules":[{"when":[{"labels":["porn"],"threshold":0.4},
+            {"model":"second","labels":["porn"],"threshold":0.4}],"action":"block"}]}"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "scan",
+            "--json",
+            "--model",
+            &oracle(),
+            "--second-model",
+            &oracle(),
+            "--policy",
+        ])
+        .arg(&policy)
+        .args([&grey, &red])
+        .output()
+        .unwrap();
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(lines[0]["action"], "allow");
+    assert_eq!(
+        lines[0]["models"].as_object().unwrap().len(),
+        1,
+        "no second opinion for grey"
+    );
+    assert_eq!(lines[1]["action"], "block");
+    assert_eq!(lines[1]["rule"], 0);
+    let models = lines[1]["models"].as_object().unwrap();
+    assert_eq!(models.keys().collect::<Vec<_>>(), ["oracle", "oracle (second)"]);
+    assert_eq!(models["oracle (second)"]["Porn"], lines[1]["scores"]["porn"]);
+    // Without a second model that policy cannot fire: a typed error at load time, exit 2.
+    let out = bin()
+        .args(["scan", "--model", &oracle(), "--policy"])
+        .arg(&policy)
+        .arg(&grey)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rules[0].when[1].model"));
+    // A label the second model lacks is refused too.
+    std::fs::write(
+        &policy,
+        r#"{"rules":[{"when":[{"labels":["porn"],"threshold":0.4},
+            {"model":"second","labels":["nsfw"],"threshold":0.4}],"action":"block"}]}"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args(["scan", "--model", &oracle(), "--second-model", &oracle(), "--policy"])
+        .arg(&policy)
+        .arg(&grey)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rules[0].when[1].labels[0]"));
 }
 
 #[test]
@@ -195,6 +291,14 @@ fn policy_show_prints_each_preset_as_loadable_json() {
         let text = String::from_utf8(out.stdout).unwrap();
         let policy = safeframe::policy::Policy::from_json(&text).unwrap();
         assert_eq!(policy.name.as_deref(), Some(preset));
+        let preset = safeframe::policy::Preset::from_name(preset).unwrap();
+        assert_eq!(policy, safeframe::policy::Policy::preset_with_second_opinion(preset));
+        let out = bin()
+            .args(["policy", "show", preset.name(), "--single-model"])
+            .output()
+            .unwrap();
+        let single = safeframe::policy::Policy::from_json(&String::from_utf8(out.stdout).unwrap()).unwrap();
+        assert_eq!(single, safeframe::policy::Policy::preset(preset));
     }
     let out = bin().args(["policy", "show", "toddler"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -252,12 +356,17 @@ fn unknown_model_is_a_usage_error() {
 
 #[test]
 fn scanning_png_fixtures_reproduces_nsfwjs_including_alpha_and_grayscale() {
+    // The default model (no --model) against nsfwjs's MobileNetV2Mid, and the previous default.
+    reproduces_nsfwjs(&[], "nsfwjs-mobilenetv2mid-scores.json");
+    reproduces_nsfwjs(&["--model", "nsfwjs-mobilenetv2-fp32"], "nsfwjs-scores.json");
+}
+
+fn reproduces_nsfwjs(model: &[&str], scores: &str) {
     // The CLI decodes the original files itself (alpha dropped, grayscale expanded); for
     // lossless originals that must give exactly the pixels nsfwjs saw in Node.
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/fixtures/golden/nsfwjs-scores.json")).unwrap(),
-    )
-    .unwrap();
+    let golden: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/golden").join(scores)).unwrap())
+            .unwrap();
     let images: Vec<&Value> = golden["images"]
         .as_array()
         .unwrap()
@@ -269,7 +378,12 @@ fn scanning_png_fixtures_reproduces_nsfwjs_including_alpha_and_grayscale() {
         .iter()
         .map(|i| root().join("tests/fixtures").join(i["original"].as_str().unwrap()))
         .collect();
-    let out = bin().args(["scan", "--json"]).args(&paths).output().unwrap();
+    let out = bin()
+        .args(["scan", "--json"])
+        .args(model)
+        .args(&paths)
+        .output()
+        .unwrap();
     let lines = json_lines(&out);
     assert_eq!(lines.len(), images.len());
     let names = ["drawing", "hentai", "neutral", "porn", "sexy"];

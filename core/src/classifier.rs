@@ -10,9 +10,9 @@ use ort::value::{TensorRef, ValueType};
 
 use crate::error::{Result, SafeFrameError};
 use crate::frame::Frame;
-use crate::manifest::{ModelManifest, ModelPack, TensorLayout};
+use crate::manifest::{Activation, ModelManifest, ModelPack, TensorLayout};
 use crate::sampler::Sampler;
-use crate::scores::{Category, Scores};
+use crate::scores::{LabelScores, Scores};
 
 /// How much ONNX Runtime may rewrite the graph when it loads the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -188,7 +188,8 @@ struct State {
 pub struct Classifier {
     manifest: ModelManifest,
     sampler: Sampler,
-    indices: [usize; 5],
+    /// Where each nsfwjs category sits in the output, for models that have them.
+    indices: Option<[usize; 5]>,
     state: Mutex<State>,
 }
 
@@ -257,7 +258,7 @@ impl Classifier {
             manifest.precision
         );
         Ok(Self {
-            indices: manifest.category_indices()?,
+            indices: manifest.category_indices().ok(),
             sampler,
             manifest,
             state: Mutex::new(State { session, tensor }),
@@ -274,8 +275,17 @@ impl Classifier {
         &self.sampler
     }
 
-    /// Samples `frame` into the model's input and runs the model.
+    /// Samples `frame` into the model's input and runs the model: the five category scores of
+    /// a primary (nsfwjs-class) model. A model with other labels is an
+    /// [`SafeFrameError::InvalidManifest`] error here: use [`Classifier::classify_labels`].
     pub fn classify(&self, frame: &Frame<'_>) -> Result<Scores> {
+        let indices = self.category_indices()?;
+        Ok(scores_by_category(&self.classify_labels(frame)?, &indices))
+    }
+
+    /// Samples `frame` into the model's input and runs the model: one probability per label
+    /// of the manifest, in its order. Works for any model.
+    pub fn classify_labels(&self, frame: &Frame<'_>) -> Result<LabelScores> {
         let mut state = self.lock();
         let State { session, tensor } = &mut *state;
         self.sampler.sample(frame, tensor)?;
@@ -283,8 +293,15 @@ impl Classifier {
     }
 
     /// Runs the model on an input tensor that is already sampled (length
-    /// [`Sampler::tensor_len`]), e.g. by a caller that samples on another thread.
+    /// [`Sampler::tensor_len`]), e.g. by a caller that samples on another thread; returns the
+    /// category scores, as [`Classifier::classify`] does.
     pub fn classify_tensor(&self, tensor: &[f32]) -> Result<Scores> {
+        let indices = self.category_indices()?;
+        Ok(scores_by_category(&self.infer_labels(tensor)?, &indices))
+    }
+
+    /// [`Classifier::classify_tensor`] for any model: one probability per label.
+    pub fn infer_labels(&self, tensor: &[f32]) -> Result<LabelScores> {
         if tensor.len() != self.sampler.tensor_len() {
             return Err(SafeFrameError::Inference {
                 reason: format!(
@@ -298,13 +315,20 @@ impl Classifier {
         self.run(&mut state.session, tensor)
     }
 
+    fn category_indices(&self) -> Result<[usize; 5]> {
+        match self.indices {
+            Some(indices) => Ok(indices),
+            None => self.manifest.category_indices(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding the lock leaves no broken invariant: the tensor is rewritten by
         // every call, so a poisoned lock is safe to reuse.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn run(&self, session: &mut Session, tensor: &[f32]) -> Result<Scores> {
+    fn run(&self, session: &mut Session, tensor: &[f32]) -> Result<LabelScores> {
         let inference = |e: ort::Error| SafeFrameError::Inference { reason: e.to_string() };
         let input = TensorRef::from_array_view((self.sampler.tensor_shape(), tensor)).map_err(inference)?;
         let outputs = session
@@ -327,32 +351,67 @@ impl Classifier {
                 reason: format!("output shape {dims:?}, expected [1, {}]", self.manifest.labels.len()),
             });
         }
-        scores_from_output(values, &self.indices)
+        probabilities_from_output(values, self.manifest.output.activation())
     }
 }
 
-/// Checks and orders raw softmax output: every value finite and in `[0, 1]`, summing to 1.
-fn scores_from_output(values: &[f32], indices: &[usize; 5]) -> Result<Scores> {
+/// Orders a primary model's probabilities by [`Category::ALL`].
+fn scores_by_category(scores: &LabelScores, indices: &[usize; 5]) -> Scores {
+    Scores::new(indices.map(|index| scores.get(index)))
+}
+
+/// Turns raw output into probabilities by the manifest's activation and checks them: every
+/// value finite and in `[0, 1]`, summing to 1 unless they are independent sigmoids. Allocates
+/// nothing (it runs on every frame).
+fn probabilities_from_output(values: &[f32], activation: Activation) -> Result<LabelScores> {
     if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
         return Err(SafeFrameError::InvalidScores {
             reason: format!("output contains {bad}"),
         });
     }
-    let sum: f32 = values.iter().sum();
-    if values
-        .iter()
-        .any(|v| !(-SOFTMAX_TOLERANCE..=1.0 + SOFTMAX_TOLERANCE).contains(v))
-        || (sum - 1.0).abs() > SOFTMAX_TOLERANCE
-    {
-        return Err(SafeFrameError::InvalidScores {
-            reason: format!("output {values:?} is not a probability distribution (sum {sum})"),
-        });
+    let mut buffer = [0.0f32; crate::manifest::MAX_LABELS];
+    let out = buffer
+        .get_mut(..values.len())
+        .ok_or_else(|| SafeFrameError::InvalidScores {
+            reason: format!(
+                "output has {} values; at most {} labels",
+                values.len(),
+                crate::manifest::MAX_LABELS
+            ),
+        })?;
+    match activation {
+        Activation::Probabilities => {
+            let sum: f32 = values.iter().sum();
+            if values
+                .iter()
+                .any(|v| !(-SOFTMAX_TOLERANCE..=1.0 + SOFTMAX_TOLERANCE).contains(v))
+                || (sum - 1.0).abs() > SOFTMAX_TOLERANCE
+            {
+                return Err(SafeFrameError::InvalidScores {
+                    reason: format!("output {values:?} is not a probability distribution (sum {sum})"),
+                });
+            }
+            for (o, v) in out.iter_mut().zip(values) {
+                *o = v.clamp(0.0, 1.0);
+            }
+        }
+        Activation::Logits => {
+            let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            for (o, v) in out.iter_mut().zip(values) {
+                *o = (v - max).exp();
+            }
+            let total: f32 = out.iter().sum();
+            out.iter_mut().for_each(|o| *o /= total);
+        }
+        Activation::Sigmoid => {
+            for (o, v) in out.iter_mut().zip(values) {
+                *o = 1.0 / (1.0 + (-v).exp());
+            }
+        }
     }
-    let mut ordered = [0.0; 5];
-    for category in Category::ALL {
-        ordered[category as usize] = values[indices[category as usize]].clamp(0.0, 1.0);
-    }
-    Ok(Scores::new(ordered))
+    LabelScores::new(out).ok_or_else(|| SafeFrameError::InvalidScores {
+        reason: "too many output values".into(),
+    })
 }
 
 /// Compares the session's declared input and output with the manifest.
@@ -417,18 +476,33 @@ fn check_tensor(
 mod tests {
     use super::*;
 
+    fn probabilities(values: &[f32]) -> Result<LabelScores> {
+        probabilities_from_output(values, Activation::Probabilities)
+    }
+
     #[test]
     fn rejects_nan_and_non_distributions() {
-        let order = [0, 1, 2, 3, 4];
-        assert!(scores_from_output(&[0.2, 0.2, 0.2, 0.2, 0.2], &order).is_ok());
-        assert!(scores_from_output(&[f32::NAN, 0.2, 0.2, 0.2, 0.2], &order).is_err());
-        assert!(scores_from_output(&[0.9, 0.9, 0.0, 0.0, 0.0], &order).is_err());
-        assert!(scores_from_output(&[1.5, -0.5, 0.0, 0.0, 0.0], &order).is_err());
+        assert!(probabilities(&[0.2, 0.2, 0.2, 0.2, 0.2]).is_ok());
+        assert!(probabilities(&[f32::NAN, 0.2, 0.2, 0.2, 0.2]).is_err());
+        assert!(probabilities(&[0.9, 0.9, 0.0, 0.0, 0.0]).is_err());
+        assert!(probabilities(&[1.5, -0.5, 0.0, 0.0, 0.0]).is_err());
+        assert!(probabilities_from_output(&[f32::INFINITY, 0.0], Activation::Logits).is_err());
     }
 
     #[test]
     fn orders_scores_by_manifest_labels() {
-        let scores = scores_from_output(&[0.1, 0.2, 0.3, 0.4, 0.0], &[4, 3, 2, 1, 0]).unwrap();
-        assert_eq!(scores.to_array(), [0.0, 0.4, 0.3, 0.2, 0.1]);
+        let scores = probabilities(&[0.1, 0.2, 0.3, 0.4, 0.0]).unwrap();
+        assert_eq!(
+            scores_by_category(&scores, &[4, 3, 2, 1, 0]).to_array(),
+            [0.0, 0.4, 0.3, 0.2, 0.1]
+        );
+    }
+
+    #[test]
+    fn applies_softmax_to_logits_and_sigmoid_per_label() {
+        let soft = probabilities_from_output(&[0.0, 2.0f32.ln()], Activation::Logits).unwrap();
+        assert!((soft.get(0) - 1.0 / 3.0).abs() < 1e-6 && (soft.get(1) - 2.0 / 3.0).abs() < 1e-6);
+        let sig = probabilities_from_output(&[0.0, 0.0, 100.0], Activation::Sigmoid).unwrap();
+        assert_eq!(sig.values(), &[0.5, 0.5, 1.0]);
     }
 }

@@ -8,6 +8,7 @@ use crate::frame::{Frame, FrameMut};
 use crate::known::KnownContent;
 use crate::policy::{Policy, Verdict};
 use crate::redactor::Redactor;
+use crate::second_opinion::SecondOpinion;
 
 /// What [`Filter::filter`] does when a frame cannot be classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,7 +29,7 @@ pub enum OnError {
 /// use safeframe::frame::{FrameMut, PixelFormat};
 /// use safeframe::policy::{Policy, Preset};
 /// let classifier = Classifier::from_dir("models/nsfwjs-mobilenetv2-fp32", &ClassifierOptions::default())?;
-/// let filter = Filter::new(classifier, Policy::preset(Preset::Child), OnError::FailClosed);
+/// let filter = Filter::new(classifier, Policy::preset(Preset::Child), OnError::FailClosed)?;
 /// let mut pixels = vec![0u8; 640 * 480 * 4];
 /// let verdict = filter.filter(&mut FrameMut::packed(&mut pixels, 640, 480, PixelFormat::Rgba8)?)?;
 /// println!("{}", verdict.action);
@@ -37,6 +38,7 @@ pub enum OnError {
 #[derive(Debug)]
 pub struct Filter {
     classifier: Arc<Classifier>,
+    second: Option<Arc<SecondOpinion>>,
     policy: Policy,
     on_error: OnError,
     redactor: Mutex<Redactor>,
@@ -44,22 +46,40 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Wires a classifier and a policy together.
-    pub fn new(classifier: Classifier, policy: Policy, on_error: OnError) -> Self {
+    /// Wires a classifier and a policy together. Fails when the classifier is not a primary
+    /// (five-category) model, or the policy reads a second model (use [`Filter::cascade`]).
+    pub fn new(classifier: Classifier, policy: Policy, on_error: OnError) -> Result<Self> {
         Self::shared(Arc::new(classifier), policy, on_error)
     }
 
     /// Like [`Filter::new`], with a classifier shared with other filters or a
     /// [`StreamFilter`](crate::stream::StreamFilter) (one loaded model, several policies or
     /// blocklists).
-    pub fn shared(classifier: Arc<Classifier>, policy: Policy, on_error: OnError) -> Self {
-        Self {
+    pub fn shared(classifier: Arc<Classifier>, policy: Policy, on_error: OnError) -> Result<Self> {
+        Self::cascade(classifier, None, policy, on_error)
+    }
+
+    /// A primary classifier with an optional second opinion: the second model runs (loading on
+    /// first need) only for frames whose verdict its answer could change
+    /// ([`Policy::needs_second_opinion`]). The policy is checked against both models here:
+    /// a rule naming a model or label that is not loaded is an error, never a rule that cannot
+    /// fire.
+    pub fn cascade(
+        classifier: Arc<Classifier>,
+        second: Option<Arc<SecondOpinion>>,
+        policy: Policy,
+        on_error: OnError,
+    ) -> Result<Self> {
+        classifier.manifest().category_indices()?;
+        policy.check_models(second.as_deref().map(SecondOpinion::manifest))?;
+        Ok(Self {
             classifier,
+            second,
             policy,
             on_error,
             redactor: Mutex::new(Redactor::new()),
             known: None,
-        }
+        })
     }
 
     /// Adds known-content matching: frames whose PDQ hash matches the blocklist are blocked
@@ -67,6 +87,19 @@ impl Filter {
     pub fn with_known_content(mut self, known: KnownContent) -> Self {
         self.known = Some(known);
         self
+    }
+
+    /// A filter on the same loaded models, policy and error mode, matching frames against
+    /// `known` too (this filter is unchanged).
+    pub fn sharing_models_with_known_content(&self, known: KnownContent) -> Self {
+        Self {
+            classifier: Arc::clone(&self.classifier),
+            second: self.second.clone(),
+            policy: self.policy.clone(),
+            on_error: self.on_error,
+            redactor: Mutex::new(Redactor::new()),
+            known: Some(known),
+        }
     }
 
     /// The known-content matcher, if any.
@@ -85,6 +118,11 @@ impl Filter {
         &self.classifier
     }
 
+    /// The second-opinion model, if any.
+    pub fn second_opinion(&self) -> Option<&Arc<SecondOpinion>> {
+        self.second.as_ref()
+    }
+
     /// The policy.
     pub fn policy(&self) -> &Policy {
         &self.policy
@@ -96,13 +134,24 @@ impl Filter {
     }
 
     /// Classifies `frame` and returns the policy's verdict, without touching the pixels.
+    ///
+    /// The second opinion, when loaded, runs only if the primary's scores leave the verdict
+    /// open ([`Policy::needs_second_opinion`]); its failure is this call's error.
     pub fn check(&self, frame: &Frame<'_>) -> Result<Verdict> {
         let scores = self.classifier.classify(frame)?;
-        let known = match &self.known {
+        if let Some(found) = match &self.known {
             Some(known) => known.check(frame)?,
             None => None,
-        };
-        Ok(self.policy.evaluate_with_match(&scores, known))
+        } {
+            return Ok(Verdict::known(&scores, found));
+        }
+        match &self.second {
+            Some(second) if self.policy.needs_second_opinion(&scores) => {
+                let opinion = second.classify(frame)?;
+                Ok(self.policy.evaluate_models(&scores, Some(second.scores(opinion))))
+            }
+            _ => Ok(self.policy.evaluate(&scores)),
+        }
     }
 
     /// Classifies `frame` and applies the verdict's action to it in place.

@@ -4,6 +4,9 @@
 //!
 //! ```text
 //! Frame ─▶ Sampler ─▶ Classifier ─▶ Scores ─▶ Policy ─▶ Verdict ─▶ Redactor (in place)
+//!                                        │          ▲
+//!                                        └─(cascade: only when it could change the verdict)
+//!                                           SecondOpinion ─▶ LabelScores
 //! ```
 //!
 //! [`filter::Filter`] wires the stages together for single images, [`stream::StreamFilter`]
@@ -26,6 +29,7 @@ pub mod redactor;
 pub mod runtime;
 pub mod sampler;
 pub mod scores;
+pub mod second_opinion;
 pub mod stream;
 
 pub use error::{Result, SafeFrameError};

@@ -30,13 +30,75 @@ pub enum TensorLayout {
 }
 
 /// How the frame is resized to the model's input size.
+///
+/// In a manifest: `"bilinear-align-corners"`, `"pil-bilinear-256-center-crop"`, or
+/// `{"fixed-then-center-crop": {"width": W, "height": H, "filter": "pil-bilinear"}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ResizeRule {
     /// `tf.image.resizeBilinear(.., alignCorners = true)`: source coordinate `i·(in−1)/(out−1)`,
-    /// no antialiasing, aspect ratio squashed.
+    /// no antialiasing, aspect ratio squashed (nsfwjs). The fused sampler's rule.
     #[serde(rename = "bilinear-align-corners")]
     BilinearAlignCorners,
+    /// Resize the whole image to 256×256 with PIL's bilinear filter (whose support widens when
+    /// shrinking, i.e. it antialiases), then take the centre crop of the model's input size:
+    /// what Yahoo open_nsfw's reference preprocessing does.
+    #[serde(rename = "pil-bilinear-256-center-crop")]
+    PilBilinear256CenterCrop,
+    /// The general form of [`ResizeRule::PilBilinear256CenterCrop`]: resize to a fixed
+    /// `width`×`height` with `filter`, then centre-crop to the model's input size.
+    #[serde(rename = "fixed-then-center-crop")]
+    FixedThenCenterCrop {
+        /// Width of the intermediate image.
+        width: u32,
+        /// Height of the intermediate image.
+        height: u32,
+        /// The resampling filter.
+        filter: ResizeFilter,
+    },
 }
+
+/// A resampling filter for [`ResizeRule::FixedThenCenterCrop`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResizeFilter {
+    /// PIL's `Image.BILINEAR` (a triangle filter whose support scales with the shrink factor).
+    #[serde(rename = "pil-bilinear")]
+    PilBilinear,
+}
+
+impl ResizeRule {
+    /// The intermediate size and filter of a resize-then-crop rule, `None` for align-corners.
+    pub fn fixed_then_crop(self) -> Option<(u32, u32, ResizeFilter)> {
+        match self {
+            Self::BilinearAlignCorners => None,
+            Self::PilBilinear256CenterCrop => Some((256, 256, ResizeFilter::PilBilinear)),
+            Self::FixedThenCenterCrop { width, height, filter } => Some((width, height, filter)),
+        }
+    }
+}
+
+/// The order of the colour channels in the model input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelOrder {
+    /// Red, green, blue.
+    Rgb,
+    /// Blue, green, red (Caffe models such as open_nsfw).
+    Bgr,
+}
+
+/// What the model's output holds, and what SafeFrame applies to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// Probabilities already (`"softmax"` or `"probabilities"` in the manifest): checked to be
+    /// a distribution, used as they are.
+    Probabilities,
+    /// Logits: SafeFrame applies a softmax.
+    Logits,
+    /// Independent logits per label: SafeFrame applies a sigmoid to each.
+    Sigmoid,
+}
+
+/// The most labels a model may have.
+pub const MAX_LABELS: usize = 16;
 
 /// The model input as the manifest describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,13 +112,14 @@ pub struct InputSpec {
     pub width: u32,
     /// Input height in pixels.
     pub height: u32,
-    /// Channel order; only `"RGB"` is supported.
+    /// Channel order of the tensor: `"RGB"` or `"BGR"`.
     pub color: String,
-    /// Pixel values are divided by this first (255 gives `[0, 1]`).
+    /// Pixel values (0..=255) are divided by this first: 255 gives `[0, 1]`, 1 keeps the raw
+    /// 0..=255 range.
     pub pixel_divisor: f32,
-    /// Per-channel mean subtracted after the division.
+    /// Per-channel mean subtracted after the division, in the tensor's channel order.
     pub mean: [f32; 3],
-    /// Per-channel standard deviation divided by last.
+    /// Per-channel standard deviation divided by last, in the tensor's channel order.
     pub std: [f32; 3],
     /// The resize rule.
     pub resize: ResizeRule,
@@ -82,6 +145,15 @@ impl InputSpec {
             resize: ResizeRule::BilinearAlignCorners,
         }
     }
+
+    /// The channel order named by `color` (validated when the manifest is read).
+    pub fn channel_order(&self) -> ChannelOrder {
+        if self.color.eq_ignore_ascii_case("BGR") {
+            ChannelOrder::Bgr
+        } else {
+            ChannelOrder::Rgb
+        }
+    }
 }
 
 /// The model output as the manifest describes it.
@@ -90,8 +162,21 @@ impl InputSpec {
 pub struct OutputSpec {
     /// Name of the ONNX output.
     pub name: String,
-    /// Activation already applied by the graph; only `"softmax"` is supported.
+    /// What the output holds: `"softmax"`/`"probabilities"` (applied by the graph),
+    /// `"logits"` (SafeFrame applies a softmax) or `"sigmoid"` (SafeFrame applies a sigmoid
+    /// per label).
     pub activation: String,
+}
+
+impl OutputSpec {
+    /// The activation named by `activation` (validated when the manifest is read).
+    pub fn activation(&self) -> Activation {
+        match self.activation.as_str() {
+            "logits" => Activation::Logits,
+            "sigmoid" => Activation::Sigmoid,
+            _ => Activation::Probabilities,
+        }
+    }
 }
 
 /// The contents of a model pack's `manifest.json`.
@@ -120,7 +205,8 @@ pub struct ModelManifest {
     pub sha256: String,
     /// `fp32`, `int8`, ...
     pub precision: String,
-    /// Class labels in output order, as the source names them.
+    /// Class labels in output order, as the source names them (1..=[`MAX_LABELS`], distinct
+    /// ignoring case). A primary model has exactly the five nsfwjs classes, in any order.
     pub labels: Vec<String>,
     /// The model input.
     pub input: InputSpec,
@@ -141,13 +227,29 @@ impl ModelManifest {
                 format!("manifest is larger than {MAX_MANIFEST_BYTES} bytes"),
             ));
         }
-        let manifest: Self = serde_json::from_slice(json).map_err(|e| SafeFrameError::manifest("", e.to_string()))?;
+        let mut reader = serde_json::Deserializer::from_slice(json);
+        let manifest: Self = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+            let field = e.path().to_string();
+            let field = if field == "." { String::new() } else { field };
+            SafeFrameError::manifest(field, e.into_inner().to_string())
+        })?;
         manifest.validate()?;
         Ok(manifest)
     }
 
-    /// The output position of each category, in [`Category::ALL`] order.
+    /// The output position of each category, in [`Category::ALL`] order: an error unless the
+    /// model's labels are exactly the five nsfwjs classes (what a primary model needs).
     pub fn category_indices(&self) -> Result<[usize; 5]> {
+        if self.labels.len() != Category::ALL.len() {
+            return Err(SafeFrameError::manifest(
+                "labels",
+                format!(
+                    "a primary model needs the {} labels Drawing, Hentai, Neutral, Porn, Sexy; this one has {}",
+                    Category::ALL.len(),
+                    self.labels.len()
+                ),
+            ));
+        }
         let mut indices = [usize::MAX; 5];
         for (position, label) in self.labels.iter().enumerate() {
             let category = Category::from_label(label).ok_or_else(|| {
@@ -195,13 +297,27 @@ impl ModelManifest {
         {
             return Err(bad("sha256", "must be 64 lowercase hex digits"));
         }
-        if self.labels.len() != Category::ALL.len() {
+        if self.labels.is_empty() || self.labels.len() > MAX_LABELS {
             return Err(bad(
                 "labels",
-                format!("expected {} labels, found {}", Category::ALL.len(), self.labels.len()),
+                format!("expected 1..={MAX_LABELS} labels, found {}", self.labels.len()),
             ));
         }
-        self.category_indices()?;
+        for (position, label) in self.labels.iter().enumerate() {
+            if label.trim().is_empty() {
+                return Err(bad(&format!("labels[{position}]"), "must not be empty"));
+            }
+            if self.labels[..position].iter().any(|l| l.eq_ignore_ascii_case(label)) {
+                return Err(bad(
+                    &format!("labels[{position}]"),
+                    format!("label `{label}` appears twice"),
+                ));
+            }
+        }
+        // A model whose labels name nsfwjs classes must name all five, once each.
+        if self.labels.iter().any(|l| Category::from_label(l).is_some()) {
+            self.category_indices()?;
+        }
         let input = &self.input;
         if input.name.is_empty() {
             return Err(bad("input.name", "must not be empty"));
@@ -209,11 +325,22 @@ impl ModelManifest {
         if input.width == 0 || input.height == 0 || input.width > 4096 || input.height > 4096 {
             return Err(bad("input.width", "input size must be 1..=4096 on each side"));
         }
-        if input.color != "RGB" {
+        if input.color != "RGB" && input.color != "BGR" {
             return Err(bad(
                 "input.color",
-                format!("`{}` is not supported; only RGB", input.color),
+                format!("`{}` is not supported; RGB or BGR", input.color),
             ));
+        }
+        if let Some((width, height, _)) = input.resize.fixed_then_crop() {
+            if width < input.width || height < input.height || width > 4096 || height > 4096 {
+                return Err(bad(
+                    "input.resize",
+                    format!(
+                        "the intermediate size {width}x{height} must be at least the input size {}x{} and at most 4096",
+                        input.width, input.height
+                    ),
+                ));
+            }
         }
         if !(input.pixel_divisor.is_finite() && input.pixel_divisor > 0.0) {
             return Err(bad("input.pixel_divisor", "must be a positive number"));
@@ -227,10 +354,13 @@ impl ModelManifest {
         if self.output.name.is_empty() {
             return Err(bad("output.name", "must not be empty"));
         }
-        if self.output.activation != "softmax" {
+        if !["softmax", "probabilities", "logits", "sigmoid"].contains(&self.output.activation.as_str()) {
             return Err(bad(
                 "output.activation",
-                format!("`{}` is not supported; only softmax", self.output.activation),
+                format!(
+                    "`{}` is not supported; softmax (or probabilities), logits or sigmoid",
+                    self.output.activation
+                ),
             ));
         }
         Ok(())
@@ -310,7 +440,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
     use std::io::Read;
     let io_err = |source| SafeFrameError::Io {
         path: path.to_path_buf(),
@@ -357,10 +487,31 @@ mod tests {
 
     #[test]
     fn names_the_bad_field() {
-        let json = manifest_json(&sha256_hex(b"x")).replace("\"RGB\"", "\"BGR\"");
+        let json = manifest_json(&sha256_hex(b"x")).replace("\"RGB\"", "\"YUV\"");
         match ModelManifest::from_json(json.as_bytes()).unwrap_err() {
             SafeFrameError::InvalidManifest { field, .. } => assert_eq!(field, "input.color"),
             other => panic!("unexpected {other:?}"),
+        }
+        for (from, to, field) in [
+            ("\"bilinear-align-corners\"", "\"nearest\"", "input.resize"),
+            ("\"NHWC\"", "\"NWHC\"", "input.layout"),
+            ("\"softmax\"", "\"relu\"", "output.activation"),
+            (
+                "\"bilinear-align-corners\"",
+                r#"{"fixed-then-center-crop":{"width":256,"height":256,"filter":"lanczos"}}"#,
+                "input.resize.fixed-then-center-crop.filter",
+            ),
+            (
+                "\"bilinear-align-corners\"",
+                r#"{"fixed-then-center-crop":{"width":200,"height":256,"filter":"pil-bilinear"}}"#,
+                "input.resize",
+            ),
+        ] {
+            let json = manifest_json(&sha256_hex(b"x")).replace(from, to);
+            match ModelManifest::from_json(json.as_bytes()).unwrap_err() {
+                SafeFrameError::InvalidManifest { field: got, .. } => assert_eq!(got, field, "{to}"),
+                other => panic!("unexpected {other:?}"),
+            }
         }
         let json = manifest_json(&sha256_hex(b"x")).replace("\"Porn\"", "\"Pron\"");
         match ModelManifest::from_json(json.as_bytes()).unwrap_err() {
@@ -368,6 +519,27 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         let json = manifest_json(&sha256_hex(b"x")).replace("model.onnx", "../model.onnx");
+        assert!(ModelManifest::from_json(json.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn describes_other_classifiers_input_and_output() {
+        let json = manifest_json(&sha256_hex(b"x"))
+            .replace(r#""Drawing","Hentai","Neutral","Porn","Sexy""#, r#""sfw","nsfw""#)
+            .replace("\"RGB\"", "\"BGR\"")
+            .replace("\"bilinear-align-corners\"", "\"pil-bilinear-256-center-crop\"")
+            .replace("\"softmax\"", "\"logits\"");
+        let manifest = ModelManifest::from_json(json.as_bytes()).unwrap();
+        assert_eq!(manifest.input.channel_order(), ChannelOrder::Bgr);
+        assert_eq!(manifest.output.activation(), Activation::Logits);
+        assert_eq!(
+            manifest.input.resize.fixed_then_crop(),
+            Some((256, 256, ResizeFilter::PilBilinear))
+        );
+        // Not a primary model: it lacks the nsfwjs classes.
+        assert!(manifest.category_indices().is_err());
+        // Labels that name nsfwjs classes must name all five.
+        let json = manifest_json(&sha256_hex(b"x")).replace(r#""Neutral","Porn","Sexy""#, r#""Porn""#);
         assert!(ModelManifest::from_json(json.as_bytes()).is_err());
     }
 

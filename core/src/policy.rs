@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SafeFrameError};
-use crate::scores::{Category, Scores};
+use crate::manifest::ModelManifest;
+use crate::scores::{Category, LabelScores, Scores};
 
 /// What to do with a frame, from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -42,23 +43,146 @@ impl std::fmt::Display for Action {
     }
 }
 
-/// One rule of a policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rule {
-    /// The categories whose scores are summed (in this order, in `f32`).
-    pub categories: Vec<Category>,
-    /// The rule fires when the sum is at least this.
+/// Which loaded model a [`Condition`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelRole {
+    /// The primary model (nsfwjs classes), which runs on every classified frame.
+    #[default]
+    Primary,
+    /// The second-opinion model, run only when its answer could change the verdict (a
+    /// cascade; see [`Policy::needs_second_opinion`]).
+    Second,
+}
+
+impl ModelRole {
+    /// The lowercase name used in JSON (`"second"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Primary => "primary",
+            Self::Second => "second",
+        }
+    }
+}
+
+/// One condition of a [`Rule`]: the sum of some labels' scores of one model reaches a
+/// threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// The model whose scores are read.
+    pub model: ModelRole,
+    /// Lowercase label names, summed in this order in `f32`: for the primary model the
+    /// category names (`porn`, …); for the second model its manifest's labels (`nsfw`).
+    pub labels: Vec<String>,
+    /// The condition holds when the sum is at least this.
     pub threshold: f32,
+}
+
+/// The second model's scores with its labels, for [`Policy::evaluate_models`].
+#[derive(Debug, Clone, Copy)]
+pub struct SecondScores<'a> {
+    /// The second model's labels, in output order (its manifest's `labels`).
+    pub labels: &'a [String],
+    /// Its probabilities, in the same order.
+    pub scores: LabelScores,
+}
+
+/// What [`Condition::holds`] knows about the second model.
+#[derive(Debug, Clone, Copy)]
+enum Second<'a> {
+    /// Not run (or not loaded): its conditions do not hold.
+    Absent,
+    /// Not run yet: its conditions are assumed to hold (the verdict while it is pending).
+    AssumedToHold,
+    /// Its scores.
+    Scores(SecondScores<'a>),
+}
+
+impl Condition {
+    /// A condition on the primary model's categories.
+    pub fn primary(categories: &[Category], threshold: f32) -> Self {
+        Self {
+            model: ModelRole::Primary,
+            labels: categories.iter().map(|c| c.name().to_owned()).collect(),
+            threshold,
+        }
+    }
+
+    /// A condition on the second model's labels.
+    pub fn second(labels: &[&str], threshold: f32) -> Self {
+        Self {
+            model: ModelRole::Second,
+            labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+            threshold,
+        }
+    }
+
+    /// The primary categories this condition names (none for a second-model condition).
+    pub fn categories(&self) -> impl Iterator<Item = Category> + '_ {
+        self.labels
+            .iter()
+            .filter(move |_| self.model == ModelRole::Primary)
+            .filter_map(|l| Category::from_name(l))
+    }
+
+    fn holds(&self, scores: &Scores, second: Second<'_>) -> bool {
+        let sum: f32 = match (self.model, second) {
+            (ModelRole::Primary, _) => self.categories().map(|c| scores.get(c)).sum(),
+            (ModelRole::Second, Second::Absent) => return false,
+            (ModelRole::Second, Second::AssumedToHold) => return true,
+            (ModelRole::Second, Second::Scores(second)) => self
+                .labels
+                .iter()
+                .map(|label| {
+                    second
+                        .labels
+                        .iter()
+                        .position(|l| l.eq_ignore_ascii_case(label))
+                        .map_or(0.0, |i| second.scores.get(i))
+                })
+                .sum(),
+        };
+        sum >= self.threshold
+    }
+}
+
+/// One rule of a policy: when all its conditions hold, it asks for its action.
+///
+/// In JSON a rule with a single primary condition keeps its original short form
+/// `{"categories": ["porn"], "threshold": 0.4, "action": "block"}`; the general form is
+/// `{"when": [{"model": "primary", "labels": ["porn"], "threshold": 0.4},
+/// {"model": "second", "labels": ["nsfw"], "threshold": 0.2}], "action": "block"}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// The conditions, all of which must hold; at least one reads the primary model.
+    pub when: Vec<Condition>,
     /// What the rule asks for when it fires.
     pub action: Action,
 }
 
 impl Rule {
-    /// Whether this rule fires for `scores`.
+    /// A rule with one condition on the primary model: the sum of `categories` reaches
+    /// `threshold`.
+    pub fn primary(categories: &[Category], threshold: f32, action: Action) -> Self {
+        Self {
+            when: vec![Condition::primary(categories, threshold)],
+            action,
+        }
+    }
+
+    /// Whether this rule fires for the primary `scores` alone (conditions on the second model
+    /// do not hold without its scores).
     pub fn fires(&self, scores: &Scores) -> bool {
-        let sum: f32 = self.categories.iter().map(|&c| scores.get(c)).sum();
-        sum >= self.threshold
+        self.fires_with(scores, Second::Absent)
+    }
+
+    fn fires_with(&self, scores: &Scores, second: Second<'_>) -> bool {
+        self.when.iter().all(|c| c.holds(scores, second))
+    }
+
+    /// Whether a condition reads the second model.
+    pub fn reads_second(&self) -> bool {
+        self.when.iter().any(|c| c.model == ModelRole::Second)
     }
 }
 
@@ -105,13 +229,11 @@ impl Preset {
 /// assert_eq!(verdict.action, Action::Block);
 /// assert_eq!(verdict.category, Some(Category::Porn));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     /// The policy's name, if it has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The rules, in any order.
+    /// The rules, in any order (a verdict names the rule that decided it by its index).
     pub rules: Vec<Rule>,
 }
 
@@ -137,6 +259,15 @@ pub struct Verdict {
     /// category [`Category::Known`]).
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
     pub known: Option<KnownMatch>,
+    /// The index in [`Policy::rules`] of the rule that decided the verdict (the first firing
+    /// rule with the verdict's action that names its category); `None` when allowed, failed
+    /// closed or decided by a blocklist match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<u32>,
+    /// The second-opinion model's scores, when it ran for this verdict (labels in its
+    /// manifest's order).
+    #[serde(skip)]
+    pub second: Option<LabelScores>,
 }
 
 impl Verdict {
@@ -148,23 +279,19 @@ impl Verdict {
             category: None,
             scores: Scores::new([0.0; 5]),
             known: None,
+            rule: None,
+            second: None,
         }
     }
 }
 
-fn rule(categories: &[Category], threshold: f32, action: Action) -> Rule {
-    Rule {
-        categories: categories.to_vec(),
-        threshold,
-        action,
-    }
-}
-
 impl Policy {
-    /// A built-in preset.
+    /// A built-in preset's rules for one model (what `--model X` alone uses; every preset works
+    /// with one model).
     pub fn preset(preset: Preset) -> Self {
         use Action::{Block, Blur, Warn};
         use Category::{Hentai, Porn, Sexy};
+        let rule = Rule::primary;
         let rules = match preset {
             Preset::Child => vec![
                 rule(&[Porn], 0.40, Block),
@@ -184,6 +311,98 @@ impl Policy {
             name: Some(preset.name().to_owned()),
             rules,
         }
+    }
+
+    /// A built-in preset's rules for a primary model with a second opinion (the default
+    /// configuration): every rule needs the second model (`nsfw`) to agree, so the primary's
+    /// thresholds sit lower than in [`Policy::preset`] (more recall) while ordinary pictures,
+    /// which the second model clears, stay untouched; except the recall guard of the presets
+    /// that block (`child`, `teen`): a frame the primary alone scores at least
+    /// [`RECALL_GUARD`] in porn or hentai is blocked whatever the second says. Thresholds tuned
+    /// on the benign corpus (`models/corpus/`; see `docs/policies.md`).
+    pub fn preset_with_second_opinion(preset: Preset) -> Self {
+        use Action::{Block, Blur, Warn};
+        use Category::{Hentai, Porn, Sexy};
+        let guard = |category: Category| Rule::primary(&[category], RECALL_GUARD, Block);
+        let both = |categories: &[Category], threshold: f32, nsfw: f32, action: Action| Rule {
+            when: vec![
+                Condition::primary(categories, threshold),
+                Condition::second(&["nsfw"], nsfw),
+            ],
+            action,
+        };
+        let rules = match preset {
+            Preset::Child => vec![
+                guard(Porn),
+                guard(Hentai),
+                both(&[Porn], 0.30, 0.20, Block),
+                both(&[Hentai], 0.30, 0.20, Block),
+                both(&[Sexy], 0.30, 0.20, Blur),
+                both(&[Porn, Hentai, Sexy], 0.40, 0.20, Blur),
+            ],
+            Preset::Teen => vec![
+                guard(Porn),
+                guard(Hentai),
+                both(&[Porn], 0.50, 0.30, Block),
+                both(&[Hentai], 0.50, 0.30, Block),
+                both(&[Sexy], 0.60, 0.30, Blur),
+                both(&[Porn, Hentai, Sexy], 0.40, 0.30, Warn),
+            ],
+            Preset::Adult => vec![both(&[Porn], 0.70, 0.50, Warn), both(&[Hentai], 0.70, 0.50, Warn)],
+        };
+        Self {
+            name: Some(preset.name().to_owned()),
+            rules,
+        }
+    }
+
+    /// A preset for the models loaded: [`Policy::preset_with_second_opinion`] when a second
+    /// model is loaded, else [`Policy::preset`].
+    pub fn preset_for(preset: Preset, second_opinion: bool) -> Self {
+        if second_opinion {
+            Self::preset_with_second_opinion(preset)
+        } else {
+            Self::preset(preset)
+        }
+    }
+
+    /// Whether any rule reads the second model.
+    pub fn reads_second(&self) -> bool {
+        self.rules.iter().any(Rule::reads_second)
+    }
+
+    /// Checks the policy against the models that will feed it: a rule that names the second
+    /// model when none is loaded, or a label the second model lacks, is an
+    /// [`SafeFrameError::InvalidPolicy`] error naming the field, never a rule that silently
+    /// cannot fire. (Primary labels are checked when the policy is parsed: they are the five
+    /// categories every primary model has.)
+    pub fn check_models(&self, second: Option<&ModelManifest>) -> Result<()> {
+        for (i, rule) in self.rules.iter().enumerate() {
+            for (j, condition) in rule.when.iter().enumerate() {
+                if condition.model != ModelRole::Second {
+                    continue;
+                }
+                let Some(manifest) = second else {
+                    return Err(SafeFrameError::policy(
+                        format!("rules[{i}].when[{j}].model"),
+                        "names the second model, but no second model is loaded",
+                    ));
+                };
+                for (k, label) in condition.labels.iter().enumerate() {
+                    if !manifest.labels.iter().any(|l| l.eq_ignore_ascii_case(label)) {
+                        return Err(SafeFrameError::policy(
+                            format!("rules[{i}].when[{j}].labels[{k}]"),
+                            format!(
+                                "the second model `{}` has no label `{label}` (it has {})",
+                                manifest.name,
+                                manifest.labels.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Parses a policy from JSON in the form [`Policy::to_json`] prints, validating every rule.
@@ -229,43 +448,113 @@ impl Policy {
         Ok(Self { name, rules })
     }
 
-    /// The policy as pretty-printed JSON, in the form [`Policy::from_json`] reads.
+    /// The policy as pretty-printed JSON, in the form [`Policy::from_json`] reads (rules with
+    /// one primary condition in the short form).
     pub fn to_json(&self) -> String {
+        use serde_json::{json, Value};
+        let rules: Vec<Value> = self
+            .rules
+            .iter()
+            .map(|rule| match rule.when.as_slice() {
+                [only] if only.model == ModelRole::Primary => json!({
+                    "categories": only.labels,
+                    "threshold": threshold_json(only.threshold),
+                    "action": rule.action,
+                }),
+                conditions => json!({
+                    "when": conditions
+                        .iter()
+                        .map(|c| json!({"model": c.model, "labels": c.labels, "threshold": threshold_json(c.threshold)}))
+                        .collect::<Vec<_>>(),
+                    "action": rule.action,
+                }),
+            })
+            .collect();
+        let mut document = serde_json::Map::new();
+        if let Some(name) = &self.name {
+            document.insert("name".into(), Value::String(name.clone()));
+        }
+        document.insert("rules".into(), Value::Array(rules));
         // Serialising plain data with string keys cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        serde_json::to_string_pretty(&Value::Object(document)).unwrap_or_default()
     }
 
-    /// The verdict for `scores`.
+    /// The verdict for the primary `scores` alone.
     ///
     /// The action is the most severe firing action; the category is the one with the highest
     /// score among the categories of every firing rule with that action (the first in
     /// [`Category::ALL`] order on a tie). Non-finite scores never reach here: the classifier
-    /// rejects them.
+    /// rejects them. Rules that read the second model do not fire.
     pub fn evaluate(&self, scores: &Scores) -> Verdict {
-        let action = self
-            .rules
-            .iter()
-            .filter(|r| r.fires(scores))
-            .map(|r| r.action)
-            .max()
-            .unwrap_or(Action::Allow);
-        let category = if action == Action::Allow {
-            None
-        } else {
+        self.verdict(scores, Second::Absent, None)
+    }
+
+    /// The verdict for the primary `scores` and, if it ran, the second model's.
+    pub fn evaluate_models(&self, scores: &Scores, second: Option<SecondScores<'_>>) -> Verdict {
+        match second {
+            Some(second) => self.verdict(scores, Second::Scores(second), Some(second.scores)),
+            None => self.evaluate(scores),
+        }
+    }
+
+    /// The verdict while the second opinion is pending: every condition on the second model
+    /// is assumed to hold, so the frame stays redacted until the second model has spoken.
+    pub fn evaluate_pending(&self, scores: &Scores) -> Verdict {
+        self.verdict(scores, Second::AssumedToHold, None)
+    }
+
+    /// Whether the second model's answer could change the verdict for these primary scores:
+    /// the cascade runs it only then. False for a policy that does not read the second model,
+    /// and whenever the primary alone gives `allow` under every possible second answer.
+    ///
+    /// ```
+    /// use safeframe::policy::{Policy, Preset};
+    /// use safeframe::scores::Scores;
+    /// let policy = Policy::preset_with_second_opinion(Preset::Child);
+    /// assert!(!policy.needs_second_opinion(&Scores::new([0.1, 0.0, 0.9, 0.0, 0.0])));
+    /// assert!(policy.needs_second_opinion(&Scores::new([0.0, 0.0, 0.5, 0.5, 0.0])));
+    /// assert!(!policy.needs_second_opinion(&Scores::new([0.0, 0.0, 0.05, 0.95, 0.0]))); // recall guard
+    /// ```
+    pub fn needs_second_opinion(&self, scores: &Scores) -> bool {
+        self.reads_second() && self.evaluate_pending(scores).action != self.evaluate(scores).action
+    }
+
+    fn verdict(&self, scores: &Scores, second: Second<'_>, second_scores: Option<LabelScores>) -> Verdict {
+        let firing = || {
             self.rules
                 .iter()
-                .filter(|r| r.action == action && r.fires(scores))
-                .flat_map(|r| r.categories.iter().copied())
+                .enumerate()
+                .filter(|(_, r)| r.fires_with(scores, second))
+        };
+        let action = firing().map(|(_, r)| r.action).max().unwrap_or(Action::Allow);
+        let (category, rule) = if action == Action::Allow {
+            (None, None)
+        } else {
+            let category = firing()
+                .filter(|(_, r)| r.action == action)
+                .flat_map(|(_, r)| r.when.iter().flat_map(Condition::categories))
                 .fold(None, |best: Option<Category>, c| match best {
                     Some(b) if scores.get(b) > scores.get(c) || (scores.get(b) == scores.get(c) && b < c) => Some(b),
                     _ => Some(c),
+                });
+            let rule = firing()
+                .find(|(_, r)| {
+                    r.action == action
+                        && r.when
+                            .iter()
+                            .flat_map(Condition::categories)
+                            .any(|c| Some(c) == category)
                 })
+                .map(|(i, _)| i as u32);
+            (category, rule)
         };
         Verdict {
             action,
             category,
             scores: *scores,
             known: None,
+            rule,
+            second: second_scores,
         }
     }
 
@@ -273,68 +562,110 @@ impl Policy {
     /// blocks, whatever the scores say (category [`Category::Known`]).
     pub fn evaluate_with_match(&self, scores: &Scores, known: Option<KnownMatch>) -> Verdict {
         match known {
-            Some(found) => Verdict {
-                action: Action::Block,
-                category: Some(Category::Known),
-                scores: *scores,
-                known: Some(found),
-            },
+            Some(found) => Verdict::known(scores, found),
             None => self.evaluate(scores),
         }
     }
 }
 
+impl Verdict {
+    /// The verdict for a frame that matched known content: blocked, category
+    /// [`Category::Known`], whatever the scores.
+    pub fn known(scores: &Scores, found: KnownMatch) -> Self {
+        Self {
+            action: Action::Block,
+            category: Some(Category::Known),
+            scores: *scores,
+            known: Some(found),
+            rule: None,
+            second: None,
+        }
+    }
+}
+
+/// A threshold as JSON at its own `f32` precision (`0.4`, not `0.4000000059604645`).
+fn threshold_json(threshold: f32) -> serde_json::Value {
+    threshold
+        .to_string()
+        .parse::<f64>()
+        .map_or(serde_json::Value::Null, serde_json::Value::from)
+}
+
+/// The primary score from which the `child` and `teen` presets block porn or hentai whatever
+/// the second opinion says (the recall guard).
+pub const RECALL_GUARD: f32 = 0.90;
+
 fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule> {
-    let field = |name: &str| format!("rules[{index}].{name}");
     let object = value
         .as_object()
         .ok_or_else(|| SafeFrameError::policy(format!("rules[{index}]"), "must be an object"))?;
-    if let Some(key) = object
-        .keys()
-        .find(|k| !["categories", "threshold", "action"].contains(&k.as_str()))
-    {
+    let field = |name: &str| format!("rules[{index}].{name}");
+    let short = object.contains_key("categories") || object.contains_key("threshold");
+    let allowed: &[&str] = if short {
+        &["categories", "threshold", "action"]
+    } else {
+        &["when", "action"]
+    };
+    if let Some(key) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(SafeFrameError::policy(
             field(key),
-            "unknown field; expected categories, threshold, action",
+            if short {
+                "unknown field; expected categories, threshold, action (or when, action)"
+            } else {
+                "unknown field; expected when, action (or categories, threshold, action)"
+            },
         ));
     }
-    let categories_json = object
-        .get("categories")
-        .and_then(|c| c.as_array())
-        .ok_or_else(|| SafeFrameError::policy(field("categories"), "must be a list of category names"))?;
-    if categories_json.is_empty() {
-        return Err(SafeFrameError::policy(
-            field("categories"),
-            "must name at least one category",
-        ));
-    }
-    let mut categories = Vec::with_capacity(categories_json.len());
-    for (j, c) in categories_json.iter().enumerate() {
-        let name = c.as_str().unwrap_or("");
-        let category = Category::from_name(name).ok_or_else(|| {
-            SafeFrameError::policy(
-                format!("rules[{index}].categories[{j}]"),
-                format!("unknown category {c}; expected one of drawing, hentai, neutral, porn, sexy"),
-            )
-        })?;
-        if categories.contains(&category) {
+    let when = if short {
+        vec![parse_condition(
+            &format!("rules[{index}]"),
+            object,
+            ModelRole::Primary,
+            "categories",
+        )?]
+    } else {
+        let list = object
+            .get("when")
+            .and_then(|w| w.as_array())
+            .ok_or_else(|| SafeFrameError::policy(field("when"), "must be a list of conditions"))?;
+        let when = list
+            .iter()
+            .enumerate()
+            .map(|(j, c)| {
+                let at = format!("rules[{index}].when[{j}]");
+                let condition = c
+                    .as_object()
+                    .ok_or_else(|| SafeFrameError::policy(at.clone(), "must be an object"))?;
+                if let Some(key) = condition
+                    .keys()
+                    .find(|k| !["model", "labels", "threshold"].contains(&k.as_str()))
+                {
+                    return Err(SafeFrameError::policy(
+                        format!("{at}.{key}"),
+                        "unknown field; expected model, labels, threshold",
+                    ));
+                }
+                let model = match condition.get("model").map(|m| m.as_str()) {
+                    None | Some(Some("primary")) => ModelRole::Primary,
+                    Some(Some("second")) => ModelRole::Second,
+                    _ => {
+                        return Err(SafeFrameError::policy(
+                            format!("{at}.model"),
+                            "must be `primary` or `second`",
+                        ))
+                    }
+                };
+                parse_condition(&at, condition, model, "labels")
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if !when.iter().any(|c| c.model == ModelRole::Primary) {
             return Err(SafeFrameError::policy(
-                format!("rules[{index}].categories[{j}]"),
-                "category listed twice",
+                field("when"),
+                "needs at least one condition on the primary model (the second model runs only when the primary's conditions hold)",
             ));
         }
-        categories.push(category);
-    }
-    let threshold = object
-        .get("threshold")
-        .and_then(|t| t.as_f64())
-        .ok_or_else(|| SafeFrameError::policy(field("threshold"), "must be a number"))?;
-    if !(0.0..=1.0).contains(&threshold) {
-        return Err(SafeFrameError::policy(
-            field("threshold"),
-            format!("{threshold} is outside 0..=1"),
-        ));
-    }
+        when
+    };
     let action = match object.get("action").and_then(|a| a.as_str()) {
         Some("warn") => Action::Warn,
         Some("blur") => Action::Blur,
@@ -352,10 +683,59 @@ fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule> {
             ))
         }
     };
-    Ok(Rule {
-        categories,
+    Ok(Rule { when, action })
+}
+
+/// One condition from `object` at JSON path `at`: its `labels_key` list and its threshold.
+fn parse_condition(
+    at: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+    model: ModelRole,
+    labels_key: &str,
+) -> Result<Condition> {
+    let labels_json = object
+        .get(labels_key)
+        .and_then(|c| c.as_array())
+        .ok_or_else(|| SafeFrameError::policy(format!("{at}.{labels_key}"), "must be a list of label names"))?;
+    if labels_json.is_empty() {
+        return Err(SafeFrameError::policy(
+            format!("{at}.{labels_key}"),
+            "must name at least one label",
+        ));
+    }
+    let mut labels: Vec<String> = Vec::with_capacity(labels_json.len());
+    for (k, value) in labels_json.iter().enumerate() {
+        let here = format!("{at}.{labels_key}[{k}]");
+        let name = value
+            .as_str()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| SafeFrameError::policy(here.clone(), "must be a label name"))?
+            .to_ascii_lowercase();
+        if model == ModelRole::Primary && Category::from_name(&name).is_none() {
+            return Err(SafeFrameError::policy(
+                here,
+                format!("unknown category {value}; expected one of drawing, hentai, neutral, porn, sexy"),
+            ));
+        }
+        if labels.contains(&name) {
+            return Err(SafeFrameError::policy(here, "label listed twice"));
+        }
+        labels.push(name);
+    }
+    let threshold = object
+        .get("threshold")
+        .and_then(|t| t.as_f64())
+        .ok_or_else(|| SafeFrameError::policy(format!("{at}.threshold"), "must be a number"))?;
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(SafeFrameError::policy(
+            format!("{at}.threshold"),
+            format!("{threshold} is outside 0..=1"),
+        ));
+    }
+    Ok(Condition {
+        model,
+        labels,
         threshold: threshold as f32,
-        action,
     })
 }
 
@@ -409,6 +789,15 @@ mod tests {
         assert_eq!(adult.evaluate(&scores(0.0, 0.0, 0.21, 0.79, 0.0)).action, Action::Allow);
         assert_eq!(adult.evaluate(&scores(0.0, 0.0, 0.2, 0.80, 0.0)).action, Action::Warn);
         assert_eq!(adult.evaluate(&scores(0.0, 0.0, 0.0, 0.0, 1.0)).action, Action::Allow);
+    }
+
+    #[test]
+    fn thresholds_print_at_their_own_precision() {
+        let json = Policy::preset(Preset::Child).to_json();
+        assert!(
+            json.contains("\"threshold\": 0.4") && !json.contains("0.4000"),
+            "{json}"
+        );
     }
 
     #[test]
@@ -475,6 +864,137 @@ mod tests {
             .is_none());
         // `known` is not a score category: rules cannot name it.
         assert!(Policy::from_json(r#"{"rules":[{"categories":["known"],"threshold":0.5,"action":"block"}]}"#).is_err());
+    }
+
+    fn open_nsfw_manifest() -> ModelManifest {
+        let json = r#"{"name":"second","version":"1.0.0","description":"d","model_file":"model.onnx",
+          "sha256":"0000000000000000000000000000000000000000000000000000000000000000","precision":"fp32",
+          "labels":["sfw","nsfw"],
+          "input":{"name":"input","layout":"NHWC","width":224,"height":224,"color":"BGR",
+            "pixel_divisor":1.0,"mean":[104,117,123],"std":[1,1,1],"resize":"pil-bilinear-256-center-crop"},
+          "output":{"name":"output","activation":"softmax"},"source":"s","license":"BSD-2-Clause"}"#;
+        ModelManifest::from_json(json.as_bytes()).unwrap()
+    }
+
+    fn second<'a>(labels: &'a [String], nsfw: f32) -> Option<SecondScores<'a>> {
+        Some(SecondScores {
+            labels,
+            scores: LabelScores::new(&[1.0 - nsfw, nsfw]).unwrap(),
+        })
+    }
+
+    #[test]
+    fn a_rule_fires_only_when_all_its_conditions_hold() {
+        let policy = Policy::preset_with_second_opinion(Preset::Child);
+        let labels = open_nsfw_manifest().labels;
+        let porn = scores(0.0, 0.0, 0.5, 0.5, 0.0);
+        let v = policy.evaluate_models(&porn, second(&labels, 0.05));
+        assert_eq!((v.action, v.category, v.rule), (Action::Allow, None, None));
+        let v = policy.evaluate_models(&porn, second(&labels, 0.9));
+        assert_eq!((v.action, v.category), (Action::Block, Some(Category::Porn)));
+        assert_eq!(v.rule, Some(2));
+        assert_eq!(v.second.unwrap().get(1), 0.9);
+        // Without the second model's scores its conditions do not hold; pending, they do.
+        assert_eq!(policy.evaluate(&porn).action, Action::Allow);
+        assert_eq!(policy.evaluate_pending(&porn).action, Action::Block);
+        assert!(policy.needs_second_opinion(&porn));
+    }
+
+    #[test]
+    fn the_recall_guard_blocks_whatever_the_second_opinion_says() {
+        for preset in [Preset::Child, Preset::Teen] {
+            let policy = Policy::preset_with_second_opinion(preset);
+            let labels = open_nsfw_manifest().labels;
+            for (p, h) in [(RECALL_GUARD, 0.0), (0.0, RECALL_GUARD)] {
+                let explicit = scores(0.0, h, 1.0 - p - h, p, 0.0);
+                let v = policy.evaluate_models(&explicit, second(&labels, 0.0));
+                assert_eq!(v.action, Action::Block, "{preset:?}");
+                assert!(!policy.needs_second_opinion(&explicit), "{preset:?}");
+            }
+        }
+        // adult warns, as before, and only with the second model's agreement.
+        let adult = Policy::preset_with_second_opinion(Preset::Adult);
+        assert_eq!(
+            adult.evaluate_pending(&scores(0.0, 0.0, 0.05, 0.95, 0.0)).action,
+            Action::Warn
+        );
+    }
+
+    #[test]
+    fn the_cascade_skips_the_second_model_when_the_primary_allows() {
+        for preset in Preset::ALL {
+            let policy = Policy::preset_with_second_opinion(preset);
+            assert!(!policy.needs_second_opinion(&scores(0.2, 0.0, 0.8, 0.0, 0.0)));
+            let labels = open_nsfw_manifest().labels;
+            for i in 0..=20 {
+                let p = i as f32 / 20.0;
+                for s in [
+                    scores(0.0, 0.0, 1.0 - p, p, 0.0),
+                    scores(0.0, p, 1.0 - p, 0.0, 0.0),
+                    scores(0.0, 0.0, 1.0 - p, 0.0, p),
+                ] {
+                    let pending = policy.evaluate_pending(&s).action;
+                    // The second model runs exactly when the primary alone leaves the verdict
+                    // open, and a clean second opinion allows everything below the guard.
+                    assert_eq!(policy.needs_second_opinion(&s), pending != policy.evaluate(&s).action);
+                    if s.porn.max(s.hentai) < RECALL_GUARD {
+                        assert_eq!(policy.evaluate_models(&s, second(&labels, 0.0)).action, Action::Allow);
+                    }
+                    if pending == Action::Allow {
+                        assert!(!policy.needs_second_opinion(&s), "{preset:?} {s:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn policies_naming_models_or_labels_that_are_not_loaded_are_refused() {
+        let policy = Policy::preset_with_second_opinion(Preset::Child);
+        let err = policy.check_models(None).unwrap_err();
+        assert!(err.to_string().contains("rules[2].when[1].model"), "{err}");
+        policy.check_models(Some(&open_nsfw_manifest())).unwrap();
+        let json = r#"{"rules":[{"when":[{"labels":["porn"],"threshold":0.5},
+            {"model":"second","labels":["explicit"],"threshold":0.5}],"action":"block"}]}"#;
+        let err = Policy::from_json(json)
+            .unwrap()
+            .check_models(Some(&open_nsfw_manifest()))
+            .unwrap_err();
+        assert!(err.to_string().contains("rules[0].when[1].labels[0]"), "{err}");
+        Policy::preset(Preset::Child).check_models(None).unwrap();
+    }
+
+    #[test]
+    fn two_model_rules_round_trip_and_bad_ones_name_the_field() {
+        for preset in Preset::ALL {
+            let policy = Policy::preset_with_second_opinion(preset);
+            assert_eq!(Policy::from_json(&policy.to_json()).unwrap(), policy);
+        }
+        let cases = [
+            (
+                r#"{"rules":[{"when":[{"model":"second","labels":["nsfw"],"threshold":0.5}],"action":"block"}]}"#,
+                "rules[0].when",
+            ),
+            (
+                r#"{"rules":[{"when":[{"model":"third","labels":["porn"],"threshold":0.5}],"action":"block"}]}"#,
+                "rules[0].when[0].model",
+            ),
+            (
+                r#"{"rules":[{"when":[{"labels":["porn"],"threshold":-0.1}],"action":"block"}]}"#,
+                "rules[0].when[0].threshold",
+            ),
+            (
+                r#"{"rules":[{"when":[{"labels":["pron"],"threshold":0.1}],"action":"block"}]}"#,
+                "rules[0].when[0].labels[0]",
+            ),
+            (r#"{"rules":[{"when":{},"action":"block"}]}"#, "rules[0].when"),
+        ];
+        for (json, want) in cases {
+            match Policy::from_json(json) {
+                Err(SafeFrameError::InvalidPolicy { field, .. }) => assert_eq!(field, want, "{json}"),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
     }
 
     #[test]

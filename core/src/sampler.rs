@@ -32,11 +32,12 @@
 //! fixed point and rounded to 8 bits before the resize mixes four such pixels. See
 //! [`YuvToRgb`].
 
+mod crop_resize;
 mod fast;
 
 use crate::error::{Result, SafeFrameError};
 use crate::frame::{Frame, PixelFormat, Rotation, YuvColor, YuvRange};
-use crate::manifest::{InputSpec, TensorLayout};
+use crate::manifest::{ChannelOrder, InputSpec, ResizeRule, TensorLayout};
 
 /// Fills a model input tensor from a frame according to an [`InputSpec`].
 ///
@@ -60,8 +61,11 @@ pub struct Sampler {
     height: usize,
     layout: TensorLayout,
     divisor: f64,
+    /// Mean and std in R, G, B order (the manifest lists them in the tensor's order).
     mean: [f32; 3],
     std: [f32; 3],
+    order: ChannelOrder,
+    resize: ResizeRule,
 }
 
 /// One output coordinate's source neighbours and weight, as the align-corners rule gives them.
@@ -168,13 +172,20 @@ impl YuvToRgb {
 impl Sampler {
     /// A sampler for the given model input.
     pub fn new(spec: &InputSpec) -> Self {
+        let order = spec.channel_order();
+        let rgb = |values: [f32; 3]| match order {
+            ChannelOrder::Rgb => values,
+            ChannelOrder::Bgr => [values[2], values[1], values[0]],
+        };
         Self {
             width: spec.width as usize,
             height: spec.height as usize,
             layout: spec.layout,
             divisor: f64::from(spec.pixel_divisor),
-            mean: spec.mean,
-            std: spec.std,
+            mean: rgb(spec.mean),
+            std: rgb(spec.std),
+            order,
+            resize: spec.resize,
         }
     }
 
@@ -195,15 +206,69 @@ impl Sampler {
     /// [`Sampler::tensor_len`]).
     ///
     /// Alpha is ignored: the stored colour of each pixel is used, as nsfwjs does in Node.
+    ///
+    /// With the align-corners rule this is the fused single pass described in the module
+    /// documentation, allocation-free. With a resize-then-crop rule (a second-opinion model
+    /// such as open_nsfw) the upright crop is first copied out as 8-bit RGB and resized with
+    /// `fast_image_resize`, which allocates two images per call (about 6 MB for a 1080p frame)
+    /// and costs a few milliseconds: fine for a model that runs rarely.
     pub fn sample(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
-        self.sample_fast(frame, tensor, fast::run)
+        if let Some((width, height, filter)) = self.resize.fixed_then_crop() {
+            self.check_tensor(tensor)?;
+            return crop_resize::sample(self, frame, (width, height, filter), tensor);
+        }
+        self.sample_fast(frame, tensor, fast::run)?;
+        self.to_channel_order(tensor);
+        Ok(())
+    }
+
+    /// Swaps the first and third channel of an RGB-sampled tensor when the model wants BGR.
+    fn to_channel_order(&self, tensor: &mut [f32]) {
+        if self.order == ChannelOrder::Rgb {
+            return;
+        }
+        match self.layout {
+            TensorLayout::Nhwc => tensor.chunks_exact_mut(3).for_each(|pixel| pixel.swap(0, 2)),
+            TensorLayout::Nchw => {
+                let (red, rest) = tensor.split_at_mut(self.width * self.height);
+                red.swap_with_slice(&mut rest[self.width * self.height..]);
+            }
+        }
+    }
+
+    /// The frame's crop, turned upright, as packed 8-bit RGB (colour conversion as in
+    /// [`Sampler::sample`], no resize): `(pixels, width, height)`.
+    pub fn upright_rgb8(frame: &Frame<'_>) -> (Vec<u8>, usize, usize) {
+        let (width, height) = frame.upright_size();
+        let (width, height) = (width as usize, height as usize);
+        let tables = build_tables(frame, width, height);
+        let layout = *frame.layout();
+        let format = frame.format();
+        let bufs: [&[u8]; 3] = std::array::from_fn(|c| frame.buffer(layout.plane(channel_plane(format, c).0).buffer));
+        let convert = YuvToRgb::new(frame.yuv_color());
+        let offsets = format.rgb_offsets();
+        let mut rgb = Vec::with_capacity(width * height * 3);
+        for row in &tables.y {
+            for col in &tables.x {
+                if format.is_yuv() {
+                    let [y, u, v]: [u8; 3] = std::array::from_fn(|p| bufs[p][row.offsets[0][p] + col.offsets[0][p]]);
+                    rgb.extend_from_slice(&convert.rgb(y, u, v));
+                } else {
+                    let at = row.offsets[0][0] + col.offsets[0][0];
+                    rgb.extend(offsets.iter().map(|&o| bufs[0][at + o]));
+                }
+            }
+        }
+        (rgb, width, height)
     }
 
     /// [`Sampler::sample`] without run-time CPU feature dispatch (the target's baseline
     /// instructions only), to check the dispatched path against. Not part of the API.
     #[doc(hidden)]
     pub fn sample_portable(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
-        self.sample_fast(frame, tensor, fast::run_portable)
+        self.sample_fast(frame, tensor, fast::run_portable)?;
+        self.to_channel_order(tensor);
+        Ok(())
     }
 
     fn check_tensor(&self, tensor: &[f32]) -> Result<()> {
@@ -252,6 +317,12 @@ impl Sampler {
     /// kept to check the fast path bit for bit. Not part of the API.
     #[doc(hidden)]
     pub fn sample_scalar(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
+        self.sample_scalar_rgb(frame, tensor)?;
+        self.to_channel_order(tensor);
+        Ok(())
+    }
+
+    fn sample_scalar_rgb(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
         self.check_tensor(tensor)?;
         let tables = Tables::new(frame, self.width, self.height);
         let PlaneTables { x, y, x_frac, .. } = &*tables;

@@ -131,3 +131,38 @@ impl Scores {
         best
     }
 }
+
+/// One model's output as probabilities per label, in the model's label order (any model,
+/// e.g. a second opinion with labels `sfw`, `nsfw`). Plain data: copying it allocates nothing.
+///
+/// ```
+/// use safeframe::scores::LabelScores;
+/// let scores = LabelScores::new(&[0.25, 0.75]).unwrap();
+/// assert_eq!(scores.values(), &[0.25, 0.75]);
+/// assert!(LabelScores::new(&[0.0; 17]).is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LabelScores {
+    values: [f32; crate::manifest::MAX_LABELS],
+    len: u8,
+}
+
+impl LabelScores {
+    /// Scores from values in label order; `None` for more than [`MAX_LABELS`](crate::manifest::MAX_LABELS).
+    pub fn new(values: &[f32]) -> Option<Self> {
+        let mut scores = Self::default();
+        scores.values.get_mut(..values.len())?.copy_from_slice(values);
+        scores.len = values.len() as u8;
+        Some(scores)
+    }
+
+    /// The values, in label order.
+    pub fn values(&self) -> &[f32] {
+        &self.values[..usize::from(self.len)]
+    }
+
+    /// The value at output position `index` (0 past the end).
+    pub fn get(&self, index: usize) -> f32 {
+        self.values().get(index).copied().unwrap_or(0.0)
+    }
+}

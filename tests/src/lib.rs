@@ -32,7 +32,17 @@ pub fn oracle_classifier(pack: &str) -> Classifier {
         .unwrap_or_else(|e| panic!("loading oracle pack {pack}: {e}"))
 }
 
-/// An image described as data in `oracle-cases.json`.
+/// The axis a [`ImageSpec::Gradient`] runs along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GradientAxis {
+    /// Left to right.
+    X,
+    /// Top to bottom.
+    Y,
+}
+
+/// An image described as data in `oracle-cases.json` and `oracle-second-cases.json`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ImageSpec {
@@ -52,6 +62,27 @@ pub enum ImageSpec {
         /// Bottom-right colour.
         bottom_right: [u8; 3],
     },
+    /// A linear ramp (second-opinion cases only): along `axis`, `n` pixels long, position `t`
+    /// has each channel `(from·(n−1−t) + to·t + (n−1)/2) / (n−1)` (integer division; `from`
+    /// when `n == 1`).
+    Gradient {
+        /// The axis the ramp runs along.
+        axis: GradientAxis,
+        /// Colour at position 0.
+        from: [u8; 3],
+        /// Colour at position n − 1.
+        to: [u8; 3],
+    },
+    /// A checkerboard (second-opinion cases only): (x, y) is `a` when `x/cell + y/cell` is
+    /// even, else `b`.
+    Checker {
+        /// Side of a square, in pixels.
+        cell: u32,
+        /// First colour (the top-left square).
+        a: [u8; 3],
+        /// Second colour.
+        b: [u8; 3],
+    },
 }
 
 impl ImageSpec {
@@ -70,7 +101,32 @@ impl ImageSpec {
                 (true, false) => *bottom_left,
                 (false, false) => *bottom_right,
             },
+            Self::Gradient { axis, from, to } => {
+                let (n, t) = match axis {
+                    GradientAxis::X => (width, x),
+                    GradientAxis::Y => (height, y),
+                };
+                if n == 1 {
+                    return *from;
+                }
+                std::array::from_fn(|c| {
+                    let value = (u32::from(from[c]) * (n - 1 - t) + u32::from(to[c]) * t + (n - 1) / 2) / (n - 1);
+                    value as u8
+                })
+            }
+            Self::Checker { cell, a, b } => {
+                if (x / cell + y / cell).is_multiple_of(2) {
+                    *a
+                } else {
+                    *b
+                }
+            }
         }
+    }
+
+    /// Whether every pixel has the same colour.
+    pub fn is_solid(&self) -> bool {
+        matches!(self, Self::Solid { .. })
     }
 
     /// Tightly packed RGB8 pixels.
@@ -156,4 +212,51 @@ pub fn max_score_diff(a: &Scores, b: &Scores) -> f32 {
         .zip(b.to_array())
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
+}
+
+/// One case of `oracle-second-cases.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecondCase {
+    /// Case name.
+    pub name: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The image.
+    pub image: ImageSpec,
+    /// Mean colour (R, G, B, 0..=255) of the top-left 112×112 of the 224×224 crop, as PIL makes it.
+    pub top_left_mean: [f64; 3],
+    /// Expected score per label.
+    pub expected_scores: BTreeMap<String, f32>,
+    /// Wrong readings that move this case's nsfw score (informative).
+    #[serde(default)]
+    pub detects: Vec<String>,
+}
+
+/// `oracle-second-cases.json`: the second-opinion oracle's cases, expected values made with PIL.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecondCases {
+    /// The pack directory under `tests/fixtures/oracle/`.
+    pub pack: String,
+    /// The pack's labels, in output order.
+    pub labels: Vec<String>,
+    /// Allowed |Δ| per score.
+    pub score_tolerance: f32,
+    /// Allowed |Δ| per channel of `top_left_mean`.
+    pub mean_tolerance: f64,
+    /// The cases.
+    pub cases: Vec<SecondCase>,
+}
+
+/// Reads `tests/fixtures/oracle/oracle-second-cases.json`.
+pub fn second_cases() -> SecondCases {
+    let text = std::fs::read_to_string(fixture("oracle/oracle-second-cases.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The second-opinion oracle pack (`tests/fixtures/oracle/oracle-second`), not loaded yet.
+pub fn second_opinion() -> safeframe::second_opinion::SecondOpinion {
+    safeframe::second_opinion::SecondOpinion::from_dir(fixture("oracle/oracle-second"), &ClassifierOptions::default())
+        .unwrap_or_else(|e| panic!("reading the oracle-second manifest: {e}"))
 }

@@ -85,7 +85,7 @@ fn faulty_models_end_in_an_error_and_a_blocked_frame_never_an_allow() {
         };
         let mut pixels = case.image.rgb8(case.width, case.height);
         let original = pixels.clone();
-        let filter = Filter::new(classifier, Policy::preset(Preset::Adult), OnError::FailClosed);
+        let filter = Filter::new(classifier, Policy::preset(Preset::Adult), OnError::FailClosed).unwrap();
         let mut frame = FrameMut::packed(&mut pixels, case.width, case.height, PixelFormat::Rgb8).unwrap();
         let result = filter.filter(&mut frame);
         match case.expect.as_str() {
@@ -122,7 +122,7 @@ fn wrong_output_shape_is_refused_when_loading() {
 #[test]
 fn fail_open_leaves_the_frame_but_still_reports_the_error() {
     let classifier = oracle_classifier("faulty-nan");
-    let filter = Filter::new(classifier, Policy::preset(Preset::Child), OnError::FailOpen);
+    let filter = Filter::new(classifier, Policy::preset(Preset::Child), OnError::FailOpen).unwrap();
     let mut pixels = [255u8, 0, 255].repeat(16 * 16);
     let original = pixels.clone();
     let result = filter.filter(&mut FrameMut::packed(&mut pixels, 16, 16, PixelFormat::Rgb8).unwrap());
@@ -164,7 +164,8 @@ fn filter_blocks_blurs_and_allows_exactly_as_the_verdict_says() {
         oracle_classifier("oracle"),
         Policy::preset(Preset::Child),
         OnError::FailClosed,
-    );
+    )
+    .unwrap();
     let mut seen = std::collections::BTreeSet::new();
     for case in cases.cases.iter().filter(|c| c.width >= 8 && c.height >= 8) {
         let (w, h) = (case.width, case.height);

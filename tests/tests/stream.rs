@@ -258,7 +258,8 @@ fn a_missing_model_blocks_every_frame_and_is_reported_once() {
 fn run_until(filter: &StreamFilter, done: impl Fn(&StreamFilter, Action) -> bool) -> Vec<Action> {
     let start = Instant::now();
     let mut actions = Vec::new();
-    while start.elapsed() < Duration::from_secs(10) {
+    // A generous bound for a saturated machine; nothing here asserts on time.
+    while start.elapsed() < Duration::from_secs(120) {
         let action = run(filter, 1, 33)[0];
         actions.push(action);
         if done(filter, action) {
@@ -298,9 +299,11 @@ fn a_worker_that_dies_blocks_frames_and_is_counted_and_reported() {
     let filter = StreamFilter::new(model, background())
         .unwrap()
         .with_listener(recorder.clone());
-    run_until(&filter, |_, action| action == Allow);
+    // The clean verdict made before the panic is taken before the death is reported (in the
+    // same frame at the latest), so the order does not depend on the threads' timing.
     let actions = run_until(&filter, |filter, _| filter.counters().errors >= 1);
     assert_eq!(actions.last(), Some(&Block));
+    assert_eq!(filter.counters().classified, 1);
     // Every later frame stays blocked: nothing can clear a dead worker.
     assert!(run(&filter, 20, 33).iter().all(|&a| a == Block));
     assert_eq!(filter.counters().errors, 1);

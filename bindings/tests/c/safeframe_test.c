@@ -395,6 +395,89 @@ static void stream_in_place(const char *oracle_dir) {
     safeframe_stream_free(stream);
 }
 
+/* A second-opinion model: the oracle pack as both the primary and the second model, with a JSON
+ * policy whose rule 1 blocks when the primary says porn >= 0.3 and the second model porn >= 0.9
+ * (rule 0 never fires). Dark red scores porn 0.73 on both, red 0.95 (oracle README). */
+static const char *TWO_MODELS =
+    "{\"rules\":[{\"categories\":[\"hentai\"],\"threshold\":0.99,\"action\":\"blur\"},"
+    "{\"when\":[{\"model\":\"primary\",\"labels\":[\"porn\"],\"threshold\":0.3},"
+    "{\"model\":\"second\",\"labels\":[\"porn\"],\"threshold\":0.9}],\"action\":\"block\"}]}";
+
+static void second_opinion(const char *oracle_dir) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
+    SafeFrameNativeFilter *filter = safeframe_filter_new_with_second_opinion(dir, dir, TWO_MODELS, false, 1);
+    CHECK(filter != NULL, "cascade did not load: %s", last_error());
+    if (!filter) return;
+    enum { W = 8, H = 6, S = 36 };
+    unsigned char px[S * H], before[S * H];
+    SafeFrameVerdict v;
+    /* (a) the primary flags dark red, the second model does not reach 0.9: allowed, untouched */
+    fill_rgba(px, W, H, S, 170, 0, 0);
+    memcpy(before, px, sizeof px);
+    int status = safeframe_filter_in_place(filter, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_ALLOW && v.rule == SAFEFRAME_RULE_NONE &&
+              v.scores[SAFEFRAME_CATEGORY_PORN] >= 0.3f && memcmp(px, before, sizeof px) == 0,
+          "dark red under two models: status %d action %d rule %d porn %g (%s)", status, v.action, v.rule,
+          v.scores[SAFEFRAME_CATEGORY_PORN], last_error());
+    /* (b) both flag red: blocked in place by rule 1 */
+    fill_rgba(px, W, H, S, 255, 0, 0);
+    status = safeframe_filter_in_place(filter, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_PORN &&
+              v.rule == 1 && rgba_blocked(px, W, H, S),
+          "red under two models: status %d action %d category %d rule %d", status, v.action, v.category, v.rule);
+    /* The one-model presets report their rule too (child: rule 0 blocks porn). */
+    SafeFrameNativeFilter *child = safeframe_filter_new(dir, "child", false, 1);
+    fill_rgba(px, W, H, S, 255, 0, 0);
+    CHECK(child && safeframe_check(child, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_OK &&
+              v.rule == 0,
+          "child preset on red: rule %d", v.rule);
+    safeframe_filter_free(child);
+
+    /* (e) a stream made from the filter runs the second opinion and counts it */
+    SafeFrameNativeStream *stream = safeframe_stream_new(filter, NULL);
+    CHECK(stream != NULL, "cascade stream not made: %s", last_error());
+    safeframe_filter_free(filter);
+    if (stream) {
+        fill_rgba(px, W, H, S, 128, 128, 128);
+        status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
+        SafeFrameStreamCounters c;
+        CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_ALLOW &&
+                  safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.second_opinions == 0,
+              "cascade stream, grey: action %d, second opinions %llu", v.action, (unsigned long long)c.second_opinions);
+        fill_rgba(px, W, H, S, 255, 0, 0);
+        status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 33, &v);
+        CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.rule == 1 && rgba_blocked(px, W, H, S),
+              "cascade stream, red: action %d rule %d", v.action, v.rule);
+        CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.frames == 2 && c.second_opinions == 1,
+              "cascade stream: frames %llu, second opinions %llu", (unsigned long long)c.frames,
+              (unsigned long long)c.second_opinions);
+        safeframe_stream_free(stream);
+    }
+
+    /* (c) a policy naming the second model without one is a policy error */
+    CHECK(safeframe_filter_new(dir, TWO_MODELS, false, 1) == NULL &&
+              safeframe_last_error_code() == SAFEFRAME_ERROR_INVALID_POLICY &&
+              strstr(last_error(), "rules[1].when[1].model") != NULL,
+          "two-model policy without a second model: %d `%s`", safeframe_last_error_code(), last_error());
+    /* (d) a second pack that does not exist fails at construction, naming it */
+    CHECK(safeframe_filter_new_with_second_opinion(dir, "/nonexistent/second", TWO_MODELS, false, 1) == NULL &&
+              safeframe_last_error_code() == SAFEFRAME_ERROR_IO && strstr(last_error(), "/nonexistent/second") != NULL,
+          "missing second pack: %d `%s`", safeframe_last_error_code(), last_error());
+    CHECK(safeframe_filter_new_with_second_opinion(dir, NULL, TWO_MODELS, false, 1) == NULL &&
+              safeframe_last_error_code() == SAFEFRAME_ERROR_INVALID_ARGUMENT &&
+              strcmp(last_error(), "second_pack_dir is NULL") == 0,
+          "NULL second pack: `%s`", last_error());
+    /* A preset name picks the preset's two-model rules, which read `nsfw`: the oracle lacks it. */
+    CHECK(safeframe_filter_new_with_second_opinion(dir, dir, "child", false, 1) == NULL &&
+              safeframe_last_error_code() == SAFEFRAME_ERROR_INVALID_POLICY && strstr(last_error(), "nsfw") != NULL,
+          "child preset with the oracle as second model: `%s`", last_error());
+    /* A success clears the code. */
+    SafeFrameNativeFilter *again = safeframe_filter_new_with_second_opinion(dir, dir, TWO_MODELS, false, 1);
+    CHECK(again != NULL && safeframe_last_error_code() == SAFEFRAME_OK, "success left code %d", safeframe_last_error_code());
+    safeframe_filter_free(again);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s ORACLE_DIR CASES_FILE\n", argv[0]);
@@ -450,6 +533,7 @@ int main(int argc, char **argv) {
     bad_input(oracle_dir);
     nv12_planes(oracle_dir);
     stream_in_place(oracle_dir);
+    second_opinion(oracle_dir);
     printf("C ABI: %d oracle cases x 3 presets, %d faulty cases\n", cases, faulty);
     printf("c-abi: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -15,8 +15,7 @@
 //!   replace the block nor count as clean; a later hash check without a match releases the
 //!   hold, and then the `clear_after` rule above applies as for any block.
 
-use crate::policy::{Action, Policy, Verdict};
-use crate::scores::Scores;
+use crate::policy::{Action, Verdict};
 
 /// Whether an action obscures the frame.
 pub(crate) fn redacts(action: Action) -> bool {
@@ -49,13 +48,12 @@ impl Hysteresis {
         self.current
     }
 
-    /// Takes a classification's scores into account.
-    pub(crate) fn classified(&mut self, policy: &Policy, scores: &Scores) {
+    /// Takes a classification's verdict (the policy applied to its scores) into account.
+    pub(crate) fn classified(&mut self, raw: Verdict) {
         if self.holding_known {
             self.clean_run = 0;
             return;
         }
-        let raw = policy.evaluate(scores);
         let Some(current) = self.current else {
             self.current = Some(raw);
             return;
@@ -82,9 +80,7 @@ impl Hysteresis {
             if self.current.is_none() {
                 self.current = Some(Verdict {
                     action: Action::Allow,
-                    category: None,
-                    scores: Scores::default(),
-                    known: None,
+                    ..Verdict::fail_closed()
                 });
             }
         } else {
@@ -112,7 +108,8 @@ impl Hysteresis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Preset;
+    use crate::policy::{Policy, Preset};
+    use crate::scores::Scores;
 
     const CLEAN: Scores = Scores::new([0.0, 0.0, 1.0, 0.0, 0.0]);
     const PORN: Scores = Scores::new([0.0, 0.0, 0.1, 0.9, 0.0]);
@@ -125,7 +122,7 @@ mod tests {
             .iter()
             .map(|step| {
                 match step {
-                    Some(scores) => h.classified(&policy, scores),
+                    Some(scores) => h.classified(policy.evaluate(scores)),
                     None => h.failed(),
                 }
                 h.current().unwrap().action
@@ -187,28 +184,28 @@ mod tests {
         let found = KnownMatch { entry: 4, distance: 2 };
         let known = policy.evaluate_with_match(&CLEAN, Some(found));
         let mut h = Hysteresis::new(2, false);
-        h.classified(&policy, &CLEAN);
+        h.classified(policy.evaluate(&CLEAN));
         assert_eq!(h.current().unwrap().action, Action::Allow);
         h.known(Some(known));
         assert_eq!(h.current(), Some(known));
         // Held: clean classifications and a failure neither clear nor replace it.
         for _ in 0..5 {
-            h.classified(&policy, &CLEAN);
+            h.classified(policy.evaluate(&CLEAN));
         }
         h.failed();
-        h.classified(&policy, &PORN);
+        h.classified(policy.evaluate(&PORN));
         assert_eq!(h.current(), Some(known));
         // Released by a check without a match: two clean classifications clear it.
         h.known(None);
-        h.classified(&policy, &CLEAN);
+        h.classified(policy.evaluate(&CLEAN));
         assert_eq!(h.current().unwrap().category, Some(Category::Known));
-        h.classified(&policy, &CLEAN);
+        h.classified(policy.evaluate(&CLEAN));
         assert_eq!(h.current().unwrap().action, Action::Allow);
         // Fail-open filters hold known matches too: a known match is not a failure.
         let mut open = Hysteresis::new(1, true);
         open.known(Some(known));
         open.failed();
-        open.classified(&policy, &CLEAN);
+        open.classified(policy.evaluate(&CLEAN));
         assert_eq!(open.current(), Some(known));
     }
 }

@@ -17,6 +17,12 @@
 //! - **Fail closed**: an inference error, a worker that died, or a model that could not be
 //!   loaded blocks frames (and the hysteresis rule decides when they clear) unless the
 //!   caller chose [`OnError::FailOpen`]. Every such event is counted and reported.
+//! - **Second opinion** ([`StreamFilter::cascade`]): when the primary's scores leave the
+//!   verdict open ([`Policy::needs_second_opinion`]), the second model runs on the same frame
+//!   (inline: at once; background: the next frame, and every frame while the scene keeps
+//!   needing it, is sampled for both models and the worker runs both). Until its answer
+//!   arrives the frame gets the pending verdict ([`Policy::evaluate_pending`]): it stays
+//!   redacted.
 //! - **Known content**: with a blocklist ([`StreamFilter::with_known_content`]) frames are
 //!   also PDQ-hashed, on the calling thread at their own cadence
 //!   ([`StreamConfig::hash_cadence`]); a match blocks at once, whatever the classifier says,
@@ -45,7 +51,8 @@ use crate::known::KnownContent;
 use crate::policy::{Action, Policy, Preset, Verdict};
 use crate::redactor::Redactor;
 use crate::sampler::Sampler;
-use crate::scores::Scores;
+use crate::scores::{LabelScores, Scores};
+use crate::second_opinion::SecondOpinion;
 use hysteresis::Hysteresis;
 use worker::Worker;
 
@@ -65,6 +72,53 @@ impl FrameModel for Classifier {
 
     fn infer(&self, tensor: &[f32]) -> Result<Scores> {
         self.classify_tensor(tensor)
+    }
+}
+
+/// One classification: the primary scores and, if it ran, the second opinion.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Classified {
+    scores: Scores,
+    second: Option<LabelScores>,
+    /// The second model's answer could change the verdict but the frame was not sampled for it.
+    second_pending: bool,
+}
+
+impl Classified {
+    /// Runs the second model on `tensor` (the same frame sampled for it) when the policy says
+    /// its answer could change the verdict; without a tensor the second opinion is pending.
+    pub(crate) fn cascade(
+        scores: Scores,
+        second: Option<&SecondOpinion>,
+        policy: &Policy,
+        tensor: Option<&[f32]>,
+    ) -> Result<Self> {
+        let plain = Self {
+            scores,
+            second: None,
+            second_pending: false,
+        };
+        match second {
+            Some(model) if policy.needs_second_opinion(&scores) => match tensor {
+                Some(tensor) => Ok(Self {
+                    second: Some(model.infer(tensor)?),
+                    ..plain
+                }),
+                None => Ok(Self {
+                    second_pending: true,
+                    ..plain
+                }),
+            },
+            _ => Ok(plain),
+        }
+    }
+
+    fn verdict(&self, policy: &Policy, second: Option<&SecondOpinion>) -> Verdict {
+        match (second, self.second) {
+            _ if self.second_pending => policy.evaluate_pending(&self.scores),
+            (Some(model), Some(opinion)) => policy.evaluate_models(&self.scores, Some(model.scores(opinion))),
+            _ => policy.evaluate(&self.scores),
+        }
     }
 }
 
@@ -151,8 +205,10 @@ impl StreamConfig {
 pub struct StreamCounters {
     /// Frames given to [`StreamFilter::process`].
     pub frames: u64,
-    /// Classifications whose scores were used.
+    /// Classifications whose scores were used (runs of the primary model).
     pub classified: u64,
+    /// Runs of the second-opinion model.
+    pub second_opinions: u64,
     /// Frames blurred.
     pub blurred: u64,
     /// Frames blocked (by verdict, failure or warm-up).
@@ -238,6 +294,7 @@ pub trait StreamListener: Send + Sync {
 struct Counters {
     frames: AtomicU64,
     classified: AtomicU64,
+    second_opinions: AtomicU64,
     blurred: AtomicU64,
     blocked: AtomicU64,
     errors: AtomicU64,
@@ -251,6 +308,7 @@ impl Counters {
         StreamCounters {
             frames: self.frames.load(Ordering::Relaxed),
             classified: self.classified.load(Ordering::Relaxed),
+            second_opinions: self.second_opinions.load(Ordering::Relaxed),
             blurred: self.blurred.load(Ordering::Relaxed),
             blocked: self.blocked.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
@@ -273,6 +331,14 @@ struct State {
     last_hashed_ns: Option<i64>,
     hysteresis: Hysteresis,
     tensor: Vec<f32>,
+    /// The frame sampled for the second model (empty without one).
+    second_tensor: Vec<f32>,
+    /// A classification left the second opinion pending: sample the next frame for both.
+    second_due: bool,
+    /// The last classification needed the second opinion (pending or given): frames handed to
+    /// the worker are sampled for both models while it does, so a scene that keeps needing it
+    /// gets it on every classification, not on every other one with a pending verdict between.
+    second_wanted: bool,
     redactor: Redactor,
     last_action: Option<Action>,
     outcome_seen: u64,
@@ -297,6 +363,7 @@ struct State {
 /// ```
 pub struct StreamFilter {
     model: Option<Arc<dyn FrameModel>>,
+    second: Option<Arc<SecondOpinion>>,
     unavailable: Option<SafeFrameError>,
     config: StreamConfig,
     listener: Option<Arc<dyn StreamListener>>,
@@ -321,13 +388,38 @@ impl StreamFilter {
     /// A filter around any [`FrameModel`]. Fails only on a bad configuration or when the
     /// background thread cannot be started.
     pub fn new(model: Arc<dyn FrameModel>, config: StreamConfig) -> Result<Self> {
+        Self::cascade(model, None, config)
+    }
+
+    /// A filter around a primary model with an optional second opinion (see the module
+    /// documentation). The policy is checked against the second model's labels here. Fails
+    /// only on a bad configuration or when the background thread cannot be started.
+    pub fn cascade(
+        model: Arc<dyn FrameModel>,
+        second: Option<Arc<SecondOpinion>>,
+        config: StreamConfig,
+    ) -> Result<Self> {
         config.check()?;
+        config
+            .policy
+            .check_models(second.as_deref().map(SecondOpinion::manifest))?;
         let tensor_len = model.sampler().tensor_len();
         let worker = match config.mode {
-            Mode::Background => Some(Worker::start(Arc::clone(&model), tensor_len)?),
+            Mode::Background => Some(Worker::start(
+                Arc::clone(&model),
+                second.clone(),
+                config.policy.clone(),
+                tensor_len,
+            )?),
             Mode::Inline => None,
         };
-        Ok(Self::build(Some(model), None, config, worker, tensor_len))
+        let mut filter = Self::build(Some(model), None, config, worker, tensor_len);
+        if let Some(second) = &second {
+            let state = filter.state.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+            state.second_tensor = vec![0.0; second.sampler().tensor_len()];
+        }
+        filter.second = second;
+        Ok(filter)
     }
 
     /// A filter around a loaded [`Classifier`].
@@ -364,6 +456,7 @@ impl StreamFilter {
         let hysteresis = Hysteresis::new(config.clear_after, config.on_error == OnError::FailOpen);
         Self {
             model,
+            second: None,
             unavailable,
             listener: None,
             known: None,
@@ -376,6 +469,9 @@ impl StreamFilter {
                 last_hashed_ns: None,
                 hysteresis,
                 tensor: vec![0.0; tensor_len],
+                second_tensor: Vec::new(),
+                second_due: false,
+                second_wanted: false,
                 redactor: Redactor::new(),
                 last_action: None,
                 outcome_seen: 0,
@@ -447,22 +543,22 @@ impl StreamFilter {
                     self.collect(state, worker, index);
                 }
                 let timestamp = frame.timestamp_ns();
-                if self.due(self.config.cadence, index, &mut state.last_classified_ns, timestamp) {
+                let due = self.due(self.config.cadence, index, &mut state.last_classified_ns, timestamp);
+                // A pending second opinion is resolved on the next frame, whatever the cadence.
+                if due || state.second_due {
                     let sampled = model.sampler().sample(&frame.as_frame(), &mut state.tensor);
                     match (sampled, worker) {
                         (Err(error), _) => self.fail(state, index, FailureKind::Inference, &error),
-                        (Ok(()), Some(worker)) => {
-                            if !worker.is_dead() && worker.submit(&mut state.tensor) {
-                                bump(&self.counters.samples_dropped);
-                            }
-                        }
+                        (Ok(()), Some(worker)) => self.submit(state, worker, index, frame),
                         (Ok(()), None) => {
-                            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| model.infer(&state.tensor)))
-                                .unwrap_or_else(|_| {
-                                    Err(SafeFrameError::Inference {
-                                        reason: "the model panicked".into(),
-                                    })
-                                });
+                            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                self.classify_inline(model.as_ref(), state, frame)
+                            }))
+                            .unwrap_or_else(|_| {
+                                Err(SafeFrameError::Inference {
+                                    reason: "the model panicked".into(),
+                                })
+                            });
                             self.outcome(state, index, outcome);
                         }
                     }
@@ -508,12 +604,45 @@ impl StreamFilter {
         verdict
     }
 
+    /// Runs the primary model on the sampled tensor and, when its scores leave the verdict
+    /// open, the second model on the same frame.
+    fn classify_inline(&self, model: &dyn FrameModel, state: &mut State, frame: &FrameMut<'_>) -> Result<Classified> {
+        let scores = model.infer(&state.tensor)?;
+        let second = self.second.as_deref();
+        let tensor = match second {
+            Some(second) if self.config.policy.needs_second_opinion(&scores) => {
+                second.sampler().sample(&frame.as_frame(), &mut state.second_tensor)?;
+                Some(&state.second_tensor[..])
+            }
+            _ => None,
+        };
+        Classified::cascade(scores, second, &self.config.policy, tensor)
+    }
+
+    /// Hands the sampled frame to the worker, sampled for the second model too while the
+    /// classifications need a second opinion.
+    fn submit(&self, state: &mut State, worker: &Worker, index: u64, frame: &FrameMut<'_>) {
+        if worker.is_dead() {
+            return;
+        }
+        let mut second_tensor = None;
+        if let (Some(second), true) = (&self.second, state.second_wanted) {
+            match second.sampler().sample(&frame.as_frame(), &mut state.second_tensor) {
+                Ok(()) => second_tensor = Some(&mut state.second_tensor),
+                Err(error) => return self.fail(state, index, FailureKind::Inference, &error),
+            }
+        }
+        if worker.submit(&mut state.tensor, second_tensor) {
+            bump(&self.counters.samples_dropped);
+        }
+    }
+
     /// Whether frame `index` (with `timestamp`) is due by `cadence`; `last_ns` is the time of
     /// the last frame that was, updated when this one is.
     fn due(&self, cadence: Cadence, index: u64, last_ns: &mut Option<i64>, timestamp: Option<i64>) -> bool {
         match cadence {
             Cadence::EveryFrame => true,
-            Cadence::EveryNth(k) => index % u64::from(k.max(1)) == 0,
+            Cadence::EveryNth(k) => index.is_multiple_of(u64::from(k.max(1))),
             Cadence::MinInterval(interval) => {
                 let now =
                     timestamp.unwrap_or_else(|| i64::try_from(self.started.elapsed().as_nanos()).unwrap_or(i64::MAX));
@@ -538,8 +667,7 @@ impl StreamFilter {
             Ok(Some(found)) => {
                 bump(&self.counters.known_matches);
                 let scores = state.hysteresis.current().map(|v| v.scores).unwrap_or_default();
-                let verdict = self.config.policy.evaluate_with_match(&scores, Some(found));
-                state.hysteresis.known(Some(verdict));
+                state.hysteresis.known(Some(Verdict::known(&scores, found)));
             }
             Ok(None) => state.hysteresis.known(None),
             Err(error) => self.fail(state, index, FailureKind::KnownContent, &error),
@@ -547,12 +675,18 @@ impl StreamFilter {
     }
 
     /// Takes the worker's newest outcome, and notices a worker that died.
+    ///
+    /// Whether the worker is dead is read *before* its outcome is taken: a worker that died
+    /// has left every outcome it produced in the slot, so a verdict made before the death is
+    /// always taken first and the failure comes after it, in the same frame, whatever the
+    /// threads' timing.
     fn collect(&self, state: &mut State, worker: &Worker, index: u64) {
+        let dead = worker.is_dead();
         if let Some((seq, outcome)) = worker.take_outcome(state.outcome_seen) {
             state.outcome_seen = seq;
             self.outcome(state, index, outcome);
         }
-        if !state.worker_reported && worker.is_dead() {
+        if !state.worker_reported && dead {
             state.worker_reported = true;
             let error = SafeFrameError::StreamWorker {
                 reason: "the inference thread stopped (the model panicked)".into(),
@@ -561,11 +695,17 @@ impl StreamFilter {
         }
     }
 
-    fn outcome(&self, state: &mut State, index: u64, outcome: Result<Scores>) {
+    fn outcome(&self, state: &mut State, index: u64, outcome: Result<Classified>) {
         match outcome {
-            Ok(scores) => {
+            Ok(classified) => {
                 bump(&self.counters.classified);
-                state.hysteresis.classified(&self.config.policy, &scores);
+                if classified.second.is_some() {
+                    bump(&self.counters.second_opinions);
+                }
+                state.second_due = classified.second_pending;
+                state.second_wanted = classified.second_pending || classified.second.is_some();
+                let verdict = classified.verdict(&self.config.policy, self.second.as_deref());
+                state.hysteresis.classified(verdict);
             }
             Err(error) => self.fail(state, index, FailureKind::Inference, &error),
         }

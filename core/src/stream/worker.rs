@@ -9,15 +9,19 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use crate::error::{Result, SafeFrameError};
-use crate::scores::Scores;
-use crate::stream::FrameModel;
+use crate::policy::Policy;
+use crate::second_opinion::SecondOpinion;
+use crate::stream::{Classified, FrameModel};
 
 #[derive(Debug)]
 struct Slot {
     pending: Vec<f32>,
     has_pending: bool,
+    /// The same frame sampled for the second model, when the stream asked for it.
+    pending_second: Vec<f32>,
+    has_second: bool,
     shutdown: bool,
-    outcome: Option<Result<Scores>>,
+    outcome: Option<Result<Classified>>,
     outcome_seq: u64,
 }
 
@@ -42,12 +46,22 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    /// Starts the worker thread for `model`, whose tensors have `tensor_len` values.
-    pub(crate) fn start(model: Arc<dyn FrameModel>, tensor_len: usize) -> Result<Self> {
+    /// Starts the worker thread for `model`, whose tensors have `tensor_len` values, with the
+    /// second opinion (run when `policy` says it could change the verdict and the frame was
+    /// sampled for it too).
+    pub(crate) fn start(
+        model: Arc<dyn FrameModel>,
+        second: Option<Arc<SecondOpinion>>,
+        policy: Policy,
+        tensor_len: usize,
+    ) -> Result<Self> {
+        let second_len = second.as_ref().map_or(0, |s| s.sampler().tensor_len());
         let shared = Arc::new(Shared {
             slot: Mutex::new(Slot {
                 pending: vec![0.0; tensor_len],
                 has_pending: false,
+                pending_second: vec![0.0; second_len],
+                has_second: false,
                 shutdown: false,
                 outcome: None,
                 outcome_seq: 0,
@@ -57,7 +71,16 @@ impl Worker {
         let for_thread = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
             .name("safeframe-inference".into())
-            .spawn(move || run(&for_thread, model.as_ref(), tensor_len))
+            .spawn(move || {
+                run(
+                    &for_thread,
+                    model.as_ref(),
+                    second.as_deref(),
+                    &policy,
+                    tensor_len,
+                    second_len,
+                )
+            })
             .map_err(|e| SafeFrameError::StreamWorker {
                 reason: format!("cannot start the inference thread: {e}"),
             })?;
@@ -69,9 +92,14 @@ impl Worker {
 
     /// Hands the worker a new sample, swapping `tensor` with the slot's buffer. Returns
     /// whether an older sample that the worker had not taken yet was replaced.
-    pub(crate) fn submit(&self, tensor: &mut Vec<f32>) -> bool {
+    /// `second`, when given, is the same frame sampled for the second model (swapped too).
+    pub(crate) fn submit(&self, tensor: &mut Vec<f32>, second: Option<&mut Vec<f32>>) -> bool {
         let mut slot = self.shared.lock();
         std::mem::swap(&mut slot.pending, tensor);
+        slot.has_second = second.is_some();
+        if let Some(second) = second {
+            std::mem::swap(&mut slot.pending_second, second);
+        }
         let replaced = slot.has_pending;
         slot.has_pending = true;
         drop(slot);
@@ -80,7 +108,7 @@ impl Worker {
     }
 
     /// The newest outcome whose sequence number is above `seen`, with its number.
-    pub(crate) fn take_outcome(&self, seen: u64) -> Option<(u64, Result<Scores>)> {
+    pub(crate) fn take_outcome(&self, seen: u64) -> Option<(u64, Result<Classified>)> {
         let mut slot = self.shared.lock();
         if slot.outcome_seq > seen {
             let seq = slot.outcome_seq;
@@ -107,9 +135,18 @@ impl Drop for Worker {
     }
 }
 
-fn run(shared: &Shared, model: &dyn FrameModel, tensor_len: usize) {
+fn run(
+    shared: &Shared,
+    model: &dyn FrameModel,
+    second: Option<&SecondOpinion>,
+    policy: &Policy,
+    tensor_len: usize,
+    second_len: usize,
+) {
     let mut tensor = vec![0.0f32; tensor_len];
+    let mut second_tensor = vec![0.0f32; second_len];
     loop {
+        let has_second;
         {
             let mut slot = shared.lock();
             while !slot.has_pending && !slot.shutdown {
@@ -119,9 +156,15 @@ fn run(shared: &Shared, model: &dyn FrameModel, tensor_len: usize) {
                 return;
             }
             std::mem::swap(&mut slot.pending, &mut tensor);
+            has_second = std::mem::take(&mut slot.has_second);
+            if has_second {
+                std::mem::swap(&mut slot.pending_second, &mut second_tensor);
+            }
             slot.has_pending = false;
         }
-        let outcome = model.infer(&tensor);
+        let outcome = model
+            .infer(&tensor)
+            .and_then(|scores| Classified::cascade(scores, second, policy, has_second.then_some(&second_tensor[..])));
         let mut slot = shared.lock();
         slot.outcome = Some(outcome);
         slot.outcome_seq += 1;

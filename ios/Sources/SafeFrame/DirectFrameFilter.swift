@@ -18,7 +18,7 @@ public final class DirectFrameFilter: @unchecked Sendable {
     /// Shares the model of `filter` (it stays loaded while this object lives).
     public init(_ filter: SafeFrameFilter) throws {
         guard let native = safeframe_filter_from_handle(filter.directHandle()) else {
-            throw DirectFrameFilter.lastError(status: SAFEFRAME_ERROR_INVALID_ARGUMENT)
+            throw DirectFrameFilter.lastError(status: safeframe_last_error_code())
         }
         self.native = native
     }
@@ -27,7 +27,23 @@ public final class DirectFrameFilter: @unchecked Sendable {
     /// `"adult"`) or a policy as JSON.
     public init(packDirectory: String, policy: String = "child", failOpen: Bool = false, intraThreads: Int32 = 1) throws {
         guard let native = safeframe_filter_new(packDirectory, policy, failOpen, intraThreads) else {
-            throw DirectFrameFilter.lastError(status: SAFEFRAME_ERROR_INVALID_ARGUMENT)
+            throw DirectFrameFilter.lastError(status: safeframe_last_error_code())
+        }
+        self.native = native
+    }
+
+    /// Loads the model pack in `packDirectory` with a second-opinion model from the pack in
+    /// `secondPackDirectory` (`safeframe_filter_new_with_second_opinion`; the uniffi API's
+    /// `SafeFrameFilter.withSecondOpinion`). A preset name picks the preset's two-model rules.
+    public init(
+        packDirectory: String, secondPackDirectory: String, policy: String = "child", failOpen: Bool = false,
+        intraThreads: Int32 = 1
+    ) throws {
+        guard
+            let native = safeframe_filter_new_with_second_opinion(
+                packDirectory, secondPackDirectory, policy, failOpen, intraThreads)
+        else {
+            throw DirectFrameFilter.lastError(status: safeframe_last_error_code())
         }
         self.native = native
     }
@@ -111,8 +127,11 @@ public final class DirectFrameFilter: @unchecked Sendable {
             action: actions[Int(max(0, min(3, v.action)))],
             category: category,
             scores: Scores(drawing: v.scores.0, hentai: v.scores.1, neutral: v.scores.2, porn: v.scores.3, sexy: v.scores.4),
-            // The C verdict does not carry the matched blocklist entry; a match shows as `.known`.
-            known: nil)
+            // The C verdict does not carry the matched blocklist entry nor the second opinion's
+            // scores; a match shows as `.known`.
+            known: nil,
+            rule: v.rule >= 0 ? UInt32(v.rule) : nil,
+            secondScores: nil)
     }
 
     /// The calling thread's last C ABI error as the same `SafeFrameError` the uniffi API throws.

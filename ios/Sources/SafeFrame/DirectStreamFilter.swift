@@ -28,7 +28,7 @@ public final class DirectStreamFilter: @unchecked Sendable {
     /// Shares `stream` (it stays alive while this object lives).
     public init(_ stream: SafeFrameStream) throws {
         guard let native = safeframe_stream_from_handle(stream.directHandle()) else {
-            throw DirectFrameFilter.lastError(status: SAFEFRAME_ERROR_INVALID_ARGUMENT)
+            throw DirectFrameFilter.lastError(status: safeframe_last_error_code())
         }
         self.native = native
     }
@@ -76,7 +76,7 @@ public final class DirectStreamFilter: @unchecked Sendable {
         return StreamCounters(
             frames: n(c.frames), classified: n(c.classified), blurred: n(c.blurred), blocked: n(c.blocked),
             errors: n(c.errors), samplesDropped: n(c.samples_dropped), hashed: n(c.hashed),
-            knownMatches: n(c.known_matches))
+            knownMatches: n(c.known_matches), secondOpinions: n(c.second_opinions))
     }
 
     private static func geometry(_ width: Int, _ height: Int, _ strides: [Int], _ rotationDegrees: Int) throws

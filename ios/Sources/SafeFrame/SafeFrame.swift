@@ -838,12 +838,21 @@ public func FfiConverterTypeBlocklist_lower(_ value: Blocklist) -> UInt64 {
  * A policy: rules that turn scores into a verdict. Immutable; share it freely between threads.
  *
  * Make one from a preset (`Policy.preset(Preset.CHILD)` in Kotlin) or from JSON in the form
- * `toJson()` prints: `{"rules":[{"categories":["porn"],"threshold":0.4,"action":"block"}]}`.
+ * `toJson()` prints: `{"rules":[{"categories":["porn"],"threshold":0.4,"action":"block"}]}`,
+ * or, for rules that also read a second-opinion model, `{"rules":[{"when":[{"model":"primary",
+ * "labels":["porn"],"threshold":0.4},{"model":"second","labels":["nsfw"],"threshold":0.2}],
+ * "action":"block"}]}`.
+ *
+ * A preset made with `preset` or `fromPresetName` fits the models of the filter it is given
+ * to: a filter with a second opinion (`SafeFrameFilter.withSecondOpinion`) uses the preset's
+ * two-model rules (`presetForModels(preset, true)`), any other filter its one-model rules
+ * (what `toJson()` and `evaluate()` show). `filter.policyJson()` shows the rules in force.
  */
 public protocol PolicyProtocol: AnyObject, Sendable {
     
     /**
-     * The verdict this policy gives for `scores`.
+     * The verdict this policy gives for the primary model's `scores` alone (rules that read
+     * the second model do not fire without its scores).
      */
     func evaluate(scores: Scores)  -> Verdict
     
@@ -862,7 +871,15 @@ public protocol PolicyProtocol: AnyObject, Sendable {
  * A policy: rules that turn scores into a verdict. Immutable; share it freely between threads.
  *
  * Make one from a preset (`Policy.preset(Preset.CHILD)` in Kotlin) or from JSON in the form
- * `toJson()` prints: `{"rules":[{"categories":["porn"],"threshold":0.4,"action":"block"}]}`.
+ * `toJson()` prints: `{"rules":[{"categories":["porn"],"threshold":0.4,"action":"block"}]}`,
+ * or, for rules that also read a second-opinion model, `{"rules":[{"when":[{"model":"primary",
+ * "labels":["porn"],"threshold":0.4},{"model":"second","labels":["nsfw"],"threshold":0.2}],
+ * "action":"block"}]}`.
+ *
+ * A preset made with `preset` or `fromPresetName` fits the models of the filter it is given
+ * to: a filter with a second opinion (`SafeFrameFilter.withSecondOpinion`) uses the preset's
+ * two-model rules (`presetForModels(preset, true)`), any other filter its one-model rules
+ * (what `toJson()` and `evaluate()` show). `filter.policyJson()` shows the rules in force.
  */
 open class Policy: PolicyProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -929,7 +946,8 @@ public static func fromJson(json: String)throws  -> Policy  {
 }
     
     /**
-     * A built-in preset by name (`child`, `teen`, `adult`).
+     * A built-in preset by name (`child`, `teen`, `adult`), fitting the models of the filter
+     * it is given to (see [`Policy`]).
      */
 public static func fromPresetName(name: String)throws  -> Policy  {
     return try  FfiConverterTypePolicy_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
@@ -941,7 +959,7 @@ public static func fromPresetName(name: String)throws  -> Policy  {
 }
     
     /**
-     * A built-in preset.
+     * A built-in preset, fitting the models of the filter it is given to (see [`Policy`]).
      */
 public static func preset(preset: Preset) -> Policy  {
     return try!  FfiConverterTypePolicy_lift(try! rustCall() {
@@ -952,10 +970,27 @@ public static func preset(preset: Preset) -> Policy  {
 })
 }
     
+    /**
+     * A built-in preset's rules for exactly these models: with `second_opinion` true its
+     * two-model rules (they need a filter with a second opinion; elsewhere they are an
+     * `InvalidPolicy` error), else its one-model rules. Fixed: unlike `preset`, the rules do not
+     * change with the filter. Useful to print (`toJson()`) and adapt a preset.
+     */
+public static func presetForModels(preset: Preset, secondOpinion: Bool) -> Policy  {
+    return try!  FfiConverterTypePolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_constructor_policy_preset_for_models(
+        FfiConverterTypePreset_lower(preset),
+        FfiConverterBool.lower(secondOpinion),uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
-     * The verdict this policy gives for `scores`.
+     * The verdict this policy gives for the primary model's `scores` alone (rules that read
+     * the second model do not fire without its scores).
      */
 open func evaluate(scores: Scores) -> Verdict  {
     return try!  FfiConverterTypeVerdict_lift(try! rustCall() {
@@ -1103,12 +1138,23 @@ public protocol SafeFrameFilterProtocol: AnyObject, Sendable {
     func modelVersion()  -> String
     
     /**
-     * The policy's JSON.
+     * The policy's JSON: the rules in force (for a preset, those for the models loaded).
      */
     func policyJson()  -> String
     
     /**
-     * A filter on the same loaded model and policy that also matches frames against
+     * The second-opinion model's labels, in the order of `Verdict.secondScores`; absent
+     * without a second opinion.
+     */
+    func secondOpinionLabels()  -> [String]?
+    
+    /**
+     * The second-opinion model's name from its manifest; absent without a second opinion.
+     */
+    func secondOpinionName()  -> String?
+    
+    /**
+     * A filter on the same loaded models and policy that also matches frames against
      * `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
      * whatever the classifier says. This filter is unchanged; streams made from the new one
      * use the list too.
@@ -1197,6 +1243,26 @@ public static func fromBytes(manifestJson: Data, onnx: Data, policy: Policy, fai
 }
     
     /**
+     * Like `fromBytes`, with a second-opinion model from its manifest JSON and ONNX bytes (kept
+     * in memory until a frame first needs the model; checked against the manifest's sha256
+     * then). Otherwise as `withSecondOpinion`.
+     */
+public static func fromBytesWithSecondOpinion(manifestJson: Data, onnx: Data, secondManifestJson: Data, secondOnnx: Data, policy: Policy, failOpen: Bool, options: FilterOptions)throws  -> SafeFrameFilter  {
+    return try  FfiConverterTypeSafeFrameFilter_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes_with_second_opinion(
+        FfiConverterData.lower(manifestJson),
+        FfiConverterData.lower(onnx),
+        FfiConverterData.lower(secondManifestJson),
+        FfiConverterData.lower(secondOnnx),
+        FfiConverterTypePolicy_lower(policy),
+        FfiConverterBool.lower(failOpen),
+        FfiConverterTypeFilterOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Loads the model pack in directory `pack_dir` (`manifest.json` + the ONNX file it names)
      * and pairs it with `policy`.
      *
@@ -1209,6 +1275,30 @@ public static func fromDirectory(packDir: String, policy: Policy, failOpen: Bool
         uniffiCallStatus in
     uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_directory(
         FfiConverterString.lower(packDir),
+        FfiConverterTypePolicy_lower(policy),
+        FfiConverterBool.lower(failOpen),
+        FfiConverterTypeFilterOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like `fromDirectory`, with a second-opinion model from the pack in `second_pack_dir`
+     * (e.g. `open-nsfw-int8`): a cascade that runs the second model only on frames whose
+     * verdict its answer could change, so the policy's rules can require both models to agree.
+     *
+     * The second pack's manifest is read now (a missing or malformed pack is an error here);
+     * its model is loaded on the first frame that needs it, and a failure then is that frame's
+     * error (blocked first unless `fail_open`). A preset `policy` uses its two-model rules; a
+     * custom policy may name the second model's labels (`{"model":"second",...}`), and naming
+     * a label it lacks is an `InvalidPolicy` error. `options` apply to both models.
+     */
+public static func withSecondOpinion(packDir: String, secondPackDir: String, policy: Policy, failOpen: Bool, options: FilterOptions)throws  -> SafeFrameFilter  {
+    return try  FfiConverterTypeSafeFrameFilter_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_constructor_safeframefilter_with_second_opinion(
+        FfiConverterString.lower(packDir),
+        FfiConverterString.lower(secondPackDir),
         FfiConverterTypePolicy_lower(policy),
         FfiConverterBool.lower(failOpen),
         FfiConverterTypeFilterOptions_lower(options),uniffiCallStatus
@@ -1333,7 +1423,7 @@ open func modelVersion() -> String  {
 }
     
     /**
-     * The policy's JSON.
+     * The policy's JSON: the rules in force (for a preset, those for the models loaded).
      */
 open func policyJson() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
@@ -1345,7 +1435,32 @@ open func policyJson() -> String  {
 }
     
     /**
-     * A filter on the same loaded model and policy that also matches frames against
+     * The second-opinion model's labels, in the order of `Verdict.secondScores`; absent
+     * without a second opinion.
+     */
+open func secondOpinionLabels() -> [String]?  {
+    return try!  FfiConverterOptionSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_safeframefilter_second_opinion_labels(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The second-opinion model's name from its manifest; absent without a second opinion.
+     */
+open func secondOpinionName() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_method_safeframefilter_second_opinion_name(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A filter on the same loaded models and policy that also matches frames against
      * `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
      * whatever the classifier says. This filter is unchanged; streams made from the new one
      * use the list too.
@@ -1414,8 +1529,8 @@ public func FfiConverterTypeSafeFrameFilter_lower(_ value: SafeFrameFilter) -> U
  * A stream filter for live video: classifies frames on a cadence, keeps the verdict with
  * hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
  *
- * Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
- * filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+ * Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
+ * blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
  * processed one at a time in call order. `processFrame` copies the frame across the boundary;
  * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
  * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
@@ -1458,8 +1573,8 @@ public protocol SafeFrameStreamProtocol: AnyObject, Sendable {
  * A stream filter for live video: classifies frames on a cadence, keeps the verdict with
  * hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
  *
- * Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
- * filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+ * Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
+ * blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
  * processed one at a time in call order. `processFrame` copies the frame across the boundary;
  * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
  * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
@@ -1511,7 +1626,9 @@ open class SafeFrameStream: SafeFrameStreamProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_safeframe_ffi_fn_clone_safeframestream(self.handle, $0) }
     }
     /**
-     * A stream on `filter`'s model with `options`, reporting to `listener` if given.
+     * A stream on `filter`'s models and policy with `options`, reporting to `listener` if
+     * given. With a second opinion the stream runs it as the filter does, on the frames it
+     * classifies whose verdict its answer could change (counted in `secondOpinions`).
      */
 public convenience init(filter: SafeFrameFilter, options: StreamOptions, listener: StreamListener? = nil)throws  {
     let handle =
@@ -2385,6 +2502,10 @@ public struct StreamCounters: Equatable, Hashable {
      * Hash checks that matched a blocklist entry.
      */
     public var knownMatches: Int64
+    /**
+     * Runs of the second-opinion model (0 without one).
+     */
+    public var secondOpinions: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2413,7 +2534,10 @@ public struct StreamCounters: Equatable, Hashable {
          */hashed: Int64, 
         /**
          * Hash checks that matched a blocklist entry.
-         */knownMatches: Int64) {
+         */knownMatches: Int64, 
+        /**
+         * Runs of the second-opinion model (0 without one).
+         */secondOpinions: Int64 = Int64(0)) {
         self.frames = frames
         self.classified = classified
         self.blurred = blurred
@@ -2422,6 +2546,7 @@ public struct StreamCounters: Equatable, Hashable {
         self.samplesDropped = samplesDropped
         self.hashed = hashed
         self.knownMatches = knownMatches
+        self.secondOpinions = secondOpinions
     }
 
     
@@ -2447,7 +2572,8 @@ public struct FfiConverterTypeStreamCounters: FfiConverterRustBuffer {
                 errors: FfiConverterInt64.read(from: &buf), 
                 samplesDropped: FfiConverterInt64.read(from: &buf), 
                 hashed: FfiConverterInt64.read(from: &buf), 
-                knownMatches: FfiConverterInt64.read(from: &buf)
+                knownMatches: FfiConverterInt64.read(from: &buf), 
+                secondOpinions: FfiConverterInt64.read(from: &buf)
         )
     }
 
@@ -2460,6 +2586,7 @@ public struct FfiConverterTypeStreamCounters: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.samplesDropped, into: &buf)
         FfiConverterInt64.write(value.hashed, into: &buf)
         FfiConverterInt64.write(value.knownMatches, into: &buf)
+        FfiConverterInt64.write(value.secondOpinions, into: &buf)
     }
 }
 
@@ -2701,6 +2828,17 @@ public struct Verdict: Equatable, Hashable {
      * category [`Category::Known`]).
      */
     public var known: KnownMatch?
+    /**
+     * The 0-based index, in the policy's rules (`Policy.toJson()`), of the rule that decided
+     * the verdict; absent when the frame is allowed, failed closed or matched a blocklist.
+     */
+    public var rule: UInt32?
+    /**
+     * The second-opinion model's probabilities, in the order of its labels
+     * (`SafeFrameFilter.secondOpinionLabels()`), when it ran for this verdict; absent when the
+     * filter has no second opinion or the primary's scores left nothing for it to decide.
+     */
+    public var secondScores: [Float]?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2717,11 +2855,22 @@ public struct Verdict: Equatable, Hashable {
         /**
          * The blocklist entry that decided the verdict, if any (then the action is block and the
          * category [`Category::Known`]).
-         */known: KnownMatch?) {
+         */known: KnownMatch? = nil, 
+        /**
+         * The 0-based index, in the policy's rules (`Policy.toJson()`), of the rule that decided
+         * the verdict; absent when the frame is allowed, failed closed or matched a blocklist.
+         */rule: UInt32? = nil, 
+        /**
+         * The second-opinion model's probabilities, in the order of its labels
+         * (`SafeFrameFilter.secondOpinionLabels()`), when it ran for this verdict; absent when the
+         * filter has no second opinion or the primary's scores left nothing for it to decide.
+         */secondScores: [Float]? = nil) {
         self.action = action
         self.category = category
         self.scores = scores
         self.known = known
+        self.rule = rule
+        self.secondScores = secondScores
     }
 
     
@@ -2743,7 +2892,9 @@ public struct FfiConverterTypeVerdict: FfiConverterRustBuffer {
                 action: FfiConverterTypeAction.read(from: &buf), 
                 category: FfiConverterOptionTypeCategory.read(from: &buf), 
                 scores: FfiConverterTypeScores.read(from: &buf), 
-                known: FfiConverterOptionTypeKnownMatch.read(from: &buf)
+                known: FfiConverterOptionTypeKnownMatch.read(from: &buf), 
+                rule: FfiConverterOptionUInt32.read(from: &buf), 
+                secondScores: FfiConverterOptionSequenceFloat.read(from: &buf)
         )
     }
 
@@ -2752,6 +2903,8 @@ public struct FfiConverterTypeVerdict: FfiConverterRustBuffer {
         FfiConverterOptionTypeCategory.write(value.category, into: &buf)
         FfiConverterTypeScores.write(value.scores, into: &buf)
         FfiConverterOptionTypeKnownMatch.write(value.known, into: &buf)
+        FfiConverterOptionUInt32.write(value.rule, into: &buf)
+        FfiConverterOptionSequenceFloat.write(value.secondScores, into: &buf)
     }
 }
 
@@ -3908,6 +4061,30 @@ public func FfiConverterTypeStreamCadence_lower(_ value: StreamCadence) -> RustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -4100,6 +4277,79 @@ fileprivate struct FfiConverterOptionTypeStreamCadence: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionSequenceFloat: FfiConverterRustBuffer {
+    typealias SwiftType = [Float]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceFloat.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceFloat.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceFloat: FfiConverterRustBuffer {
+    typealias SwiftType = [Float]
+
+    public static func write(_ value: [Float], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterFloat.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Float] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Float]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterFloat.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -4241,13 +4491,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_safeframe_ffi_checksum_method_safeframefilter_model_version() != 14035) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json() != 25880) {
+    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json() != 24813) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist() != 27213) {
+    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_second_opinion_labels() != 7132) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_method_policy_evaluate() != 20476) {
+    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_second_opinion_name() != 54399) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist() != 27002) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_method_policy_evaluate() != 38172) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_method_policy_name() != 20124) {
@@ -4280,19 +4536,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes() != 1643) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes_with_second_opinion() != 48310) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_directory() != 11432) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_with_second_opinion() != 38219) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_constructor_policy_from_json() != 40050) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_constructor_policy_from_preset_name() != 39242) {
+    if (uniffi_safeframe_ffi_checksum_constructor_policy_from_preset_name() != 38367) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_constructor_policy_preset() != 59850) {
+    if (uniffi_safeframe_ffi_checksum_constructor_policy_preset() != 28008) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_constructor_safeframestream_new() != 32494) {
+    if (uniffi_safeframe_ffi_checksum_constructor_policy_preset_for_models() != 306) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_constructor_safeframestream_new() != 48745) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -142,13 +142,17 @@ class DirectFrameFilter(filter: SafeFrameFilter) : AutoCloseable {
         internal fun unpack(packed: Int, s: FloatArray): Verdict {
             val action = Action.entries[packed and 0xFF]
             val category = (packed shr 8) and 0xFF
+            val rule = (packed shr 16) and 0x7FFF
             return Verdict(
                 action = action,
                 category = if (category == 0) null else Category.entries[category - 1],
                 scores = Scores(drawing = s[0], hentai = s[1], neutral = s[2], porn = s[3], sexy = s[4]),
-                // The packed verdict does not carry the matched entry; a blocklist match shows as
-                // category KNOWN (look entries up through the copying API if needed).
+                // The packed verdict does not carry the matched entry nor the second opinion's
+                // scores; a blocklist match shows as category KNOWN (look both up through the
+                // copying API if needed).
                 known = null,
+                rule = if (rule == 0) null else (rule - 1).toUInt(),
+                secondScores = null,
             )
         }
     }

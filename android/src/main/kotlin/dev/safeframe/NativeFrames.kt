@@ -15,7 +15,8 @@ internal object NativeFrames {
     /**
      * Classifies the packed frame at the start of the direct [buffer] and, when [redact] is
      * true, applies the verdict to it in place. Writes the scores to [scoresOut] (5 floats)
-     * when it is not null. Returns the verdict packed as `action | (category + 1) shl 8`.
+     * when it is not null. Returns the verdict packed as
+     * `action | (category + 1) shl 8 | (rule + 1) shl 16` (0 in a field: none).
      * Throws [SafeFrameNativeException].
      */
     @JvmStatic
@@ -100,7 +101,7 @@ internal object NativeFrames {
         scoresOut: FloatArray?,
     ): Int
 
-    /** Writes the stream's 8 counters to [out] (see [StreamCounters], in field order). */
+    /** Writes the stream's 9 counters to [out] (see [StreamCounters], in field order). */
     @JvmStatic
     external fun streamCounters(handle: Long, out: LongArray)
 

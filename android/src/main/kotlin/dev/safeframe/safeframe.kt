@@ -736,6 +736,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json(
     ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_safeframefilter_second_opinion_labels(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_method_safeframefilter_second_opinion_name(
+    ): Int
     external fun uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_method_policy_evaluate(
@@ -760,13 +764,19 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes(
     ): Int
+    external fun uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes_with_second_opinion(
+    ): Int
     external fun uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_directory(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_constructor_safeframefilter_with_second_opinion(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_constructor_policy_from_json(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_constructor_policy_from_preset_name(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_constructor_policy_preset(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_constructor_policy_preset_for_models(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_constructor_safeframestream_new(
     ): Int
@@ -811,7 +821,11 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes(`manifestJson`: RustBuffer.ByValue,`onnx`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes_with_second_opinion(`manifestJson`: RustBuffer.ByValue,`onnx`: RustBuffer.ByValue,`secondManifestJson`: RustBuffer.ByValue,`secondOnnx`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_directory(`packDir`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_with_second_opinion(`packDir`: RustBuffer.ByValue,`secondPackDir`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_safeframe_ffi_fn_method_safeframefilter_check_encoded_image(`ptr`: Long,`image`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -829,6 +843,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_method_safeframefilter_policy_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_safeframe_ffi_fn_method_safeframefilter_second_opinion_labels(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_safeframe_ffi_fn_method_safeframefilter_second_opinion_name(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_method_safeframefilter_with_blocklist(`ptr`: Long,`blocklist`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_safeframe_ffi_fn_clone_policy(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -840,6 +858,8 @@ internal object UniffiLib {
     external fun uniffi_safeframe_ffi_fn_constructor_policy_from_preset_name(`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_safeframe_ffi_fn_constructor_policy_preset(`preset`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_safeframe_ffi_fn_constructor_policy_preset_for_models(`preset`: RustBuffer.ByValue,`secondOpinion`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_safeframe_ffi_fn_method_policy_evaluate(`ptr`: Long,`scores`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1028,13 +1048,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_model_version() and 0xFFFF) != 14035) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json() and 0xFFFF) != 25880) {
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_policy_json() and 0xFFFF) != 24813) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist() and 0xFFFF) != 27213) {
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_second_opinion_labels() and 0xFFFF) != 7132) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_method_policy_evaluate() and 0xFFFF) != 20476) {
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_second_opinion_name() and 0xFFFF) != 54399) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_with_blocklist() and 0xFFFF) != 27002) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_method_policy_evaluate() and 0xFFFF) != 38172) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_method_policy_name() and 0xFFFF) != 20124) {
@@ -1067,19 +1093,28 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes() and 0xFFFF) != 1643) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes_with_second_opinion() and 0xFFFF) != 48310) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_directory() and 0xFFFF) != 11432) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_with_second_opinion() and 0xFFFF) != 38219) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_constructor_policy_from_json() and 0xFFFF) != 40050) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_constructor_policy_from_preset_name() and 0xFFFF) != 39242) {
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_policy_from_preset_name() and 0xFFFF) != 38367) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_constructor_policy_preset() and 0xFFFF) != 59850) {
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_policy_preset() and 0xFFFF) != 28008) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframestream_new() and 0xFFFF) != 32494) {
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_policy_preset_for_models() and 0xFFFF) != 306) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframestream_new() and 0xFFFF) != 48745) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1964,12 +1999,21 @@ public object FfiConverterTypeBlocklist: FfiConverter<Blocklist, Long> {
  * A policy: rules that turn scores into a verdict. Immutable; share it freely between threads.
  *
  * Make one from a preset (`Policy.preset(Preset.CHILD)` in Kotlin) or from JSON in the form
- * `toJson()` prints: `{"rules":[{"categories":["porn"],"threshold":0.4,"action":"block"}]}`.
+ * `toJson()` prints: `{"rules":[{"categories":["porn"],"threshold":0.4,"action":"block"}]}`,
+ * or, for rules that also read a second-opinion model, `{"rules":[{"when":[{"model":"primary",
+ * "labels":["porn"],"threshold":0.4},{"model":"second","labels":["nsfw"],"threshold":0.2}],
+ * "action":"block"}]}`.
+ *
+ * A preset made with `preset` or `fromPresetName` fits the models of the filter it is given
+ * to: a filter with a second opinion (`SafeFrameFilter.withSecondOpinion`) uses the preset's
+ * two-model rules (`presetForModels(preset, true)`), any other filter its one-model rules
+ * (what `toJson()` and `evaluate()` show). `filter.policyJson()` shows the rules in force.
  */
 public interface PolicyInterface {
     
     /**
-     * The verdict this policy gives for `scores`.
+     * The verdict this policy gives for the primary model's `scores` alone (rules that read
+     * the second model do not fire without its scores).
      */
     fun `evaluate`(`scores`: Scores): Verdict
     
@@ -1990,7 +2034,15 @@ public interface PolicyInterface {
  * A policy: rules that turn scores into a verdict. Immutable; share it freely between threads.
  *
  * Make one from a preset (`Policy.preset(Preset.CHILD)` in Kotlin) or from JSON in the form
- * `toJson()` prints: `{"rules":[{"categories":["porn"],"threshold":0.4,"action":"block"}]}`.
+ * `toJson()` prints: `{"rules":[{"categories":["porn"],"threshold":0.4,"action":"block"}]}`,
+ * or, for rules that also read a second-opinion model, `{"rules":[{"when":[{"model":"primary",
+ * "labels":["porn"],"threshold":0.4},{"model":"second","labels":["nsfw"],"threshold":0.2}],
+ * "action":"block"}]}`.
+ *
+ * A preset made with `preset` or `fromPresetName` fits the models of the filter it is given
+ * to: a filter with a second opinion (`SafeFrameFilter.withSecondOpinion`) uses the preset's
+ * two-model rules (`presetForModels(preset, true)`), any other filter its one-model rules
+ * (what `toJson()` and `evaluate()` show). `filter.policyJson()` shows the rules in force.
  */
 open class Policy: Disposable, AutoCloseable, PolicyInterface
 {
@@ -2095,7 +2147,8 @@ open class Policy: Disposable, AutoCloseable, PolicyInterface
 
     
     /**
-     * The verdict this policy gives for `scores`.
+     * The verdict this policy gives for the primary model's `scores` alone (rules that read
+     * the second model do not fire without its scores).
      */override fun `evaluate`(`scores`: Scores): Verdict {
             return FfiConverterTypeVerdict.lift(
     callWithHandle {
@@ -2168,7 +2221,8 @@ open class Policy: Disposable, AutoCloseable, PolicyInterface
 
         
     /**
-     * A built-in preset by name (`child`, `teen`, `adult`).
+     * A built-in preset by name (`child`, `teen`, `adult`), fitting the models of the filter
+     * it is given to (see [`Policy`]).
      */
     @Throws(SafeFrameException::class) fun `fromPresetName`(`name`: kotlin.String): Policy {
             return FfiConverterTypePolicy.lift(
@@ -2184,7 +2238,7 @@ open class Policy: Disposable, AutoCloseable, PolicyInterface
 
         
     /**
-     * A built-in preset.
+     * A built-in preset, fitting the models of the filter it is given to (see [`Policy`]).
      */ fun `preset`(`preset`: Preset): Policy {
             return FfiConverterTypePolicy.lift(
     uniffiRustCall() { _status ->
@@ -2192,6 +2246,25 @@ open class Policy: Disposable, AutoCloseable, PolicyInterface
     
         
         FfiConverterTypePreset.lower(`preset`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A built-in preset's rules for exactly these models: with `second_opinion` true its
+     * two-model rules (they need a filter with a second opinion; elsewhere they are an
+     * `InvalidPolicy` error), else its one-model rules. Fixed: unlike `preset`, the rules do not
+     * change with the filter. Useful to print (`toJson()`) and adapt a preset.
+     */ fun `presetForModels`(`preset`: Preset, `secondOpinion`: kotlin.Boolean): Policy {
+            return FfiConverterTypePolicy.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_constructor_policy_preset_for_models(
+    
+        
+        FfiConverterTypePreset.lower(`preset`),
+        FfiConverterBoolean.lower(`secondOpinion`),_status)
 }
     )
     }
@@ -2384,12 +2457,23 @@ public interface SafeFrameFilterInterface {
     fun `modelVersion`(): kotlin.String
     
     /**
-     * The policy's JSON.
+     * The policy's JSON: the rules in force (for a preset, those for the models loaded).
      */
     fun `policyJson`(): kotlin.String
     
     /**
-     * A filter on the same loaded model and policy that also matches frames against
+     * The second-opinion model's labels, in the order of `Verdict.secondScores`; absent
+     * without a second opinion.
+     */
+    fun `secondOpinionLabels`(): List<kotlin.String>?
+    
+    /**
+     * The second-opinion model's name from its manifest; absent without a second opinion.
+     */
+    fun `secondOpinionName`(): kotlin.String?
+    
+    /**
+     * A filter on the same loaded models and policy that also matches frames against
      * `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
      * whatever the classifier says. This filter is unchanged; streams made from the new one
      * use the list too.
@@ -2661,7 +2745,7 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
 
     
     /**
-     * The policy's JSON.
+     * The policy's JSON: the rules in force (for a preset, those for the models loaded).
      */override fun `policyJson`(): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
@@ -2677,7 +2761,40 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
 
     
     /**
-     * A filter on the same loaded model and policy that also matches frames against
+     * The second-opinion model's labels, in the order of `Verdict.secondScores`; absent
+     * without a second opinion.
+     */override fun `secondOpinionLabels`(): List<kotlin.String>? {
+            return FfiConverterOptionalSequenceString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_safeframefilter_second_opinion_labels(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The second-opinion model's name from its manifest; absent without a second opinion.
+     */override fun `secondOpinionName`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_method_safeframefilter_second_opinion_name(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A filter on the same loaded models and policy that also matches frames against
      * `blocklist` (PDQ hashes of known content): a match is blocked with category `Known`,
      * whatever the classifier says. This filter is unchanged; streams made from the new one
      * use the list too.
@@ -2725,6 +2842,30 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
 
         
     /**
+     * Like `fromBytes`, with a second-opinion model from its manifest JSON and ONNX bytes (kept
+     * in memory until a frame first needs the model; checked against the manifest's sha256
+     * then). Otherwise as `withSecondOpinion`.
+     */
+    @Throws(SafeFrameException::class) fun `fromBytesWithSecondOpinion`(`manifestJson`: kotlin.ByteArray, `onnx`: kotlin.ByteArray, `secondManifestJson`: kotlin.ByteArray, `secondOnnx`: kotlin.ByteArray, `policy`: Policy, `failOpen`: kotlin.Boolean, `options`: FilterOptions): SafeFrameFilter {
+            return FfiConverterTypeSafeFrameFilter.lift(
+    uniffiRustCallWithError(SafeFrameException) { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes_with_second_opinion(
+    
+        
+        FfiConverterByteArray.lower(`manifestJson`),
+        FfiConverterByteArray.lower(`onnx`),
+        FfiConverterByteArray.lower(`secondManifestJson`),
+        FfiConverterByteArray.lower(`secondOnnx`),
+        FfiConverterTypePolicy.lower(`policy`),
+        FfiConverterBoolean.lower(`failOpen`),
+        FfiConverterTypeFilterOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
      * Loads the model pack in directory `pack_dir` (`manifest.json` + the ONNX file it names)
      * and pairs it with `policy`.
      *
@@ -2739,6 +2880,34 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
     
         
         FfiConverterString.lower(`packDir`),
+        FfiConverterTypePolicy.lower(`policy`),
+        FfiConverterBoolean.lower(`failOpen`),
+        FfiConverterTypeFilterOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Like `fromDirectory`, with a second-opinion model from the pack in `second_pack_dir`
+     * (e.g. `open-nsfw-int8`): a cascade that runs the second model only on frames whose
+     * verdict its answer could change, so the policy's rules can require both models to agree.
+     *
+     * The second pack's manifest is read now (a missing or malformed pack is an error here);
+     * its model is loaded on the first frame that needs it, and a failure then is that frame's
+     * error (blocked first unless `fail_open`). A preset `policy` uses its two-model rules; a
+     * custom policy may name the second model's labels (`{"model":"second",...}`), and naming
+     * a label it lacks is an `InvalidPolicy` error. `options` apply to both models.
+     */
+    @Throws(SafeFrameException::class) fun `withSecondOpinion`(`packDir`: kotlin.String, `secondPackDir`: kotlin.String, `policy`: Policy, `failOpen`: kotlin.Boolean, `options`: FilterOptions): SafeFrameFilter {
+            return FfiConverterTypeSafeFrameFilter.lift(
+    uniffiRustCallWithError(SafeFrameException) { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_constructor_safeframefilter_with_second_opinion(
+    
+        
+        FfiConverterString.lower(`packDir`),
+        FfiConverterString.lower(`secondPackDir`),
         FfiConverterTypePolicy.lower(`policy`),
         FfiConverterBoolean.lower(`failOpen`),
         FfiConverterTypeFilterOptions.lower(`options`),_status)
@@ -2876,8 +3045,8 @@ public object FfiConverterTypeSafeFrameFilter: FfiConverter<SafeFrameFilter, Lon
  * A stream filter for live video: classifies frames on a cadence, keeps the verdict with
  * hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
  *
- * Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
- * filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+ * Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
+ * blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
  * processed one at a time in call order. `processFrame` copies the frame across the boundary;
  * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
  * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
@@ -2922,8 +3091,8 @@ public interface SafeFrameStreamInterface {
  * A stream filter for live video: classifies frames on a cadence, keeps the verdict with
  * hysteresis, redacts frames, fails closed, reports changes to a [`StreamListener`].
  *
- * Made from a [`SafeFrameFilter`], whose loaded model, policy and blocklist it shares (the
- * filter may be closed afterwards; the stream keeps the model alive). Thread-safe; frames are
+ * Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
+ * blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
  * processed one at a time in call order. `processFrame` copies the frame across the boundary;
  * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
  * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
@@ -2960,7 +3129,9 @@ open class SafeFrameStream: Disposable, AutoCloseable, SafeFrameStreamInterface
         this.cleanable = null
     }
     /**
-     * A stream on `filter`'s model with `options`, reporting to `listener` if given.
+     * A stream on `filter`'s models and policy with `options`, reporting to `listener` if
+     * given. With a second opinion the stream runs it as the filter does, on the frames it
+     * classifies whose verdict its answer could change (counted in `secondOpinions`).
      */
     constructor(`filter`: SafeFrameFilter, `options`: StreamOptions, `listener`: StreamListener? = null) :
         this(UniffiWithHandle, 
@@ -3883,6 +4054,11 @@ data class StreamCounters (
      * Hash checks that matched a blocklist entry.
      */
     var `knownMatches`: kotlin.Long
+    , 
+    /**
+     * Runs of the second-opinion model (0 without one).
+     */
+    var `secondOpinions`: kotlin.Long = 0L 
     
 ){
     
@@ -3907,6 +4083,7 @@ public object FfiConverterTypeStreamCounters: FfiConverterRustBuffer<StreamCount
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
         )
     }
 
@@ -3918,7 +4095,8 @@ public object FfiConverterTypeStreamCounters: FfiConverterRustBuffer<StreamCount
             FfiConverterLong.allocationSize(value.`errors`) +
             FfiConverterLong.allocationSize(value.`samplesDropped`) +
             FfiConverterLong.allocationSize(value.`hashed`) +
-            FfiConverterLong.allocationSize(value.`knownMatches`)
+            FfiConverterLong.allocationSize(value.`knownMatches`) +
+            FfiConverterLong.allocationSize(value.`secondOpinions`)
     )
 
     override fun write(value: StreamCounters, buf: ByteBuffer) {
@@ -3930,6 +4108,7 @@ public object FfiConverterTypeStreamCounters: FfiConverterRustBuffer<StreamCount
             FfiConverterLong.write(value.`samplesDropped`, buf)
             FfiConverterLong.write(value.`hashed`, buf)
             FfiConverterLong.write(value.`knownMatches`, buf)
+            FfiConverterLong.write(value.`secondOpinions`, buf)
     }
 }
 
@@ -4099,7 +4278,20 @@ data class Verdict (
      * The blocklist entry that decided the verdict, if any (then the action is block and the
      * category [`Category::Known`]).
      */
-    var `known`: KnownMatch?
+    var `known`: KnownMatch? = null 
+    , 
+    /**
+     * The 0-based index, in the policy's rules (`Policy.toJson()`), of the rule that decided
+     * the verdict; absent when the frame is allowed, failed closed or matched a blocklist.
+     */
+    var `rule`: kotlin.UInt? = null 
+    , 
+    /**
+     * The second-opinion model's probabilities, in the order of its labels
+     * (`SafeFrameFilter.secondOpinionLabels()`), when it ran for this verdict; absent when the
+     * filter has no second opinion or the primary's scores left nothing for it to decide.
+     */
+    var `secondScores`: List<kotlin.Float>? = null 
     
 ){
     
@@ -4120,6 +4312,8 @@ public object FfiConverterTypeVerdict: FfiConverterRustBuffer<Verdict> {
             FfiConverterOptionalTypeCategory.read(buf),
             FfiConverterTypeScores.read(buf),
             FfiConverterOptionalTypeKnownMatch.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalSequenceFloat.read(buf),
         )
     }
 
@@ -4127,7 +4321,9 @@ public object FfiConverterTypeVerdict: FfiConverterRustBuffer<Verdict> {
             FfiConverterTypeAction.allocationSize(value.`action`) +
             FfiConverterOptionalTypeCategory.allocationSize(value.`category`) +
             FfiConverterTypeScores.allocationSize(value.`scores`) +
-            FfiConverterOptionalTypeKnownMatch.allocationSize(value.`known`)
+            FfiConverterOptionalTypeKnownMatch.allocationSize(value.`known`) +
+            FfiConverterOptionalUInt.allocationSize(value.`rule`) +
+            FfiConverterOptionalSequenceFloat.allocationSize(value.`secondScores`)
     )
 
     override fun write(value: Verdict, buf: ByteBuffer) {
@@ -4135,6 +4331,8 @@ public object FfiConverterTypeVerdict: FfiConverterRustBuffer<Verdict> {
             FfiConverterOptionalTypeCategory.write(value.`category`, buf)
             FfiConverterTypeScores.write(value.`scores`, buf)
             FfiConverterOptionalTypeKnownMatch.write(value.`known`, buf)
+            FfiConverterOptionalUInt.write(value.`rule`, buf)
+            FfiConverterOptionalSequenceFloat.write(value.`secondScores`, buf)
     }
 }
 
@@ -4915,6 +5113,38 @@ public object FfiConverterTypeStreamCadence : FfiConverterRustBuffer<StreamCaden
 /**
  * @suppress
  */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
     override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
@@ -5161,6 +5391,98 @@ public object FfiConverterOptionalTypeStreamCadence: FfiConverterRustBuffer<Stre
         } else {
             buf.put(1)
             FfiConverterTypeStreamCadence.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceFloat: FfiConverterRustBuffer<List<kotlin.Float>?> {
+    override fun read(buf: ByteBuffer): List<kotlin.Float>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceFloat.read(buf)
+    }
+
+    override fun allocationSize(value: List<kotlin.Float>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceFloat.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<kotlin.Float>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceFloat.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
+    override fun read(buf: ByteBuffer): List<kotlin.String>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceString.read(buf)
+    }
+
+    override fun allocationSize(value: List<kotlin.String>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<kotlin.String>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceFloat: FfiConverterRustBuffer<List<kotlin.Float>> {
+    override fun read(buf: ByteBuffer): List<kotlin.Float> {
+        val len = buf.getInt()
+        return List<kotlin.Float>(len) {
+            FfiConverterFloat.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.Float>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterFloat.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.Float>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterFloat.write(it, buf)
         }
     }
 }
