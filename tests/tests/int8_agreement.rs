@@ -42,26 +42,33 @@ fn evaluation_images() -> Vec<PathBuf> {
     files
 }
 
+/// Runs `pair` (agreement, |Δp|) on every image: how many agree, and the worst |Δp| with its
+/// file name.
+fn compare(files: &[PathBuf], mut pair: impl FnMut(&Frame<'_>) -> (bool, f32)) -> (usize, (f32, String)) {
+    let (mut agree, mut worst) = (0usize, (0.0f32, String::new()));
+    for file in files {
+        let image = image::open(file).unwrap().into_rgb8();
+        let (w, h) = image.dimensions();
+        let frame = Frame::packed(image.as_raw(), w, h, PixelFormat::Rgb8).unwrap();
+        let (agrees, diff) = pair(&frame);
+        agree += usize::from(agrees);
+        if diff > worst.0 {
+            worst = (diff, file.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    (agree, worst)
+}
+
 fn agrees(model: &str) {
     let options = ClassifierOptions::default();
     let fp32 = Classifier::from_dir(model_dir(&format!("{model}-fp32")), &options).unwrap();
     let int8 = Classifier::from_dir(model_dir(&format!("{model}-int8")), &options).unwrap();
     let files = evaluation_images();
     assert!(files.len() >= 150, "{} images", files.len());
-    let (mut agree, mut worst) = (0usize, (0.0f32, String::new()));
-    for file in &files {
-        let image = image::open(file).unwrap().into_rgb8();
-        let (w, h) = image.dimensions();
-        let frame = Frame::packed(image.as_raw(), w, h, PixelFormat::Rgb8).unwrap();
-        let (a, b) = (fp32.classify(&frame).unwrap(), int8.classify(&frame).unwrap());
-        if a.top() == b.top() {
-            agree += 1;
-        }
-        let diff = max_score_diff(&a, &b);
-        if diff > worst.0 {
-            worst = (diff, file.file_name().unwrap().to_string_lossy().into_owned());
-        }
-    }
+    let (agree, worst) = compare(&files, |frame| {
+        let (a, b) = (fp32.classify(frame).unwrap(), int8.classify(frame).unwrap());
+        (a.top() == b.top(), max_score_diff(&a, &b))
+    });
     let rate = agree as f64 / files.len() as f64;
     println!(
         "{model}: int8 vs fp32 on {} images: top-1 {agree}/{} ({:.2} %), max |Δp| {:.4} ({})",
@@ -94,20 +101,11 @@ fn open_nsfw_int8_keeps_the_decision_of_fp32() {
     let int8 = SecondOpinion::from_dir(model_dir("open-nsfw-int8"), &options).unwrap();
     let nsfw = fp32.labels().iter().position(|l| l == "nsfw").unwrap();
     let files = evaluation_images();
-    let (mut agree, mut worst) = (0usize, (0.0f32, String::new()));
-    for file in &files {
-        let image = image::open(file).unwrap().into_rgb8();
-        let (w, h) = image.dimensions();
-        let frame = Frame::packed(image.as_raw(), w, h, PixelFormat::Rgb8).unwrap();
-        let (a, b) = (fp32.classify(&frame).unwrap(), int8.classify(&frame).unwrap());
-        if (a.get(nsfw) >= 0.5) == (b.get(nsfw) >= 0.5) {
-            agree += 1;
-        }
-        let diff = (a.get(nsfw) - b.get(nsfw)).abs();
-        if diff > worst.0 {
-            worst = (diff, file.file_name().unwrap().to_string_lossy().into_owned());
-        }
-    }
+    let (agree, worst) = compare(&files, |frame| {
+        let (a, b) = (fp32.classify(frame).unwrap(), int8.classify(frame).unwrap());
+        let (a, b) = (a.get(nsfw), b.get(nsfw));
+        ((a >= 0.5) == (b >= 0.5), (a - b).abs())
+    });
     let rate = agree as f64 / files.len() as f64;
     println!(
         "open-nsfw: int8 vs fp32 on {} images: nsfw >= 0.5 agrees on {agree} ({:.2} %), max |Δp| {:.4} ({})",
