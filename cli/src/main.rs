@@ -4,6 +4,7 @@ mod bench;
 mod bench_frames;
 mod bundled;
 mod decode;
+mod frame_reader;
 mod hash;
 mod scan;
 mod stream;

@@ -14,7 +14,7 @@
 //! line gives the counters. A partial frame at the end of the input is an error.
 
 use std::fs::File;
-use std::io::{BufWriter, ErrorKind, Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -30,6 +30,8 @@ use safeframe::second_opinion::SecondOpinion;
 use safeframe::stream::{Cadence, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange};
 use safeframe::SafeFrameError;
 use serde_json::json;
+
+use crate::frame_reader::{FrameReadError, FrameReader};
 
 /// Pixel formats of raw frames on stdin (ffmpeg `-pix_fmt` names in brackets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -156,16 +158,9 @@ pub enum StreamError {
         #[source]
         source: std::io::Error,
     },
-    /// The input ended inside a frame.
-    #[error("partial last frame: the input ended after {got} of the {expected} bytes of frame {index}")]
-    PartialFrame {
-        /// Index of the incomplete frame.
-        index: u64,
-        /// Bytes read.
-        got: usize,
-        /// Bytes a frame has.
-        expected: usize,
-    },
+    /// A frame could not be read from the input, or the input ended inside one.
+    #[error(transparent)]
+    Read(#[from] FrameReadError),
 }
 
 type Sink = Mutex<Box<dyn Write + Send>>;
@@ -221,20 +216,6 @@ fn policy(spec: &str, second_opinion: bool) -> Result<Policy, StreamError> {
         ))
     })?;
     Ok(Policy::from_json(&text)?)
-}
-
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match input.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// The primary classifier and the second opinion, if any.
@@ -323,22 +304,9 @@ pub fn run_on(
     };
     let mut output = BufWriter::with_capacity(frame_len.min(1 << 22), output);
     let mut buf = vec![0u8; frame_len];
-    let mut index = 0u64;
-    loop {
-        let got = read_full(input, &mut buf).map_err(|source| StreamError::Io {
-            what: format!("reading frame {index} from stdin"),
-            source,
-        })?;
-        if got == 0 {
-            break;
-        }
-        if got < frame_len {
-            return Err(StreamError::PartialFrame {
-                index,
-                got,
-                expected: frame_len,
-            });
-        }
+    let mut frames = FrameReader::new(input);
+    while frames.next_into(&mut buf)? {
+        let index = frames.index() - 1;
         let timestamp_ns = (index as f64 * 1e9 / args.fps).round() as i64;
         let mut frame = FrameMut::packed(&mut buf, args.width, args.height, format)?
             .with_timestamp_ns(timestamp_ns)
@@ -348,7 +316,6 @@ pub fn run_on(
             what: format!("writing frame {index} to stdout"),
             source,
         })?;
-        index += 1;
     }
     output.flush().map_err(|source| StreamError::Io {
         what: "writing to stdout".into(),
