@@ -25,7 +25,7 @@ use safeframe::filter::Filter;
 use safeframe::frame::{Frame, FrameMut, PixelFormat, Rotation, YuvColor, YuvRange};
 use safeframe::policy::{Policy, Verdict};
 use safeframe::second_opinion::SecondOpinion;
-use safeframe::stream::{Cadence, FrameModel, Mode, StreamConfig, StreamFilter};
+use safeframe::stream::{Cadence, ChangeGate, FrameModel, Mode, StreamConfig, StreamFilter};
 
 use crate::error::SafeFrameError;
 use crate::filter::{on_error, ExecutionProvider, FilterOptions};
@@ -145,6 +145,18 @@ impl From<Verdict> for SafeFrameVerdict {
                 .and_then(|r| i32::try_from(r).ok())
                 .unwrap_or(SAFEFRAME_RULE_NONE),
         }
+    }
+}
+
+/// The action of a `SAFEFRAME_ACTION_*` code, `None` for an unknown code.
+fn action_from_code(code: i32) -> Option<safeframe::policy::Action> {
+    use safeframe::policy::Action;
+    match code {
+        SAFEFRAME_ACTION_ALLOW => Some(Action::Allow),
+        SAFEFRAME_ACTION_WARN => Some(Action::Warn),
+        SAFEFRAME_ACTION_BLUR => Some(Action::Blur),
+        SAFEFRAME_ACTION_BLOCK => Some(Action::Block),
+        _ => None,
     }
 }
 
@@ -650,8 +662,20 @@ pub const SAFEFRAME_CADENCE_MIN_INTERVAL_MS: i32 = 2;
 
 /// How a stream made by [`safeframe_stream_new`] behaves. Start from
 /// [`safeframe_stream_config_default`] and change what you need.
+///
+/// The change gate (`change_gate`, on by default) compares each frame, tile by tile, with the
+/// last classified one: a changed frame is classified at once whatever the cadence (in
+/// background mode it is held redacted, see `hold`, until its verdict arrives); an unchanged
+/// frame reuses the verdict in force, and the model rests, until that verdict is `max_age_ms`
+/// old in frame timestamps. Bad values make [`safeframe_stream_new`] fail with
+/// `SAFEFRAME_ERROR_INVALID_ARGUMENT` and a last error naming the field
+/// (`change_gate.threshold`, `change_gate.tiles`, `change_gate.max_age`, `hold`).
+///
+/// ABI note (0.x): `change_gate` … `hold` were appended; the struct grew from 24 to 48 bytes.
+/// Code compiled against an older `safeframe.h` must be rebuilt (this library reads the whole
+/// struct).
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SafeFrameStreamConfig {
     /// One of `SAFEFRAME_CADENCE_*`.
     pub cadence: i32,
@@ -665,6 +689,20 @@ pub struct SafeFrameStreamConfig {
     pub background: bool,
     /// Pass frames that could not be classified instead of blocking them. Default false.
     pub fail_open: bool,
+    /// Classify changed frames at once and let unchanged ones reuse the verdict in force
+    /// (default true). False: classify on the cadence alone; `change_threshold`,
+    /// `change_tiles` and `max_age_ms` are then ignored.
+    pub change_gate: bool,
+    /// The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06).
+    pub change_threshold: f32,
+    /// Tiles per side of the grid frames are compared on (default 4; 1 to 16).
+    pub change_tiles: u32,
+    /// The longest, in milliseconds of frame timestamps, an unchanged scene reuses a verdict
+    /// (default 1000; more than 0).
+    pub max_age_ms: i64,
+    /// What a changed frame gets while its verdict is pending in background mode:
+    /// `SAFEFRAME_ACTION_BLUR` (the default) or `SAFEFRAME_ACTION_BLOCK`.
+    pub hold: i32,
 }
 
 /// [`SafeFrameStreamConfig`] as C may have left it: the same layout with bytes for its `bool`s.
@@ -676,6 +714,11 @@ struct RawStreamConfig {
     clear_after: u32,
     background: u8,
     fail_open: u8,
+    change_gate: u8,
+    change_threshold: f32,
+    change_tiles: u32,
+    max_age_ms: i64,
+    hold: i32,
 }
 
 const _: () = assert!(
@@ -683,6 +726,14 @@ const _: () = assert!(
         && std::mem::align_of::<RawStreamConfig>() == std::mem::align_of::<SafeFrameStreamConfig>()
         && std::mem::offset_of!(RawStreamConfig, background) == std::mem::offset_of!(SafeFrameStreamConfig, background)
         && std::mem::offset_of!(RawStreamConfig, fail_open) == std::mem::offset_of!(SafeFrameStreamConfig, fail_open)
+        && std::mem::offset_of!(RawStreamConfig, change_gate)
+            == std::mem::offset_of!(SafeFrameStreamConfig, change_gate)
+        && std::mem::offset_of!(RawStreamConfig, change_threshold)
+            == std::mem::offset_of!(SafeFrameStreamConfig, change_threshold)
+        && std::mem::offset_of!(RawStreamConfig, change_tiles)
+            == std::mem::offset_of!(SafeFrameStreamConfig, change_tiles)
+        && std::mem::offset_of!(RawStreamConfig, max_age_ms) == std::mem::offset_of!(SafeFrameStreamConfig, max_age_ms)
+        && std::mem::offset_of!(RawStreamConfig, hold) == std::mem::offset_of!(SafeFrameStreamConfig, hold)
 );
 
 impl From<RawStreamConfig> for SafeFrameStreamConfig {
@@ -693,6 +744,11 @@ impl From<RawStreamConfig> for SafeFrameStreamConfig {
             clear_after: raw.clear_after,
             background: raw.background != 0,
             fail_open: raw.fail_open != 0,
+            change_gate: raw.change_gate != 0,
+            change_threshold: raw.change_threshold,
+            change_tiles: raw.change_tiles,
+            max_age_ms: raw.max_age_ms,
+            hold: raw.hold,
         }
     }
 }
@@ -720,6 +776,13 @@ pub struct SafeFrameStreamCounters {
     /// Runs of the second-opinion model (0 without one). Appended in 0.x: the struct grew from
     /// 64 to 72 bytes; code compiled against an older `safeframe.h` must be rebuilt.
     pub second_opinions: u64,
+    /// Frames released redacted (held, or blocked during background warm-up) while the verdict
+    /// for their changed content was pending. Appended in 0.x with `reused`: the struct grew
+    /// from 72 to 88 bytes; code compiled against an older `safeframe.h` must be rebuilt.
+    pub held: u64,
+    /// Frames that reused the verdict in force because they did not change (the model did not
+    /// run for them).
+    pub reused: u64,
 }
 
 /// A stream filter: cadence, hysteresis, in-place redaction, fail-closed. Opaque: make it with
@@ -730,7 +793,9 @@ pub struct SafeFrameNativeStream {
     stream: Arc<StreamFilter>,
 }
 
-/// The defaults: every frame, `clear_after` 3, inline inference, fail closed.
+/// The defaults: every frame, `clear_after` 3, inline inference, fail closed, the change gate
+/// on (threshold 0.06, 4 tiles, verdicts reused for at most 1000 ms), changed frames held
+/// blurred.
 #[no_mangle]
 pub extern "C" fn safeframe_stream_config_default() -> SafeFrameStreamConfig {
     SafeFrameStreamConfig {
@@ -739,6 +804,11 @@ pub extern "C" fn safeframe_stream_config_default() -> SafeFrameStreamConfig {
         clear_after: 3,
         background: false,
         fail_open: false,
+        change_gate: true,
+        change_threshold: 0.06,
+        change_tiles: 4,
+        max_age_ms: 1000,
+        hold: SAFEFRAME_ACTION_BLUR,
     }
 }
 
@@ -780,6 +850,18 @@ fn stream_config(filter: &Filter, config: &SafeFrameStreamConfig) -> Result<Stre
         },
         on_error: on_error(config.fail_open),
         hash_cadence: Cadence::EveryFrame,
+        change_gate: config.change_gate.then(|| ChangeGate {
+            threshold: config.change_threshold,
+            tiles: config.change_tiles,
+            // A negative age becomes zero, which the core refuses, naming the field.
+            max_age: std::time::Duration::from_millis(u64::try_from(config.max_age_ms).unwrap_or(0)),
+        }),
+        hold: action_from_code(config.hold).ok_or_else(|| {
+            SafeFrameError::InvalidArgument(format!(
+                "stream configuration: `hold`: unknown action {}; use SAFEFRAME_ACTION_BLUR or _BLOCK",
+                config.hold
+            ))
+        })?,
     })
 }
 
@@ -991,6 +1073,8 @@ pub unsafe extern "C" fn safeframe_stream_counters(
             hashed: c.hashed,
             known_matches: c.known_matches,
             second_opinions: c.second_opinions,
+            held: c.held,
+            reused: c.reused,
         };
         // SAFETY: non-NULL checked above; the caller promises writable memory for one
         // `SafeFrameStreamCounters`, and `write_unaligned` needs no alignment.

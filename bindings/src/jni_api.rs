@@ -496,9 +496,12 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_processStreamYuv420888<'l
         .resolve::<ThrowSafeFrameException>()
 }
 
-/// `NativeFrames.streamCounters(handle, out)`: writes the stream's 9 counters (frames,
-/// classified, blurred, blocked, errors, samplesDropped, hashed, knownMatches, secondOpinions)
-/// to `out`.
+/// The number of counters `NativeFrames.streamCounters` writes.
+const STREAM_COUNTERS: usize = 11;
+
+/// `NativeFrames.streamCounters(handle, out)`: writes the stream's 11 counters (frames,
+/// classified, blurred, blocked, errors, samplesDropped, hashed, knownMatches, secondOpinions,
+/// held, reused) to `out`.
 #[no_mangle]
 pub extern "system" fn Java_dev_safeframe_NativeFrames_streamCounters<'local>(
     mut unowned_env: EnvUnowned<'local>,
@@ -509,11 +512,14 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_streamCounters<'local>(
     unowned_env
         .with_env(|env| -> Result<(), JniError> {
             let stream = crate::handles::STREAMS.get(handle)?;
-            if out.is_null() || out.len(env)? < 9 {
-                return Err(SafeFrameError::invalid_argument("the counters array must hold at least 9 longs").into());
+            if out.is_null() || out.len(env)? < STREAM_COUNTERS {
+                return Err(SafeFrameError::invalid_argument(format!(
+                    "the counters array must hold at least {STREAM_COUNTERS} longs"
+                ))
+                .into());
             }
             let c = stream.counters();
-            let values = [
+            let values: [i64; STREAM_COUNTERS] = [
                 c.frames,
                 c.classified,
                 c.blurred,
@@ -523,6 +529,8 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_streamCounters<'local>(
                 c.hashed,
                 c.known_matches,
                 c.second_opinions,
+                c.held,
+                c.reused,
             ]
             .map(|v| i64::try_from(v).unwrap_or(i64::MAX));
             out.set_region(env, 0, &values)?;

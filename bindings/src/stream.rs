@@ -10,9 +10,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use safeframe::frame::Rotation;
+use safeframe::policy::Action as CoreAction;
 use safeframe::stream::{
-    Cadence, ChangeCause as CoreCause, FailureKind as CoreKind, Mode, StreamConfig, StreamCounters as CoreCounters,
-    StreamFailure, StreamFilter, StreamListener as CoreListener, VerdictChange as CoreChange,
+    Cadence, ChangeCause as CoreCause, ChangeGate, FailureKind as CoreKind, Mode, StreamConfig,
+    StreamCounters as CoreCounters, StreamFailure, StreamFilter, StreamListener as CoreListener,
+    VerdictChange as CoreChange,
 };
 
 use crate::error::SafeFrameError;
@@ -52,7 +54,14 @@ impl StreamCadence {
 
 /// How a [`SafeFrameStream`] behaves. Every field has a default: `StreamOptions()` in Kotlin,
 /// `StreamOptions()` in Swift.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+///
+/// The change gate (on by default) compares each frame, tile by tile, with the last classified
+/// one: a changed frame is classified at once whatever the cadence (in background mode it is
+/// held redacted, see `hold`, until its verdict arrives); an unchanged frame reuses the verdict
+/// in force, and the model rests, until that verdict is `max_age_ms` old in frame timestamps.
+/// Bad values are refused when the stream is made, as `InvalidArgument` naming the field
+/// (`change_gate.threshold`, `change_gate.tiles`, `change_gate.max_age`, `hold`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct StreamOptions {
     /// When to classify; absent: every frame.
     #[uniffi(default = None)]
@@ -75,6 +84,27 @@ pub struct StreamOptions {
     /// phones may prefer `MinIntervalMs(200)`.
     #[uniffi(default = None)]
     pub hash_cadence: Option<StreamCadence>,
+    /// Classify changed frames at once and let unchanged ones reuse the verdict in force
+    /// (default true). False: classify on the cadence alone (frames in between get the verdict
+    /// in force even when their content changed); the other `change_*` fields and
+    /// `max_age_ms` are then ignored.
+    #[uniffi(default = true)]
+    pub change_gate: bool,
+    /// The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06,
+    /// about 15 levels of 255; 0 counts every difference as a change).
+    #[uniffi(default = 0.06)]
+    pub change_threshold: f32,
+    /// Tiles per side of the grid frames are compared on (default 4; 1 to 16).
+    #[uniffi(default = 4)]
+    pub change_tiles: i32,
+    /// The longest, in milliseconds of frame timestamps, an unchanged scene reuses a verdict
+    /// (default 1000; more than 0). Then a classification is due at the cadence's next frame.
+    #[uniffi(default = 1000)]
+    pub max_age_ms: i64,
+    /// What a changed frame gets while its verdict is pending in background mode: `Blur` or
+    /// `Block`; absent: `Blur`. A stricter verdict in force wins.
+    #[uniffi(default = None)]
+    pub hold: Option<Action>,
 }
 
 impl Default for StreamOptions {
@@ -85,6 +115,11 @@ impl Default for StreamOptions {
             background: false,
             fail_open: false,
             hash_cadence: None,
+            change_gate: true,
+            change_threshold: 0.06,
+            change_tiles: 4,
+            max_age_ms: 1000,
+            hold: None,
         }
     }
 }
@@ -111,6 +146,13 @@ impl StreamOptions {
                 .hash_cadence
                 .unwrap_or(StreamCadence::EveryFrame)
                 .to_core("hash_cadence")?,
+            change_gate: self.change_gate.then(|| ChangeGate {
+                threshold: self.change_threshold,
+                // Out-of-range values become values the core refuses, naming the field.
+                tiles: u32::try_from(self.change_tiles).unwrap_or(0),
+                max_age: Duration::from_millis(u64::try_from(self.max_age_ms).unwrap_or(0)),
+            }),
+            hold: self.hold.map_or(StreamConfig::default().hold, CoreAction::from),
         })
     }
 }
@@ -138,6 +180,14 @@ pub struct StreamCounters {
     /// Runs of the second-opinion model (0 without one).
     #[uniffi(default = 0)]
     pub second_opinions: i64,
+    /// Frames released redacted (held, or blocked during background warm-up) while the verdict
+    /// for their changed content was pending.
+    #[uniffi(default = 0)]
+    pub held: i64,
+    /// Frames that reused the verdict in force because they did not change (the model did not
+    /// run for them).
+    #[uniffi(default = 0)]
+    pub reused: i64,
 }
 
 fn count(value: u64) -> i64 {
@@ -156,6 +206,8 @@ impl From<CoreCounters> for StreamCounters {
             hashed: count(c.hashed),
             known_matches: count(c.known_matches),
             second_opinions: count(c.second_opinions),
+            held: count(c.held),
+            reused: count(c.reused),
         }
     }
 }
@@ -169,6 +221,8 @@ pub enum ChangeCause {
     Failure,
     /// A blocklist match.
     KnownContent,
+    /// A changed frame held redacted until its verdict arrives (background mode).
+    Held,
 }
 
 impl From<CoreCause> for ChangeCause {
@@ -177,6 +231,7 @@ impl From<CoreCause> for ChangeCause {
             CoreCause::Classification => Self::Classification,
             CoreCause::Failure => Self::Failure,
             CoreCause::KnownContent => Self::KnownContent,
+            CoreCause::Held => Self::Held,
         }
     }
 }
@@ -392,6 +447,7 @@ impl SafeFrameStream {
 mod tests {
     use super::*;
     use crate::filter::tests::oracle as filter;
+    use crate::types::Category;
     use std::sync::Mutex;
 
     struct Recorder(Mutex<Vec<VerdictChange>>);
@@ -416,11 +472,33 @@ mod tests {
         rgb.repeat(8 * 6)
     }
 
+    /// A 64×48 RGB frame: grey, with the top-left quadrant (what the oracle scores) in `top_left`.
+    fn quadrant_frame(top_left: [u8; 3]) -> Vec<u8> {
+        let (w, h) = (64, 48);
+        (0..w * h)
+            .flat_map(|i| {
+                if i % w < w / 2 && i / w < h / 2 {
+                    top_left
+                } else {
+                    [128; 3]
+                }
+            })
+            .collect()
+    }
+
+    /// The frame timestamps of a 30 fps stream.
+    fn at_30fps(i: usize) -> Option<i64> {
+        Some(i as i64 * 1_000_000_000 / 30)
+    }
+
     #[test]
     fn reports_changes_with_hysteresis_and_counts() {
         let recorder = Arc::new(Recorder(Mutex::new(Vec::new())));
         let options = StreamOptions {
             clear_after: 2,
+            // The test counts classifications of repeated grey frames: the change gate would
+            // let them reuse the verdict in force instead.
+            change_gate: false,
             ..StreamOptions::default()
         };
         let stream = SafeFrameStream::new(filter(), options, Some(recorder.clone())).unwrap();
@@ -480,6 +558,174 @@ mod tests {
         assert_eq!(out.verdict.action, Action::Block);
         assert!(out.pixels.iter().all(|&b| b == 0));
         assert_eq!(stream.counters().frames, 1);
+    }
+
+    #[test]
+    fn default_options_are_the_cores_defaults() {
+        let filter = filter();
+        let config = StreamOptions::default().to_core(&filter).unwrap();
+        let core = StreamConfig {
+            policy: filter.core().policy().clone(),
+            ..StreamConfig::default()
+        };
+        assert_eq!(config, core);
+    }
+
+    #[test]
+    fn bad_change_gate_options_are_invalid_arguments_naming_the_field() {
+        /// Sets one bad value.
+        type Spoil = fn(&mut StreamOptions);
+        let bad: [(&str, Spoil); 10] = [
+            ("change_gate.threshold", |o| o.change_threshold = -0.1),
+            ("change_gate.threshold", |o| o.change_threshold = 1.5),
+            ("change_gate.threshold", |o| o.change_threshold = f32::NAN),
+            ("change_gate.tiles", |o| o.change_tiles = 0),
+            ("change_gate.tiles", |o| o.change_tiles = -4),
+            ("change_gate.tiles", |o| o.change_tiles = 17),
+            ("change_gate.max_age", |o| o.max_age_ms = 0),
+            ("change_gate.max_age", |o| o.max_age_ms = -1000),
+            ("hold", |o| o.hold = Some(Action::Allow)),
+            ("hold", |o| o.hold = Some(Action::Warn)),
+        ];
+        for (field, spoil) in bad {
+            let mut options = StreamOptions::default();
+            spoil(&mut options);
+            match SafeFrameStream::new(filter(), options.clone(), None) {
+                Err(SafeFrameError::InvalidArgument(message)) => {
+                    assert!(message.contains(&format!("`{field}`")), "{options:?}: {message}")
+                }
+                other => panic!("{options:?}: {other:?}"),
+            }
+        }
+        // Without the gate its settings are not used, so not checked.
+        let off = StreamOptions {
+            change_gate: false,
+            change_tiles: 0,
+            ..StreamOptions::default()
+        };
+        assert!(SafeFrameStream::new(filter(), off, None).is_ok());
+    }
+
+    #[test]
+    fn a_static_scene_rests_the_model_and_counts_reused_frames() {
+        let stream = SafeFrameStream::new(filter(), StreamOptions::default(), None).unwrap();
+        let grey = quadrant_frame([128; 3]);
+        for i in 0..60 {
+            let out = stream
+                .process_frame(grey.clone(), 64, 48, 64 * 3, PixelFormat::Rgb8, 0, at_30fps(i))
+                .unwrap();
+            assert_eq!(out.verdict.action, Action::Allow, "frame {i}");
+        }
+        let c = stream.counters();
+        // Two seconds of one scene: classified on frame 0 and on frame 30, when the verdict in
+        // force is 1 s old.
+        assert_eq!(c.classified, 2, "{c:?}");
+        assert_eq!(c.reused, c.frames - c.classified, "{c:?}");
+        assert_eq!((c.frames, c.held), (60, 0));
+    }
+
+    #[test]
+    fn a_cut_is_classified_and_redacted_on_its_own_frame_whatever_the_cadence() {
+        let options = StreamOptions {
+            cadence: Some(StreamCadence::EveryNth { k: 10 }),
+            ..StreamOptions::default()
+        };
+        let stream = SafeFrameStream::new(filter(), options, None).unwrap();
+        let grey = quadrant_frame([128; 3]);
+        for i in 0..5 {
+            let out = stream
+                .process_frame(grey.clone(), 64, 48, 64 * 3, PixelFormat::Rgb8, 0, at_30fps(i))
+                .unwrap();
+            assert_eq!(out.verdict.action, Action::Allow, "frame {i}");
+        }
+        // Frame 5 is not on the cadence (0, 10, …), but it changed: classified now, blocked.
+        let out = stream
+            .process_frame(
+                quadrant_frame([255, 0, 0]),
+                64,
+                48,
+                64 * 3,
+                PixelFormat::Rgb8,
+                0,
+                at_30fps(5),
+            )
+            .unwrap();
+        assert_eq!(
+            (out.verdict.action, out.verdict.category),
+            (Action::Block, Some(Category::Porn))
+        );
+        assert!(out.pixels.iter().all(|&b| b == 0), "the cut was released unredacted");
+        let c = stream.counters();
+        assert_eq!((c.frames, c.classified, c.reused, c.blocked), (6, 2, 4, 1));
+    }
+
+    #[test]
+    fn without_the_gate_frames_between_classifications_get_the_verdict_in_force() {
+        let options = StreamOptions {
+            cadence: Some(StreamCadence::EveryNth { k: 10 }),
+            change_gate: false,
+            ..StreamOptions::default()
+        };
+        let stream = SafeFrameStream::new(filter(), options, None).unwrap();
+        let grey = quadrant_frame([128; 3]);
+        let red = quadrant_frame([255, 0, 0]);
+        let mut actions = Vec::new();
+        for i in 0..12 {
+            let pixels = if i < 5 { grey.clone() } else { red.clone() };
+            let out = stream
+                .process_frame(pixels.clone(), 64, 48, 64 * 3, PixelFormat::Rgb8, 0, at_30fps(i))
+                .unwrap();
+            if out.verdict.action == Action::Allow {
+                assert_eq!(out.pixels, pixels, "frame {i}");
+            }
+            actions.push(out.verdict.action);
+        }
+        use Action::*;
+        // Classified on frames 0 and 10 only, as before the gate existed.
+        assert_eq!(actions, [[Allow; 10].as_slice(), &[Block; 2]].concat());
+        let c = stream.counters();
+        assert_eq!((c.frames, c.classified, c.reused, c.held), (12, 2, 0, 0));
+    }
+
+    #[test]
+    fn a_changed_frame_is_held_as_chosen_while_its_background_verdict_is_pending() {
+        for (hold, want) in [(None, Action::Blur), (Some(Action::Block), Action::Block)] {
+            let options = StreamOptions {
+                background: true,
+                hold,
+                ..StreamOptions::default()
+            };
+            let stream = SafeFrameStream::new(filter(), options, None).unwrap();
+            let grey = quadrant_frame([128; 3]);
+            // Warm up until the worker's verdict for the grey scene is in force.
+            let mut i = 0;
+            while stream
+                .process_frame(grey.clone(), 64, 48, 64 * 3, PixelFormat::Rgb8, 0, at_30fps(i))
+                .unwrap()
+                .verdict
+                .action
+                != Action::Allow
+            {
+                assert!(i < 500, "no verdict from the worker");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                i += 1;
+            }
+            // A cut to a blue quadrant (allowed content): held until its own verdict arrives.
+            let held_before = stream.counters().held;
+            let out = stream
+                .process_frame(
+                    quadrant_frame([0, 0, 255]),
+                    64,
+                    48,
+                    64 * 3,
+                    PixelFormat::Rgb8,
+                    0,
+                    at_30fps(i + 1),
+                )
+                .unwrap();
+            assert_eq!(out.verdict.action, want, "hold {hold:?}");
+            assert_eq!(stream.counters().held, held_before + 1);
+        }
     }
 
     #[test]

@@ -54,6 +54,17 @@ impl From<CoreAction> for Action {
     }
 }
 
+impl From<Action> for CoreAction {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Allow => Self::Allow,
+            Action::Warn => Self::Warn,
+            Action::Blur => Self::Blur,
+            Action::Block => Self::Block,
+        }
+    }
+}
+
 /// A content category the classifier scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Category {

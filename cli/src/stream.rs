@@ -18,6 +18,7 @@ use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use safeframe::blocklist::{Blocklist, MatchOptions};
@@ -25,9 +26,11 @@ use safeframe::classifier::Classifier;
 use safeframe::filter::OnError;
 use safeframe::frame::{FrameMut, PixelFormat, YuvColor, YuvMatrix, YuvRange};
 use safeframe::known::KnownContent;
-use safeframe::policy::{Policy, Preset};
+use safeframe::policy::{Action, Policy, Preset};
 use safeframe::second_opinion::SecondOpinion;
-use safeframe::stream::{Cadence, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange};
+use safeframe::stream::{
+    Cadence, ChangeGate, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange,
+};
 use safeframe::SafeFrameError;
 use serde_json::json;
 
@@ -132,9 +135,38 @@ pub struct StreamArgs {
     /// copy's) matches an entry are blocked as `known`, whatever the classifier says.
     #[arg(long)]
     pub blocklist: Option<PathBuf>,
-    /// With --blocklist: hash every K-th frame (frames 0, K, 2K, …).
+    /// With --blocklist: hash every K-th frame (frames 0, K, 2K, …); changed frames are hashed
+    /// too.
     #[arg(long, default_value_t = 1)]
     pub hash_every: u32,
+    /// Change gate: the largest per-tile difference from the last classified frame (0 to 1)
+    /// that still counts as unchanged. Changed frames are classified at once (held redacted
+    /// in --background mode until their verdict arrives); unchanged ones reuse the verdict.
+    #[arg(long, default_value_t = ChangeGate::default().threshold, allow_negative_numbers = true)]
+    pub change_threshold: f32,
+    /// Change gate: tiles per side of the grid the difference is taken on (1 to 16).
+    #[arg(long, default_value_t = ChangeGate::default().tiles)]
+    pub change_tiles: u32,
+    /// Change gate: the longest an unchanged scene reuses a verdict, in milliseconds of frame
+    /// timestamps (frame i is at i / --fps).
+    #[arg(long, default_value_t = 1000)]
+    pub max_age_ms: u64,
+    /// What a changed frame gets while its verdict is pending in --background mode.
+    #[arg(long, value_enum, default_value_t = HoldArg::Blur)]
+    pub hold: HoldArg,
+    /// Classify on the cadence alone (--every), without the change gate: frames between
+    /// classifications get the verdict in force even when their content changed.
+    #[arg(long)]
+    pub no_change_gate: bool,
+}
+
+/// What a held frame gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HoldArg {
+    /// Blur it.
+    Blur,
+    /// Block it.
+    Block,
 }
 
 /// What `safeframe stream` can fail with.
@@ -251,10 +283,17 @@ pub fn run_on(
         .packed_len(args.width, args.height)
         .filter(|_| args.width > 0 && args.height > 0)
         .ok_or_else(|| StreamError::Usage(format!("--width/--height {}x{}: invalid size", args.width, args.height)))?;
-    let (classifier, second) =
-        load_model(args.model.as_deref(), args.second_model.as_deref(), args.threads).map_err(StreamError::Model)?;
-    let config = StreamConfig {
-        policy: policy(&args.policy, second.is_some())?,
+    // The settings are checked before the model loads; the policy depends on the models.
+    let change_gate = (!args.no_change_gate).then_some(ChangeGate {
+        threshold: args.change_threshold,
+        tiles: args.change_tiles,
+        max_age: Duration::from_millis(args.max_age_ms),
+    });
+    let hold = match args.hold {
+        HoldArg::Blur => Action::Blur,
+        HoldArg::Block => Action::Block,
+    };
+    let mut config = StreamConfig {
         cadence: Cadence::EveryNth(args.every),
         clear_after: args.clear_after,
         mode: if args.background {
@@ -264,7 +303,14 @@ pub fn run_on(
         },
         on_error: OnError::FailClosed,
         hash_cadence: Cadence::EveryNth(args.hash_every),
+        change_gate,
+        hold,
+        ..StreamConfig::default()
     };
+    config.validate()?;
+    let (classifier, second) =
+        load_model(args.model.as_deref(), args.second_model.as_deref(), args.threads).map_err(StreamError::Model)?;
+    config.policy = policy(&args.policy, second.is_some())?;
     let blocklist = match &args.blocklist {
         Some(path) => Some(Arc::new(Blocklist::load(path).map_err(SafeFrameError::from)?)),
         None => None,

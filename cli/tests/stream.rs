@@ -262,3 +262,143 @@ fn stream_blocks_frames_on_the_blocklist_as_known_and_names_the_entry() {
         (Some(4), Some(2))
     );
 }
+
+// ------------------------------------------------------------------------------------------
+// The change gate, end to end: a cut from grey to a red top-left quadrant (the oracle blocks
+// it) is never released unredacted; a static scene rests; bad settings exit 2.
+// ------------------------------------------------------------------------------------------
+
+const CUT_W: u32 = 320;
+const CUT_H: u32 = 240;
+
+/// A 320×240 RGBA frame painted by `paint(x, y)`.
+fn rgba_scene(paint: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
+    let mut rgba = Vec::with_capacity((CUT_W * CUT_H * 4) as usize);
+    for y in 0..CUT_H {
+        for x in 0..CUT_W {
+            let [r, g, b] = paint(x, y);
+            rgba.extend([r, g, b, 255]);
+        }
+    }
+    rgba
+}
+
+/// The two cuts, `(before, after)`: grey to a red top-left quadrant; and a change of one of the
+/// gate's 16 tiles (80×60), grey to red, in a quadrant whose three other tiles are dark red
+/// (the oracle reads the quadrant's mean colour: allowed before, blocked after).
+fn cuts() -> [(Vec<u8>, Vec<u8>); 2] {
+    const GREY: [u8; 3] = [128, 128, 128];
+    let quadrant = |x: u32, y: u32| x < 160 && y < 120;
+    let tile = |x: u32, y: u32| x < 80 && y < 60;
+    [
+        (
+            rgba_scene(|_, _| GREY),
+            rgba_scene(|x, y| if quadrant(x, y) { [255, 0, 0] } else { GREY }),
+        ),
+        (
+            rgba_scene(|x, y| {
+                if quadrant(x, y) && !tile(x, y) {
+                    [153, 0, 0]
+                } else {
+                    GREY
+                }
+            }),
+            rgba_scene(|x, y| match (tile(x, y), quadrant(x, y)) {
+                (true, _) => [255, 0, 0],
+                (false, true) => [153, 0, 0],
+                _ => GREY,
+            }),
+        ),
+    ]
+}
+
+/// Runs `safeframe stream` over `frames` with `flags`; returns the output frames and the
+/// summary counters.
+fn stream_rgba(frames: &[&[u8]], flags: &[&str]) -> (Vec<Vec<u8>>, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let pack = oracle_pack();
+    let (w, h) = (CUT_W.to_string(), CUT_H.to_string());
+    let mut args = vec![
+        "stream", "--model", &pack, "--format", "rgba", "--width", &w, "--height", &h,
+    ];
+    let events_arg = events.display().to_string();
+    args.extend(["--events", &events_arg]);
+    args.extend(flags);
+    let output = safeframe(&args, &frames.concat());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let len = (CUT_W * CUT_H * 4) as usize;
+    let out: Vec<Vec<u8>> = output.stdout.chunks(len).map(<[u8]>::to_vec).collect();
+    assert_eq!(out.len(), frames.len());
+    let text = std::fs::read_to_string(&events).unwrap();
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    (out, last["summary"].clone())
+}
+
+#[test]
+fn stream_never_releases_a_cut_to_flagged_content_in_any_mode_or_cadence() {
+    for (before, flagged) in cuts() {
+        let frames: Vec<&[u8]> = (0..60)
+            .map(|i| if i < 23 { &before[..] } else { &flagged[..] })
+            .collect();
+        for flags in [
+            &["--background"][..],
+            &["--background", "--every", "5"],
+            &["--every", "10"],
+            &[],
+            &["--background", "--hold", "block"],
+        ] {
+            let (out, summary) = stream_rgba(&frames, flags);
+            let released = out
+                .iter()
+                .zip(&frames)
+                .filter(|(o, i)| i[..] == flagged[..] && o[..] == i[..])
+                .count();
+            assert_eq!(released, 0, "{flags:?}: {summary}");
+            if flags.contains(&"--background") {
+                // How many frames pass before the worker's verdicts arrive depends on timing;
+                // that the cut frame itself is held does not.
+                assert!(summary["held"].as_u64().unwrap() >= 1, "{flags:?}: {summary}");
+            } else {
+                // Inline: the scene before the cut passes untouched, every frame after it is
+                // blocked, nothing is held.
+                assert!(out[..23].iter().all(|o| o[..] == before[..]), "{flags:?}: {summary}");
+                assert_eq!(summary["blocked"], 37, "{flags:?}: {summary}");
+                assert_eq!(summary["held"], 0, "{flags:?}: {summary}");
+            }
+        }
+    }
+}
+
+#[test]
+fn stream_rests_on_a_static_scene() {
+    let grey = rgba_scene(|_, _| [128, 128, 128]);
+    let frames: Vec<&[u8]> = (0..300).map(|_| &grey[..]).collect();
+    let (out, summary) = stream_rgba(&frames, &[]);
+    assert!(out.iter().all(|o| o[..] == grey[..]));
+    // 300 frames at 30 fps: one classification per second of frame time.
+    assert_eq!(summary["classified"], 10, "{summary}");
+    assert_eq!(summary["reused"], 290, "{summary}");
+    let (_, every_frame) = stream_rgba(&frames, &["--no-change-gate"]);
+    assert_eq!(every_frame["classified"], 300, "{every_frame}");
+}
+
+#[test]
+fn stream_refuses_bad_gate_settings_with_exit_2_naming_the_field() {
+    for (flags, field) in [
+        (&["--change-threshold", "-0.1"][..], "change_gate.threshold"),
+        (&["--change-threshold", "1.5"], "change_gate.threshold"),
+        (&["--change-tiles", "0"], "change_gate.tiles"),
+        (&["--max-age-ms", "0"], "change_gate.max_age"),
+    ] {
+        let pack = oracle_pack();
+        let mut args = vec![
+            "stream", "--model", &pack, "--format", "rgba", "--width", "4", "--height", "4",
+        ];
+        args.extend(flags);
+        let output = safeframe(&args, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(field), "{flags:?}: {stderr}");
+    }
+}

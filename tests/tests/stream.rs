@@ -14,8 +14,8 @@ use safeframe::policy::{Action, Policy, Preset, Verdict};
 use safeframe::sampler::Sampler;
 use safeframe::scores::{Category, Scores};
 use safeframe::stream::{
-    Cadence, ChangeCause, FailureKind, FrameModel, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener,
-    VerdictChange,
+    Cadence, ChangeCause, ChangeGate, FailureKind, FrameModel, Mode, StreamConfig, StreamFailure, StreamFilter,
+    StreamListener, VerdictChange,
 };
 use safeframe::{Result, SafeFrameError};
 use safeframe_tests::frames::TestFrame;
@@ -128,6 +128,9 @@ fn config(cadence: Cadence, clear_after: u32) -> StreamConfig {
         mode: Mode::Inline,
         on_error: OnError::FailClosed,
         hash_cadence: Cadence::EveryFrame,
+        // The cadence alone: these tests classify identical frames on purpose.
+        change_gate: None,
+        hold: Action::Blur,
     }
 }
 
@@ -479,6 +482,43 @@ fn known_content_is_hashed_at_its_own_cadence() {
     assert_eq!(
         (counters.hashed, counters.known_matches, counters.classified),
         (3, 1, 8)
+    );
+}
+
+#[test]
+fn with_the_change_gate_a_cut_makes_a_hash_check_due_at_once() {
+    let listed = photo_nv12("photo-chelsea-cat.png", false);
+    let other = photo_nv12("photo-rocket.png", false);
+    let config = StreamConfig {
+        hash_cadence: Cadence::EveryNth(100),
+        change_gate: Some(ChangeGate::default()),
+        ..config(Cadence::EveryFrame, 1)
+    };
+    let filter = StreamFilter::new(Scripted::new(&[Clean]), config)
+        .unwrap()
+        .with_known_content(known_content_of(&listed));
+    let mut frames: Vec<TestFrame> = [&other, &other, &listed, &listed, &other, &other, &other]
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut refs: Vec<&mut TestFrame> = frames.iter_mut().collect();
+    let actions: Vec<Action> = run_frames(&filter, &mut refs).iter().map(|v| v.action).collect();
+    use Action::{Allow, Block};
+    // Hashed: frame 0 (cadence, and the first frame), 2 (the cut to the listed photo: caught on
+    // that very frame) and 4 (the cut back, which releases the hold). Frames 1 and 3 did not
+    // change: not hashed. Frame 4's classification ran before its hash check, under the hold;
+    // while the block waits for a clean classification the unchanged frame 5 is classified
+    // (no rest while leaving a redaction) and clears it; frame 6 rests.
+    assert_eq!(actions, [Allow, Allow, Block, Block, Block, Allow, Allow]);
+    let counters = filter.counters();
+    assert_eq!(
+        (
+            counters.hashed,
+            counters.known_matches,
+            counters.classified,
+            counters.reused
+        ),
+        (3, 1, 4, 3)
     );
 }
 

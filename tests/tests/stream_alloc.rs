@@ -1,5 +1,6 @@
 //! `StreamFilter::process` allocates nothing per frame in steady state (inline and
-//! background, classifying or reusing a verdict, redacting or not). A counting global
+//! background, with and without the change gate, classifying, holding or reusing a verdict,
+//! redacting or not). A counting global
 //! allocator sees every allocation of this test binary, on every thread.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,7 +12,7 @@ use safeframe::frame::{FrameMut, PixelFormat};
 use safeframe::manifest::InputSpec;
 use safeframe::sampler::Sampler;
 use safeframe::scores::Scores;
-use safeframe::stream::{Cadence, FrameModel, Mode, StreamConfig, StreamFilter};
+use safeframe::stream::{Cadence, ChangeGate, FrameModel, Mode, StreamConfig, StreamFilter};
 
 struct Counting;
 
@@ -73,57 +74,65 @@ fn model() -> Arc<Alternating> {
     })
 }
 
-fn allocations_over(filter: &StreamFilter, frames: usize, data: &mut [u8]) -> usize {
+/// Processes frames whose content switches between `a` and `b` every 7 frames (so the change
+/// gate sees cuts, holds and reuse) after a warm-up; returns the allocations counted.
+fn allocations_over(filter: &StreamFilter, frames: usize, a: &mut [u8], b: &mut [u8]) -> usize {
     let (w, h) = (320, 240);
+    let mut process = |i: usize, timestamp_ns: i64| {
+        let data = if (i / 7).is_multiple_of(2) { &mut *a } else { &mut *b };
+        let mut frame = FrameMut::packed(data, w, h, PixelFormat::Nv21)
+            .unwrap()
+            .with_timestamp_ns(timestamp_ns);
+        filter.process(&mut frame);
+    };
     // Warm up: the first redactions size the scratch buffers, and a background worker thread
     // finishes starting (its thread-local set-up allocates once) when its first result is in.
     let start = std::time::Instant::now();
     let mut i = 0;
     while i < 200 || (filter.counters().classified < 2 && start.elapsed().as_secs() < 10) {
-        let mut frame = FrameMut::packed(data, w, h, PixelFormat::Nv21)
-            .unwrap()
-            .with_timestamp_ns(i * 50_000_000);
-        filter.process(&mut frame);
+        process(i, i as i64 * 50_000_000);
         i += 1;
     }
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     for i in 0..frames {
-        let mut frame = FrameMut::packed(data, w, h, PixelFormat::Nv21)
-            .unwrap()
-            .with_timestamp_ns(100_000_000_000 + i as i64 * 33_000_000);
-        filter.process(&mut frame);
+        process(i, 100_000_000_000 + i as i64 * 33_000_000);
     }
     ALLOCATIONS.load(Ordering::SeqCst) - before
 }
 
 #[test]
 fn process_does_not_allocate_in_steady_state() {
-    let mut data = vec![100u8; PixelFormat::Nv21.packed_len(320, 240).unwrap()];
-    for (mode, cadence) in [
-        (Mode::Inline, Cadence::EveryFrame),
-        (Mode::Inline, Cadence::EveryNth(4)),
-        (Mode::Background, Cadence::EveryFrame),
-        (
-            Mode::Background,
-            Cadence::MinInterval(std::time::Duration::from_millis(100)),
-        ),
-    ] {
-        let config = StreamConfig {
-            mode,
-            cadence,
-            clear_after: 2,
-            ..StreamConfig::default()
-        };
-        let filter = StreamFilter::new(model(), config).unwrap();
-        let counted = allocations_over(&filter, 1_000, &mut data);
-        let counters = filter.counters();
-        assert!(
-            counters.blocked > 0 && counters.classified > 0,
-            "{mode:?} {cadence:?}: {counters:?}"
-        );
-        assert_eq!(
-            counted, 0,
-            "{mode:?} {cadence:?}: {counted} allocations over 1000 frames"
-        );
+    let len = PixelFormat::Nv21.packed_len(320, 240).unwrap();
+    for gate in [None, Some(ChangeGate::default())] {
+        for (mode, cadence) in [
+            (Mode::Inline, Cadence::EveryFrame),
+            (Mode::Inline, Cadence::EveryNth(4)),
+            (Mode::Background, Cadence::EveryFrame),
+            (
+                Mode::Background,
+                Cadence::MinInterval(std::time::Duration::from_millis(100)),
+            ),
+        ] {
+            let config = StreamConfig {
+                mode,
+                cadence,
+                clear_after: 2,
+                change_gate: gate,
+                ..StreamConfig::default()
+            };
+            let filter = StreamFilter::new(model(), config).unwrap();
+            // Fresh scenes for each run: redaction in place turns both into the block fill.
+            let (mut a, mut b) = (vec![100u8; len], vec![160u8; len]);
+            let counted = allocations_over(&filter, 1_000, &mut a, &mut b);
+            let counters = filter.counters();
+            let what = format!("{mode:?} {cadence:?} gate {}", gate.is_some());
+            assert!(counters.blocked > 0 && counters.classified > 0, "{what}: {counters:?}");
+            if gate.is_some() {
+                // The gate's own paths ran: reuse on unchanged frames, holds in background.
+                assert!(counters.reused > 0, "{what}: {counters:?}");
+                assert_eq!(counters.held > 0, mode == Mode::Background, "{what}: {counters:?}");
+            }
+            assert_eq!(counted, 0, "{what}: {counted} allocations over 1000 frames");
+        }
     }
 }

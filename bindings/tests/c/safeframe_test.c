@@ -7,6 +7,7 @@
  * Prints one line per failed check and a closing "C ABI: N passed, M failed" line.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,9 @@ static void stream_in_place(const char *oracle_dir) {
     config.cadence = SAFEFRAME_CADENCE_EVERY_NTH;
     config.cadence_value = 2;
     config.clear_after = 1;
+    /* This test is about the cadence: without the change gate, changed frames between
+     * classifications get the verdict in force (the gate would classify them at once). */
+    config.change_gate = false;
     SafeFrameNativeStream *stream = safeframe_stream_new(filter, &config);
     CHECK(stream != NULL, "stream not made: %s", last_error());
     safeframe_filter_free(filter); /* the stream keeps the model */
@@ -393,6 +397,142 @@ static void stream_in_place(const char *oracle_dir) {
     CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.errors == 1 && c.blocked == 1,
           "failing model: errors %llu", (unsigned long long)c.errors);
     safeframe_stream_free(stream);
+}
+
+/* RGBA pixels, rows `stride` bytes apart (padding 0x5A): grey, the top-left quadrant (what the
+ * oracle scores) in (r, g, b). */
+static void fill_quadrant(unsigned char *p, int w, int h, int stride, int r, int g, int b) {
+    fill_rgba(p, w, h, stride, 128, 128, 128);
+    for (int y = 0; y < h / 2; y++)
+        for (int x = 0; x < w / 2; x++) {
+            p[y * stride + x * 4] = (unsigned char)r;
+            p[y * stride + x * 4 + 1] = (unsigned char)g;
+            p[y * stride + x * 4 + 2] = (unsigned char)b;
+        }
+}
+
+/* The change gate through the C ABI: its defaults, bad settings refused naming the field, a
+ * static scene resting the model, a cut redacted on its own frame whatever the cadence, and the
+ * cadence alone without the gate. */
+static void stream_change_gate(const char *oracle_dir) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
+    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
+    CHECK(filter != NULL, "oracle did not load: %s", last_error());
+    if (!filter) return;
+    SafeFrameStreamConfig config = safeframe_stream_config_default();
+    CHECK(config.change_gate && config.change_threshold == 0.06f && config.change_tiles == 4 &&
+              config.max_age_ms == 1000 && config.hold == SAFEFRAME_ACTION_BLUR,
+          "change gate defaults: %d %g %u %lld %d", config.change_gate, config.change_threshold, config.change_tiles,
+          (long long)config.max_age_ms, config.hold);
+    CHECK(sizeof(SafeFrameStreamConfig) == 48 && sizeof(SafeFrameStreamCounters) == 88, "struct sizes %zu, %zu",
+          sizeof(SafeFrameStreamConfig), sizeof(SafeFrameStreamCounters));
+
+    /* (a) bad settings: NULL, SAFEFRAME_ERROR_INVALID_ARGUMENT, the field named */
+    struct {
+        const char *field;
+        float threshold;
+        uint32_t tiles;
+        int64_t max_age_ms;
+        int32_t hold;
+    } bad[] = {
+        {"`change_gate.threshold`", -0.1f, 4, 1000, SAFEFRAME_ACTION_BLUR},
+        {"`change_gate.threshold`", 1.5f, 4, 1000, SAFEFRAME_ACTION_BLUR},
+        {"`change_gate.threshold`", NAN, 4, 1000, SAFEFRAME_ACTION_BLUR},
+        {"`change_gate.tiles`", 0.06f, 0, 1000, SAFEFRAME_ACTION_BLUR},
+        {"`change_gate.tiles`", 0.06f, 17, 1000, SAFEFRAME_ACTION_BLUR},
+        {"`change_gate.max_age`", 0.06f, 4, 0, SAFEFRAME_ACTION_BLUR},
+        {"`change_gate.max_age`", 0.06f, 4, -1000, SAFEFRAME_ACTION_BLUR},
+        {"`hold`", 0.06f, 4, 1000, SAFEFRAME_ACTION_ALLOW},
+        {"`hold`", 0.06f, 4, 1000, 9},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        config = safeframe_stream_config_default();
+        config.change_threshold = bad[i].threshold;
+        config.change_tiles = bad[i].tiles;
+        config.max_age_ms = bad[i].max_age_ms;
+        config.hold = bad[i].hold;
+        SafeFrameNativeStream *refused = safeframe_stream_new(filter, &config);
+        CHECK(refused == NULL && safeframe_last_error_code() == SAFEFRAME_ERROR_INVALID_ARGUMENT &&
+                  strstr(last_error(), bad[i].field) != NULL,
+              "bad config %zu: code %d `%s`, want %s", i, safeframe_last_error_code(), last_error(), bad[i].field);
+        safeframe_stream_free(refused);
+    }
+    /* Without the gate its settings are not used, so not checked; a bool byte 2 reads as true. */
+    config = safeframe_stream_config_default();
+    config.change_gate = false;
+    config.change_tiles = 0;
+    SafeFrameNativeStream *off = safeframe_stream_new(filter, &config);
+    CHECK(off != NULL, "gate off with tiles 0 refused: %s", last_error());
+    safeframe_stream_free(off);
+    memset(&config.change_gate, 2, 1);
+    CHECK(safeframe_stream_new(filter, &config) == NULL && strstr(last_error(), "`change_gate.tiles`") != NULL,
+          "change_gate byte 2 not read as true: `%s`", last_error());
+
+    enum { W = 64, H = 48, S = 264 };
+    static unsigned char px[S * H], before[S * H];
+    SafeFrameVerdict v;
+    SafeFrameStreamCounters c;
+    const int64_t frame_ns = 1000000000 / 30;
+
+    /* (b) a static scene: two seconds at 30 fps, classified on frame 0 and when the verdict is 1 s old */
+    SafeFrameNativeStream *stream = safeframe_stream_new(filter, NULL);
+    CHECK(stream != NULL, "default stream not made: %s", last_error());
+    int allowed = 0;
+    for (int i = 0; i < 60; i++) {
+        fill_quadrant(px, W, H, S, 128, 128, 128);
+        allowed += safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0,
+                                                     i * frame_ns, &v) == SAFEFRAME_OK &&
+                   v.action == SAFEFRAME_ACTION_ALLOW;
+    }
+    CHECK(allowed == 60, "static scene: %d of 60 frames allowed", allowed);
+    CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.frames == 60 && c.classified == 2 &&
+              c.reused == 58 && c.held == 0,
+          "static scene: frames %llu classified %llu reused %llu held %llu", (unsigned long long)c.frames,
+          (unsigned long long)c.classified, (unsigned long long)c.reused, (unsigned long long)c.held);
+    safeframe_stream_free(stream);
+
+    /* (c) every 10th frame, gate on: grey frames 0-4, then a cut to a red top-left quadrant on
+     * frame 5 (off the cadence): classified at once and blocked in place on that very frame */
+    config = safeframe_stream_config_default();
+    config.cadence = SAFEFRAME_CADENCE_EVERY_NTH;
+    config.cadence_value = 10;
+    stream = safeframe_stream_new(filter, &config);
+    CHECK(stream != NULL, "gated stream not made: %s", last_error());
+    for (int i = 0; i < 5; i++) {
+        fill_quadrant(px, W, H, S, 128, 128, 128);
+        safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, i * frame_ns, &v);
+    }
+    fill_quadrant(px, W, H, S, 255, 0, 0);
+    int status =
+        safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 5 * frame_ns, &v);
+    CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_PORN &&
+              rgba_blocked(px, W, H, S),
+          "cut with the gate: status %d action %d, blocked in place %d", status, v.action, rgba_blocked(px, W, H, S));
+    CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.frames == 6 && c.classified == 2 && c.reused == 4,
+          "cut with the gate: frames %llu classified %llu reused %llu", (unsigned long long)c.frames,
+          (unsigned long long)c.classified, (unsigned long long)c.reused);
+    safeframe_stream_free(stream);
+
+    /* (d) the same without the gate: the cadence alone, as before (frame 5 keeps the allow in
+     * force, untouched; frame 10 is classified and blocked) */
+    config.change_gate = false;
+    stream = safeframe_stream_new(filter, &config);
+    CHECK(stream != NULL, "ungated stream not made: %s", last_error());
+    int actions_ok = 1;
+    for (int i = 0; i < 11; i++) {
+        fill_quadrant(px, W, H, S, i < 5 ? 128 : 255, i < 5 ? 128 : 0, i < 5 ? 128 : 0);
+        memcpy(before, px, sizeof px);
+        safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, i * frame_ns, &v);
+        int want = i < 10 ? SAFEFRAME_ACTION_ALLOW : SAFEFRAME_ACTION_BLOCK;
+        actions_ok &= v.action == want && (want != SAFEFRAME_ACTION_ALLOW || memcmp(px, before, sizeof px) == 0);
+    }
+    CHECK(actions_ok, "without the gate the cadence alone did not decide");
+    CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.frames == 11 && c.classified == 2 && c.reused == 0,
+          "without the gate: frames %llu classified %llu reused %llu", (unsigned long long)c.frames,
+          (unsigned long long)c.classified, (unsigned long long)c.reused);
+    safeframe_stream_free(stream);
+    safeframe_filter_free(filter);
 }
 
 /* A second-opinion model: the oracle pack as both the primary and the second model, with a JSON
@@ -533,6 +673,7 @@ int main(int argc, char **argv) {
     bad_input(oracle_dir);
     nv12_planes(oracle_dir);
     stream_in_place(oracle_dir);
+    stream_change_gate(oracle_dir);
     second_opinion(oracle_dir);
     printf("C ABI: %d oracle cases x 3 presets, %d faulty cases\n", cases, faulty);
     printf("c-abi: %d passed, %d failed\n", passed, failed);

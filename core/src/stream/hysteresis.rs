@@ -48,6 +48,14 @@ impl Hysteresis {
         self.current
     }
 
+    /// Whether the verdict in force redacts and only clean classifications can end it (no
+    /// known-content hold): the stream then keeps classifying on its cadence even while
+    /// frames do not change, so leaving takes `clear_after` classifications, not that many
+    /// maximum ages.
+    pub(crate) fn leaving(&self) -> bool {
+        !self.holding_known && self.current.is_some_and(|verdict| redacts(verdict.action))
+    }
+
     /// Takes a classification's verdict (the policy applied to its scores) into account.
     pub(crate) fn classified(&mut self, raw: Verdict) {
         if self.holding_known {

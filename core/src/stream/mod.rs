@@ -7,13 +7,24 @@
 //!   Redactor (in place) ◀── verdict in force ◀── hysteresis ◀── Policy
 //! ```
 //!
+//! - **Change gate** ([`ChangeGate`], on by default): each frame is compared, tile by tile,
+//!   with the last classified frame. A *changed* frame is never released under an older
+//!   verdict: inline it is classified at once, in background mode it is **held** redacted
+//!   ([`StreamConfig::hold`]) until a verdict for it or a later frame arrives. An *unchanged*
+//!   frame reuses the verdict in force, and the model rests, until that verdict is
+//!   [`ChangeGate::max_age`] old in frame timestamps; except while a blur or block is
+//!   waiting for its `clear_after` clean classifications, which then run on the cadence
+//!   (so a false alarm or a failure clears as fast as without the gate).
 //! - **Cadence**: classify every frame, every k-th frame, or when at least t of the frames'
-//!   own timestamps have passed; frames in between get the verdict in force.
+//!   own timestamps have passed; frames in between get the verdict in force. With the gate,
+//!   the cadence only spaces out the classifications of *unchanged* content (once it is
+//!   `max_age` old); changed content is checked at once.
 //! - **Hysteresis**: one hit enters blur/block; leaving needs N consecutive clean
 //!   classifications (see [`StreamConfig::clear_after`]).
 //! - **Background mode**: the calling thread only samples the frame into the small model
 //!   tensor; a worker thread runs the model on the newest sample while frames keep flowing
-//!   with the verdict in force. Until the first verdict exists, frames are blocked.
+//!   with the verdict in force (held, when they changed). Until the first verdict exists,
+//!   frames are blocked.
 //! - **Fail closed**: an inference error, a worker that died, or a model that could not be
 //!   loaded blocks frames (and the hysteresis rule decides when they clear) unless the
 //!   caller chose [`OnError::FailOpen`]. Every such event is counted and reported.
@@ -25,13 +36,14 @@
 //!   redacted.
 //! - **Known content**: with a blocklist ([`StreamFilter::with_known_content`]) frames are
 //!   also PDQ-hashed, on the calling thread at their own cadence
-//!   ([`StreamConfig::hash_cadence`]); a match blocks at once, whatever the classifier says,
+//!   ([`StreamConfig::hash_cadence`]) and whenever the gate sees a change; a match blocks at once, whatever the classifier says,
 //!   and holds until a later hash check finds no match (then `clear_after` applies).
 //! - **Listener**: verdict changes and failures, with the counters; never pixels.
 //!
 //! `StreamFilter` is `Send + Sync`; calls to [`StreamFilter::process`] are serialised on an
 //! internal lock. In steady state it allocates nothing per frame.
 
+mod gate;
 mod hysteresis;
 mod worker;
 
@@ -53,6 +65,7 @@ use crate::redactor::Redactor;
 use crate::sampler::Sampler;
 use crate::scores::{LabelScores, Scores};
 use crate::second_opinion::SecondOpinion;
+pub use gate::{ChangeGate, Thumbnail, MAX_TILES};
 use hysteresis::Hysteresis;
 use worker::Worker;
 
@@ -160,10 +173,17 @@ pub struct StreamConfig {
     /// Fail closed (the default) or open when the model fails.
     pub on_error: OnError,
     /// When frames are PDQ-hashed against the blocklist, if the filter has one (default:
-    /// every frame). Hashing runs on the calling thread: about 2–3 ms for a 1080p frame on a
-    /// desktop core, less from a YUV frame's Y plane; a phone may prefer
-    /// `Cadence::MinInterval` of 100–250 ms.
+    /// every frame; a frame the change gate sees as changed is hashed too). Hashing runs on
+    /// the calling thread: about 2–3 ms for a 1080p frame on a desktop core, less from a YUV
+    /// frame's Y plane; a phone may prefer `Cadence::MinInterval` of 100–250 ms.
     pub hash_cadence: Cadence,
+    /// The change gate (default: on, [`ChangeGate::default`]). `None` classifies on the
+    /// cadence alone: frames between classifications then get the verdict in force even when
+    /// their content changed.
+    pub change_gate: Option<ChangeGate>,
+    /// What a changed frame gets while its verdict is pending in background mode:
+    /// [`Action::Blur`] (the default) or [`Action::Block`]. A stricter verdict in force wins.
+    pub hold: Action,
 }
 
 impl Default for StreamConfig {
@@ -175,12 +195,23 @@ impl Default for StreamConfig {
             mode: Mode::Inline,
             on_error: OnError::FailClosed,
             hash_cadence: Cadence::EveryFrame,
+            change_gate: Some(ChangeGate::default()),
+            hold: Action::Blur,
         }
     }
 }
 
 impl StreamConfig {
-    fn check(&self) -> Result<()> {
+    /// Checks the configuration; the error ([`SafeFrameError::InvalidConfig`]) names the first
+    /// bad field. Every [`StreamFilter`] constructor calls it.
+    ///
+    /// ```
+    /// use safeframe::stream::{Cadence, StreamConfig};
+    /// assert!(StreamConfig::default().validate().is_ok());
+    /// let bad = StreamConfig { cadence: Cadence::EveryNth(0), ..StreamConfig::default() };
+    /// assert!(bad.validate().unwrap_err().to_string().contains("cadence"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
         let bad = |field: &str, reason: &str| {
             Err(SafeFrameError::InvalidConfig {
                 field: field.to_owned(),
@@ -193,9 +224,15 @@ impl StreamConfig {
         if let Cadence::EveryNth(0) = self.cadence {
             return bad("cadence", "every k-th frame needs k >= 1");
         }
-        match self.hash_cadence {
-            Cadence::EveryNth(0) => bad("hash_cadence", "every k-th frame needs k >= 1"),
-            _ => Ok(()),
+        if let Cadence::EveryNth(0) = self.hash_cadence {
+            return bad("hash_cadence", "every k-th frame needs k >= 1");
+        }
+        if !matches!(self.hold, Action::Blur | Action::Block) {
+            return bad("hold", "must be blur or block");
+        }
+        match &self.change_gate {
+            Some(gate) => gate.validate(),
+            None => Ok(()),
         }
     }
 }
@@ -205,10 +242,19 @@ impl StreamConfig {
 pub struct StreamCounters {
     /// Frames given to [`StreamFilter::process`].
     pub frames: u64,
-    /// Classifications whose scores were used (runs of the primary model).
+    /// Runs of the primary model that gave scores, counted when the filter takes them: inline,
+    /// one per classified frame; in background mode, one per worker run whose result the
+    /// filter collected (a result replaced by a newer one before it was collected, or still
+    /// running when the filter is dropped, is not counted). Failed runs count in `errors`.
     pub classified: u64,
     /// Runs of the second-opinion model.
     pub second_opinions: u64,
+    /// Frames released redacted (held, or blocked during background warm-up) while the
+    /// verdict for their changed content was pending.
+    pub held: u64,
+    /// Frames that reused the verdict in force because they did not change (the model did
+    /// not run for them), not counting held frames.
+    pub reused: u64,
     /// Frames blurred.
     pub blurred: u64,
     /// Frames blocked (by verdict, failure or warm-up).
@@ -233,6 +279,9 @@ pub enum ChangeCause {
     Failure,
     /// A blocklist match.
     KnownContent,
+    /// A changed frame held redacted until its verdict arrives (background mode); the change
+    /// that ends the hold is caused by the classification that arrived.
+    Held,
 }
 
 /// A change of the action applied to frames, reported to the [`StreamListener`].
@@ -295,6 +344,8 @@ struct Counters {
     frames: AtomicU64,
     classified: AtomicU64,
     second_opinions: AtomicU64,
+    held: AtomicU64,
+    reused: AtomicU64,
     blurred: AtomicU64,
     blocked: AtomicU64,
     errors: AtomicU64,
@@ -309,6 +360,8 @@ impl Counters {
             frames: self.frames.load(Ordering::Relaxed),
             classified: self.classified.load(Ordering::Relaxed),
             second_opinions: self.second_opinions.load(Ordering::Relaxed),
+            held: self.held.load(Ordering::Relaxed),
+            reused: self.reused.load(Ordering::Relaxed),
             blurred: self.blurred.load(Ordering::Relaxed),
             blocked: self.blocked.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
@@ -321,6 +374,29 @@ impl Counters {
 
 fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The change gate's and the cadence's answer for one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// The frame differs from the last classified frame: classify it now.
+    Changed,
+    /// Unchanged (or no gate), but a classification is due by the cadence and age.
+    Classify,
+    /// Unchanged: reuse the verdict in force.
+    Reuse,
+    /// No gate, and the cadence says not yet.
+    Wait,
+}
+
+/// Whether at least `span` passed from `last` to `now` (frame timestamps in nanoseconds); true
+/// when nothing was classified yet, and when the clock went backwards (the span starts again).
+fn elapsed_at_least(last: Option<i64>, now: i64, span: Duration) -> bool {
+    let span = i64::try_from(span.as_nanos()).unwrap_or(i64::MAX);
+    match last {
+        None => true,
+        Some(last) => now < last || now.saturating_sub(last) >= span,
+    }
 }
 
 /// State that changes with every frame.
@@ -339,6 +415,15 @@ struct State {
     /// the worker are sampled for both models while it does, so a scene that keeps needing it
     /// gets it on every classification, not on every other one with a pending verdict between.
     second_wanted: bool,
+    /// The thumbnail of the frame being processed, and of the last classified frame (the
+    /// change gate's reference; its source is empty until a frame was classified).
+    thumbnail: Thumbnail,
+    reference: Thumbnail,
+    /// Number of samples handed to the worker; each one's number identifies its outcome.
+    submitted: u64,
+    /// The number of the sample of a changed frame whose verdict has not arrived yet (a
+    /// later sample's verdict counts too): frames are held until it has.
+    awaiting: Option<u64>,
     redactor: Redactor,
     last_action: Option<Action>,
     outcome_seen: u64,
@@ -399,7 +484,7 @@ impl StreamFilter {
         second: Option<Arc<SecondOpinion>>,
         config: StreamConfig,
     ) -> Result<Self> {
-        config.check()?;
+        config.validate()?;
         config
             .policy
             .check_models(second.as_deref().map(SecondOpinion::manifest))?;
@@ -441,7 +526,7 @@ impl StreamFilter {
     /// A filter without a model, because loading it failed with `error`: see
     /// [`StreamFilter::from_dir`].
     pub fn unavailable(error: SafeFrameError, config: StreamConfig) -> Result<Self> {
-        config.check()?;
+        config.validate()?;
         log::warn!("stream filter has no model: {error}");
         Ok(Self::build(None, Some(error), config, None, 0))
     }
@@ -472,6 +557,10 @@ impl StreamFilter {
                 second_tensor: Vec::new(),
                 second_due: false,
                 second_wanted: false,
+                thumbnail: Thumbnail::new(),
+                reference: Thumbnail::new(),
+                submitted: 0,
+                awaiting: None,
                 redactor: Redactor::new(),
                 last_action: None,
                 outcome_seen: 0,
@@ -515,8 +604,10 @@ impl StreamFilter {
         self.counters.snapshot()
     }
 
-    /// Processes one frame: classifies it if the cadence says so, and applies the verdict in
-    /// force to it in place (blur or block). Returns that verdict.
+    /// Processes one frame: classifies it if it changed or the cadence says so, and applies
+    /// the verdict in force to it in place (blur or block). Returns that verdict (in
+    /// background mode, a changed frame whose verdict is pending gets [`StreamConfig::hold`]
+    /// with no category and zero scores, unless the verdict in force is stricter).
     ///
     /// Never fails: anything that goes wrong is counted, reported to the listener, and blocks
     /// the frame unless the filter fails open.
@@ -526,7 +617,10 @@ impl StreamFilter {
         let index = state.next_index;
         state.next_index += 1;
         bump(&self.counters.frames);
+        let now = self.timestamp(frame);
 
+        let mut changed = false;
+        let mut reused = false;
         match (&self.model, &self.worker) {
             (None, _) => {
                 if !state.unavailable_reported {
@@ -542,14 +636,24 @@ impl StreamFilter {
                 if let Some(worker) = worker {
                     self.collect(state, worker, index);
                 }
-                let timestamp = frame.timestamp_ns();
-                let due = self.due(self.config.cadence, index, &mut state.last_classified_ns, timestamp);
+                let look = self.look(state, frame, index, now);
+                changed = look == Look::Changed;
                 // A pending second opinion is resolved on the next frame, whatever the cadence.
-                if due || state.second_due {
+                if look == Look::Reuse && !state.second_due {
+                    reused = true;
+                } else if look != Look::Wait || state.second_due {
+                    state.last_classified_ns = Some(now);
+                    if self.config.change_gate.is_some() {
+                        std::mem::swap(&mut state.thumbnail, &mut state.reference);
+                    }
                     let sampled = model.sampler().sample(&frame.as_frame(), &mut state.tensor);
                     match (sampled, worker) {
                         (Err(error), _) => self.fail(state, index, FailureKind::Inference, &error),
-                        (Ok(()), Some(worker)) => self.submit(state, worker, index, frame),
+                        (Ok(()), Some(worker)) => {
+                            if self.submit(state, worker, index, frame) && changed {
+                                state.awaiting = Some(state.submitted);
+                            }
+                        }
                         (Ok(()), None) => {
                             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                                 self.classify_inline(model.as_ref(), state, frame)
@@ -568,13 +672,29 @@ impl StreamFilter {
 
         if let Some(known) = &self.known {
             let timestamp = frame.timestamp_ns();
-            if self.due(self.config.hash_cadence, index, &mut state.last_hashed_ns, timestamp) {
+            let due = self.due(self.config.hash_cadence, index, &mut state.last_hashed_ns, timestamp);
+            if due || changed {
                 self.check_known(state, known, index, frame);
             }
         }
 
         // Before the first verdict (background warm-up) frames are blocked.
-        let verdict = state.hysteresis.current().unwrap_or(Verdict::fail_closed());
+        let in_force = state.hysteresis.current().unwrap_or(Verdict::fail_closed());
+        let held = state.awaiting.is_some();
+        let verdict = if held && self.config.hold > in_force.action {
+            Verdict {
+                action: self.config.hold,
+                ..Verdict::fail_closed()
+            }
+        } else {
+            in_force
+        };
+        // A frame is counted once: held while a verdict is pending, else reused if unchanged.
+        if held {
+            bump(&self.counters.held);
+        } else if reused {
+            bump(&self.counters.reused);
+        }
         match verdict.action {
             Action::Blur => bump(&self.counters.blurred),
             Action::Block => bump(&self.counters.blocked),
@@ -584,6 +704,8 @@ impl StreamFilter {
         if state.last_action != Some(verdict.action) {
             let cause = if verdict.known.is_some() {
                 ChangeCause::KnownContent
+            } else if held && verdict != in_force {
+                ChangeCause::Held
             } else if state.hysteresis.current().is_some() && verdict == Verdict::fail_closed() {
                 ChangeCause::Failure
             } else {
@@ -604,6 +726,35 @@ impl StreamFilter {
         verdict
     }
 
+    /// The frame's timestamp, or without one the time since the filter was made.
+    fn timestamp(&self, frame: &FrameMut<'_>) -> i64 {
+        frame
+            .timestamp_ns()
+            .unwrap_or_else(|| i64::try_from(self.started.elapsed().as_nanos()).unwrap_or(i64::MAX))
+    }
+
+    /// What to do with the model for this frame: the change gate's answer, then the cadence's.
+    fn look(&self, state: &mut State, frame: &FrameMut<'_>, index: u64, now: i64) -> Look {
+        let cadence_due = match self.config.cadence {
+            Cadence::EveryFrame => true,
+            Cadence::EveryNth(k) => index.is_multiple_of(u64::from(k.max(1))),
+            Cadence::MinInterval(interval) => elapsed_at_least(state.last_classified_ns, now, interval),
+        };
+        let Some(gate) = &self.config.change_gate else {
+            return if cadence_due { Look::Classify } else { Look::Wait };
+        };
+        state.thumbnail.read(&frame.as_frame(), gate);
+        if state.thumbnail.difference(&state.reference, gate.tiles) > gate.threshold {
+            Look::Changed
+        } else if cadence_due
+            && (state.hysteresis.leaving() || elapsed_at_least(state.last_classified_ns, now, gate.max_age))
+        {
+            Look::Classify
+        } else {
+            Look::Reuse
+        }
+    }
+
     /// Runs the primary model on the sampled tensor and, when its scores leave the verdict
     /// open, the second model on the same frame.
     fn classify_inline(&self, model: &dyn FrameModel, state: &mut State, frame: &FrameMut<'_>) -> Result<Classified> {
@@ -620,21 +771,27 @@ impl StreamFilter {
     }
 
     /// Hands the sampled frame to the worker, sampled for the second model too while the
-    /// classifications need a second opinion.
-    fn submit(&self, state: &mut State, worker: &Worker, index: u64, frame: &FrameMut<'_>) {
+    /// classifications need a second opinion. Returns whether the worker got it (as sample
+    /// number `state.submitted`).
+    fn submit(&self, state: &mut State, worker: &Worker, index: u64, frame: &FrameMut<'_>) -> bool {
         if worker.is_dead() {
-            return;
+            return false;
         }
         let mut second_tensor = None;
         if let (Some(second), true) = (&self.second, state.second_wanted) {
             match second.sampler().sample(&frame.as_frame(), &mut state.second_tensor) {
                 Ok(()) => second_tensor = Some(&mut state.second_tensor),
-                Err(error) => return self.fail(state, index, FailureKind::Inference, &error),
+                Err(error) => {
+                    self.fail(state, index, FailureKind::Inference, &error);
+                    return false;
+                }
             }
         }
-        if worker.submit(&mut state.tensor, second_tensor) {
+        state.submitted += 1;
+        if worker.submit(&mut state.tensor, second_tensor, state.submitted) {
             bump(&self.counters.samples_dropped);
         }
+        true
     }
 
     /// Whether frame `index` (with `timestamp`) is due by `cadence`; `last_ns` is the time of
@@ -646,12 +803,7 @@ impl StreamFilter {
             Cadence::MinInterval(interval) => {
                 let now =
                     timestamp.unwrap_or_else(|| i64::try_from(self.started.elapsed().as_nanos()).unwrap_or(i64::MAX));
-                let interval = i64::try_from(interval.as_nanos()).unwrap_or(i64::MAX);
-                let due = match *last_ns {
-                    None => true,
-                    // A clock that went backwards starts the interval again.
-                    Some(last) => now < last || now.saturating_sub(last) >= interval,
-                };
+                let due = elapsed_at_least(*last_ns, now, interval);
                 if due {
                     *last_ns = Some(now);
                 }
@@ -682,8 +834,12 @@ impl StreamFilter {
     /// threads' timing.
     fn collect(&self, state: &mut State, worker: &Worker, index: u64) {
         let dead = worker.is_dead();
-        if let Some((seq, outcome)) = worker.take_outcome(state.outcome_seen) {
-            state.outcome_seen = seq;
+        if let Some((sample, outcome)) = worker.take_outcome(state.outcome_seen) {
+            state.outcome_seen = sample;
+            // The verdict for the held frame's sample, or a later one, has arrived.
+            if state.awaiting.is_some_and(|awaiting| sample >= awaiting) {
+                state.awaiting = None;
+            }
             self.outcome(state, index, outcome);
         }
         if !state.worker_reported && dead {

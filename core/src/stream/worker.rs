@@ -17,12 +17,15 @@ use crate::stream::{Classified, FrameModel};
 struct Slot {
     pending: Vec<f32>,
     has_pending: bool,
+    /// The stream's number for the pending sample.
+    pending_id: u64,
     /// The same frame sampled for the second model, when the stream asked for it.
     pending_second: Vec<f32>,
     has_second: bool,
     shutdown: bool,
     outcome: Option<Result<Classified>>,
-    outcome_seq: u64,
+    /// The number of the sample the outcome is for (0: none yet).
+    outcome_id: u64,
 }
 
 #[derive(Debug)]
@@ -60,11 +63,12 @@ impl Worker {
             slot: Mutex::new(Slot {
                 pending: vec![0.0; tensor_len],
                 has_pending: false,
+                pending_id: 0,
                 pending_second: vec![0.0; second_len],
                 has_second: false,
                 shutdown: false,
                 outcome: None,
-                outcome_seq: 0,
+                outcome_id: 0,
             }),
             wake: Condvar::new(),
         });
@@ -90,12 +94,14 @@ impl Worker {
         })
     }
 
-    /// Hands the worker a new sample, swapping `tensor` with the slot's buffer. Returns
-    /// whether an older sample that the worker had not taken yet was replaced.
-    /// `second`, when given, is the same frame sampled for the second model (swapped too).
-    pub(crate) fn submit(&self, tensor: &mut Vec<f32>, second: Option<&mut Vec<f32>>) -> bool {
+    /// Hands the worker a new sample numbered `id` (numbers increase), swapping `tensor` with
+    /// the slot's buffer. Returns whether an older sample that the worker had not taken yet
+    /// was replaced. `second`, when given, is the same frame sampled for the second model
+    /// (swapped too).
+    pub(crate) fn submit(&self, tensor: &mut Vec<f32>, second: Option<&mut Vec<f32>>, id: u64) -> bool {
         let mut slot = self.shared.lock();
         std::mem::swap(&mut slot.pending, tensor);
+        slot.pending_id = id;
         slot.has_second = second.is_some();
         if let Some(second) = second {
             std::mem::swap(&mut slot.pending_second, second);
@@ -107,12 +113,12 @@ impl Worker {
         replaced
     }
 
-    /// The newest outcome whose sequence number is above `seen`, with its number.
+    /// The newest outcome for a sample numbered above `seen`, with that sample's number.
     pub(crate) fn take_outcome(&self, seen: u64) -> Option<(u64, Result<Classified>)> {
         let mut slot = self.shared.lock();
-        if slot.outcome_seq > seen {
-            let seq = slot.outcome_seq;
-            slot.outcome.take().map(|outcome| (seq, outcome))
+        if slot.outcome_id > seen {
+            let id = slot.outcome_id;
+            slot.outcome.take().map(|outcome| (id, outcome))
         } else {
             None
         }
@@ -147,6 +153,7 @@ fn run(
     let mut second_tensor = vec![0.0f32; second_len];
     loop {
         let has_second;
+        let id;
         {
             let mut slot = shared.lock();
             while !slot.has_pending && !slot.shutdown {
@@ -156,6 +163,7 @@ fn run(
                 return;
             }
             std::mem::swap(&mut slot.pending, &mut tensor);
+            id = slot.pending_id;
             has_second = std::mem::take(&mut slot.has_second);
             if has_second {
                 std::mem::swap(&mut slot.pending_second, &mut second_tensor);
@@ -167,6 +175,6 @@ fn run(
             .and_then(|scores| Classified::cascade(scores, second, policy, has_second.then_some(&second_tensor[..])));
         let mut slot = shared.lock();
         slot.outcome = Some(outcome);
-        slot.outcome_seq += 1;
+        slot.outcome_id = id;
     }
 }

@@ -76,7 +76,8 @@ public final class DirectStreamFilter: @unchecked Sendable {
         return StreamCounters(
             frames: n(c.frames), classified: n(c.classified), blurred: n(c.blurred), blocked: n(c.blocked),
             errors: n(c.errors), samplesDropped: n(c.samples_dropped), hashed: n(c.hashed),
-            knownMatches: n(c.known_matches), secondOpinions: n(c.second_opinions))
+            knownMatches: n(c.known_matches), secondOpinions: n(c.second_opinions), held: n(c.held),
+            reused: n(c.reused))
     }
 
     private static func geometry(_ width: Int, _ height: Int, _ strides: [Int], _ rotationDegrees: Int) throws

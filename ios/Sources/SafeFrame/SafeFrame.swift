@@ -2506,6 +2506,16 @@ public struct StreamCounters: Equatable, Hashable {
      * Runs of the second-opinion model (0 without one).
      */
     public var secondOpinions: Int64
+    /**
+     * Frames released redacted (held, or blocked during background warm-up) while the verdict
+     * for their changed content was pending.
+     */
+    public var held: Int64
+    /**
+     * Frames that reused the verdict in force because they did not change (the model did not
+     * run for them).
+     */
+    public var reused: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2537,7 +2547,15 @@ public struct StreamCounters: Equatable, Hashable {
          */knownMatches: Int64, 
         /**
          * Runs of the second-opinion model (0 without one).
-         */secondOpinions: Int64 = Int64(0)) {
+         */secondOpinions: Int64 = Int64(0), 
+        /**
+         * Frames released redacted (held, or blocked during background warm-up) while the verdict
+         * for their changed content was pending.
+         */held: Int64 = Int64(0), 
+        /**
+         * Frames that reused the verdict in force because they did not change (the model did not
+         * run for them).
+         */reused: Int64 = Int64(0)) {
         self.frames = frames
         self.classified = classified
         self.blurred = blurred
@@ -2547,6 +2565,8 @@ public struct StreamCounters: Equatable, Hashable {
         self.hashed = hashed
         self.knownMatches = knownMatches
         self.secondOpinions = secondOpinions
+        self.held = held
+        self.reused = reused
     }
 
     
@@ -2573,7 +2593,9 @@ public struct FfiConverterTypeStreamCounters: FfiConverterRustBuffer {
                 samplesDropped: FfiConverterInt64.read(from: &buf), 
                 hashed: FfiConverterInt64.read(from: &buf), 
                 knownMatches: FfiConverterInt64.read(from: &buf), 
-                secondOpinions: FfiConverterInt64.read(from: &buf)
+                secondOpinions: FfiConverterInt64.read(from: &buf), 
+                held: FfiConverterInt64.read(from: &buf), 
+                reused: FfiConverterInt64.read(from: &buf)
         )
     }
 
@@ -2587,6 +2609,8 @@ public struct FfiConverterTypeStreamCounters: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.hashed, into: &buf)
         FfiConverterInt64.write(value.knownMatches, into: &buf)
         FfiConverterInt64.write(value.secondOpinions, into: &buf)
+        FfiConverterInt64.write(value.held, into: &buf)
+        FfiConverterInt64.write(value.reused, into: &buf)
     }
 }
 
@@ -2698,6 +2722,13 @@ public func FfiConverterTypeStreamFailureInfo_lower(_ value: StreamFailureInfo) 
 /**
  * How a [`SafeFrameStream`] behaves. Every field has a default: `StreamOptions()` in Kotlin,
  * `StreamOptions()` in Swift.
+ *
+ * The change gate (on by default) compares each frame, tile by tile, with the last classified
+ * one: a changed frame is classified at once whatever the cadence (in background mode it is
+ * held redacted, see `hold`, until its verdict arrives); an unchanged frame reuses the verdict
+ * in force, and the model rests, until that verdict is `max_age_ms` old in frame timestamps.
+ * Bad values are refused when the stream is made, as `InvalidArgument` naming the field
+ * (`change_gate.threshold`, `change_gate.tiles`, `change_gate.max_age`, `hold`).
  */
 public struct StreamOptions: Equatable, Hashable {
     /**
@@ -2726,6 +2757,32 @@ public struct StreamOptions: Equatable, Hashable {
      * phones may prefer `MinIntervalMs(200)`.
      */
     public var hashCadence: StreamCadence?
+    /**
+     * Classify changed frames at once and let unchanged ones reuse the verdict in force
+     * (default true). False: classify on the cadence alone (frames in between get the verdict
+     * in force even when their content changed); the other `change_*` fields and
+     * `max_age_ms` are then ignored.
+     */
+    public var changeGate: Bool
+    /**
+     * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06,
+     * about 15 levels of 255; 0 counts every difference as a change).
+     */
+    public var changeThreshold: Float
+    /**
+     * Tiles per side of the grid frames are compared on (default 4; 1 to 16).
+     */
+    public var changeTiles: Int32
+    /**
+     * The longest, in milliseconds of frame timestamps, an unchanged scene reuses a verdict
+     * (default 1000; more than 0). Then a classification is due at the cadence's next frame.
+     */
+    public var maxAgeMs: Int64
+    /**
+     * What a changed frame gets while its verdict is pending in background mode: `Blur` or
+     * `Block`; absent: `Blur`. A stricter verdict in force wins.
+     */
+    public var hold: Action?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2750,12 +2807,38 @@ public struct StreamOptions: Equatable, Hashable {
          * When frames are hashed against the filter's blocklist, if it has one; absent: every
          * frame. Hashing runs on the calling thread (a few ms per 1080p frame on a desktop core);
          * phones may prefer `MinIntervalMs(200)`.
-         */hashCadence: StreamCadence? = nil) {
+         */hashCadence: StreamCadence? = nil, 
+        /**
+         * Classify changed frames at once and let unchanged ones reuse the verdict in force
+         * (default true). False: classify on the cadence alone (frames in between get the verdict
+         * in force even when their content changed); the other `change_*` fields and
+         * `max_age_ms` are then ignored.
+         */changeGate: Bool = true, 
+        /**
+         * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06,
+         * about 15 levels of 255; 0 counts every difference as a change).
+         */changeThreshold: Float = Float(0.06), 
+        /**
+         * Tiles per side of the grid frames are compared on (default 4; 1 to 16).
+         */changeTiles: Int32 = 4, 
+        /**
+         * The longest, in milliseconds of frame timestamps, an unchanged scene reuses a verdict
+         * (default 1000; more than 0). Then a classification is due at the cadence's next frame.
+         */maxAgeMs: Int64 = Int64(1000), 
+        /**
+         * What a changed frame gets while its verdict is pending in background mode: `Blur` or
+         * `Block`; absent: `Blur`. A stricter verdict in force wins.
+         */hold: Action? = nil) {
         self.cadence = cadence
         self.clearAfter = clearAfter
         self.background = background
         self.failOpen = failOpen
         self.hashCadence = hashCadence
+        self.changeGate = changeGate
+        self.changeThreshold = changeThreshold
+        self.changeTiles = changeTiles
+        self.maxAgeMs = maxAgeMs
+        self.hold = hold
     }
 
     
@@ -2778,7 +2861,12 @@ public struct FfiConverterTypeStreamOptions: FfiConverterRustBuffer {
                 clearAfter: FfiConverterInt32.read(from: &buf), 
                 background: FfiConverterBool.read(from: &buf), 
                 failOpen: FfiConverterBool.read(from: &buf), 
-                hashCadence: FfiConverterOptionTypeStreamCadence.read(from: &buf)
+                hashCadence: FfiConverterOptionTypeStreamCadence.read(from: &buf), 
+                changeGate: FfiConverterBool.read(from: &buf), 
+                changeThreshold: FfiConverterFloat.read(from: &buf), 
+                changeTiles: FfiConverterInt32.read(from: &buf), 
+                maxAgeMs: FfiConverterInt64.read(from: &buf), 
+                hold: FfiConverterOptionTypeAction.read(from: &buf)
         )
     }
 
@@ -2788,6 +2876,11 @@ public struct FfiConverterTypeStreamOptions: FfiConverterRustBuffer {
         FfiConverterBool.write(value.background, into: &buf)
         FfiConverterBool.write(value.failOpen, into: &buf)
         FfiConverterOptionTypeStreamCadence.write(value.hashCadence, into: &buf)
+        FfiConverterBool.write(value.changeGate, into: &buf)
+        FfiConverterFloat.write(value.changeThreshold, into: &buf)
+        FfiConverterInt32.write(value.changeTiles, into: &buf)
+        FfiConverterInt64.write(value.maxAgeMs, into: &buf)
+        FfiConverterOptionTypeAction.write(value.hold, into: &buf)
     }
 }
 
@@ -3261,6 +3354,10 @@ public enum ChangeCause: Equatable, Hashable {
      * A blocklist match.
      */
     case knownContent
+    /**
+     * A changed frame held redacted until its verdict arrives (background mode).
+     */
+    case held
 
 
 
@@ -3288,6 +3385,8 @@ public struct FfiConverterTypeChangeCause: FfiConverterRustBuffer {
         
         case 3: return .knownContent
         
+        case 4: return .held
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -3306,6 +3405,10 @@ public struct FfiConverterTypeChangeCause: FfiConverterRustBuffer {
         
         case .knownContent:
             writeInt(&buf, Int32(3))
+        
+        
+        case .held:
+            writeInt(&buf, Int32(4))
         
         }
     }

@@ -27,7 +27,10 @@ final class StreamTests: XCTestCase {
 
     func testListenerGetsVerdictChangesInOrderWithCounters() throws {
         let recorder = Recorder()
-        let stream = try SafeFrameStream(filter: try oracle(), options: StreamOptions(clearAfter: 2), listener: recorder)
+        // Every frame is classified on purpose (repeated blue frames included): without the change
+        // gate, which would let an unchanged frame reuse the verdict in force.
+        let stream = try SafeFrameStream(
+            filter: try oracle(), options: StreamOptions(clearAfter: 2, changeGate: false), listener: recorder)
         let blue = solid((0, 0, 255), width: 16, height: 12), red = solid((255, 0, 0), width: 16, height: 12)
         var actions: [Action] = []
         for (i, frame) in [blue, red, blue, blue, blue].enumerated() {
@@ -47,7 +50,9 @@ final class StreamTests: XCTestCase {
     }
 
     func testEveryKthFrameReusesTheVerdict() throws {
-        let stream = try SafeFrameStream(filter: try oracle(), options: StreamOptions(cadence: .everyNth(k: 2), clearAfter: 1))
+        // The cadence alone (no change gate): the gate would classify each changed frame at once.
+        let stream = try SafeFrameStream(
+            filter: try oracle(), options: StreamOptions(cadence: .everyNth(k: 2), clearAfter: 1, changeGate: false))
         let blue = solid((0, 0, 255), width: 8, height: 8), red = solid((255, 0, 0), width: 8, height: 8)
         let actions = try [red, blue, blue, red].map {
             try stream.processFrame(pixels: $0, width: 8, height: 8, stride: 24, format: .rgb8).verdict.action

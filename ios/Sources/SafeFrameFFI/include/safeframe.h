@@ -167,6 +167,18 @@ typedef struct SafeFrameVerdict {
 
 // How a stream made by [`safeframe_stream_new`] behaves. Start from
 // [`safeframe_stream_config_default`] and change what you need.
+//
+// The change gate (`change_gate`, on by default) compares each frame, tile by tile, with the
+// last classified one: a changed frame is classified at once whatever the cadence (in
+// background mode it is held redacted, see `hold`, until its verdict arrives); an unchanged
+// frame reuses the verdict in force, and the model rests, until that verdict is `max_age_ms`
+// old in frame timestamps. Bad values make [`safeframe_stream_new`] fail with
+// `SAFEFRAME_ERROR_INVALID_ARGUMENT` and a last error naming the field
+// (`change_gate.threshold`, `change_gate.tiles`, `change_gate.max_age`, `hold`).
+//
+// ABI note (0.x): `change_gate` … `hold` were appended; the struct grew from 24 to 48 bytes.
+// Code compiled against an older `safeframe.h` must be rebuilt (this library reads the whole
+// struct).
 typedef struct SafeFrameStreamConfig {
   // One of `SAFEFRAME_CADENCE_*`.
   int32_t cadence;
@@ -180,6 +192,20 @@ typedef struct SafeFrameStreamConfig {
   bool background;
   // Pass frames that could not be classified instead of blocking them. Default false.
   bool fail_open;
+  // Classify changed frames at once and let unchanged ones reuse the verdict in force
+  // (default true). False: classify on the cadence alone; `change_threshold`,
+  // `change_tiles` and `max_age_ms` are then ignored.
+  bool change_gate;
+  // The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06).
+  float change_threshold;
+  // Tiles per side of the grid frames are compared on (default 4; 1 to 16).
+  uint32_t change_tiles;
+  // The longest, in milliseconds of frame timestamps, an unchanged scene reuses a verdict
+  // (default 1000; more than 0).
+  int64_t max_age_ms;
+  // What a changed frame gets while its verdict is pending in background mode:
+  // `SAFEFRAME_ACTION_BLUR` (the default) or `SAFEFRAME_ACTION_BLOCK`.
+  int32_t hold;
 } SafeFrameStreamConfig;
 
 // Counters of a stream since it was made.
@@ -203,6 +229,13 @@ typedef struct SafeFrameStreamCounters {
   // Runs of the second-opinion model (0 without one). Appended in 0.x: the struct grew from
   // 64 to 72 bytes; code compiled against an older `safeframe.h` must be rebuilt.
   uint64_t second_opinions;
+  // Frames released redacted (held, or blocked during background warm-up) while the verdict
+  // for their changed content was pending. Appended in 0.x with `reused`: the struct grew
+  // from 72 to 88 bytes; code compiled against an older `safeframe.h` must be rebuilt.
+  uint64_t held;
+  // Frames that reused the verdict in force because they did not change (the model did not
+  // run for them).
+  uint64_t reused;
 } SafeFrameStreamCounters;
 
 #ifdef __cplusplus
@@ -336,7 +369,9 @@ int32_t safeframe_filter_nv12_in_place(const struct SafeFrameNativeFilter *filte
                                        bool full_range,
                                        struct SafeFrameVerdict *out_verdict);
 
-// The defaults: every frame, `clear_after` 3, inline inference, fail closed.
+// The defaults: every frame, `clear_after` 3, inline inference, fail closed, the change gate
+// on (threshold 0.06, 4 tiles, verdicts reused for at most 1000 ms), changed frames held
+// blurred.
 struct SafeFrameStreamConfig safeframe_stream_config_default(void);
 
 // A stream on `filter`'s loaded models (its second opinion too) and policy (shared: the filter

@@ -85,12 +85,12 @@ class DirectStreamFilter(stream: SafeFrameStream) : AutoCloseable {
     /** The stream's counters so far (the same numbers as [SafeFrameStream.counters]). */
     val counters: StreamCounters
         get() {
-            val c = LongArray(9)
+            val c = LongArray(11)
             NativeFrames.streamCounters(current(), c)
             return StreamCounters(
                 frames = c[0], classified = c[1], blurred = c[2], blocked = c[3],
                 errors = c[4], samplesDropped = c[5], hashed = c[6], knownMatches = c[7],
-                secondOpinions = c[8],
+                secondOpinions = c[8], held = c[9], reused = c[10],
             )
         }
 

@@ -101,7 +101,7 @@ internal object NativeFrames {
         scoresOut: FloatArray?,
     ): Int
 
-    /** Writes the stream's 9 counters to [out] (see [StreamCounters], in field order). */
+    /** Writes the stream's 11 counters to [out] (see [StreamCounters], in field order). */
     @JvmStatic
     external fun streamCounters(handle: Long, out: LongArray)
 

@@ -4059,6 +4059,18 @@ data class StreamCounters (
      * Runs of the second-opinion model (0 without one).
      */
     var `secondOpinions`: kotlin.Long = 0L 
+    , 
+    /**
+     * Frames released redacted (held, or blocked during background warm-up) while the verdict
+     * for their changed content was pending.
+     */
+    var `held`: kotlin.Long = 0L 
+    , 
+    /**
+     * Frames that reused the verdict in force because they did not change (the model did not
+     * run for them).
+     */
+    var `reused`: kotlin.Long = 0L 
     
 ){
     
@@ -4084,6 +4096,8 @@ public object FfiConverterTypeStreamCounters: FfiConverterRustBuffer<StreamCount
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
         )
     }
 
@@ -4096,7 +4110,9 @@ public object FfiConverterTypeStreamCounters: FfiConverterRustBuffer<StreamCount
             FfiConverterLong.allocationSize(value.`samplesDropped`) +
             FfiConverterLong.allocationSize(value.`hashed`) +
             FfiConverterLong.allocationSize(value.`knownMatches`) +
-            FfiConverterLong.allocationSize(value.`secondOpinions`)
+            FfiConverterLong.allocationSize(value.`secondOpinions`) +
+            FfiConverterLong.allocationSize(value.`held`) +
+            FfiConverterLong.allocationSize(value.`reused`)
     )
 
     override fun write(value: StreamCounters, buf: ByteBuffer) {
@@ -4109,6 +4125,8 @@ public object FfiConverterTypeStreamCounters: FfiConverterRustBuffer<StreamCount
             FfiConverterLong.write(value.`hashed`, buf)
             FfiConverterLong.write(value.`knownMatches`, buf)
             FfiConverterLong.write(value.`secondOpinions`, buf)
+            FfiConverterLong.write(value.`held`, buf)
+            FfiConverterLong.write(value.`reused`, buf)
     }
 }
 
@@ -4180,6 +4198,13 @@ public object FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer<StreamFa
 /**
  * How a [`SafeFrameStream`] behaves. Every field has a default: `StreamOptions()` in Kotlin,
  * `StreamOptions()` in Swift.
+ *
+ * The change gate (on by default) compares each frame, tile by tile, with the last classified
+ * one: a changed frame is classified at once whatever the cadence (in background mode it is
+ * held redacted, see `hold`, until its verdict arrives); an unchanged frame reuses the verdict
+ * in force, and the model rests, until that verdict is `max_age_ms` old in frame timestamps.
+ * Bad values are refused when the stream is made, as `InvalidArgument` naming the field
+ * (`change_gate.threshold`, `change_gate.tiles`, `change_gate.max_age`, `hold`).
  */
 data class StreamOptions (
     /**
@@ -4212,6 +4237,37 @@ data class StreamOptions (
      * phones may prefer `MinIntervalMs(200)`.
      */
     var `hashCadence`: StreamCadence? = null 
+    , 
+    /**
+     * Classify changed frames at once and let unchanged ones reuse the verdict in force
+     * (default true). False: classify on the cadence alone (frames in between get the verdict
+     * in force even when their content changed); the other `change_*` fields and
+     * `max_age_ms` are then ignored.
+     */
+    var `changeGate`: kotlin.Boolean = true 
+    , 
+    /**
+     * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06,
+     * about 15 levels of 255; 0 counts every difference as a change).
+     */
+    var `changeThreshold`: kotlin.Float = 0.06f 
+    , 
+    /**
+     * Tiles per side of the grid frames are compared on (default 4; 1 to 16).
+     */
+    var `changeTiles`: kotlin.Int = 4 
+    , 
+    /**
+     * The longest, in milliseconds of frame timestamps, an unchanged scene reuses a verdict
+     * (default 1000; more than 0). Then a classification is due at the cadence's next frame.
+     */
+    var `maxAgeMs`: kotlin.Long = 1000L 
+    , 
+    /**
+     * What a changed frame gets while its verdict is pending in background mode: `Blur` or
+     * `Block`; absent: `Blur`. A stricter verdict in force wins.
+     */
+    var `hold`: Action? = null 
     
 ){
     
@@ -4233,6 +4289,11 @@ public object FfiConverterTypeStreamOptions: FfiConverterRustBuffer<StreamOption
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalTypeStreamCadence.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterFloat.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalTypeAction.read(buf),
         )
     }
 
@@ -4241,7 +4302,12 @@ public object FfiConverterTypeStreamOptions: FfiConverterRustBuffer<StreamOption
             FfiConverterInt.allocationSize(value.`clearAfter`) +
             FfiConverterBoolean.allocationSize(value.`background`) +
             FfiConverterBoolean.allocationSize(value.`failOpen`) +
-            FfiConverterOptionalTypeStreamCadence.allocationSize(value.`hashCadence`)
+            FfiConverterOptionalTypeStreamCadence.allocationSize(value.`hashCadence`) +
+            FfiConverterBoolean.allocationSize(value.`changeGate`) +
+            FfiConverterFloat.allocationSize(value.`changeThreshold`) +
+            FfiConverterInt.allocationSize(value.`changeTiles`) +
+            FfiConverterLong.allocationSize(value.`maxAgeMs`) +
+            FfiConverterOptionalTypeAction.allocationSize(value.`hold`)
     )
 
     override fun write(value: StreamOptions, buf: ByteBuffer) {
@@ -4250,6 +4316,11 @@ public object FfiConverterTypeStreamOptions: FfiConverterRustBuffer<StreamOption
             FfiConverterBoolean.write(value.`background`, buf)
             FfiConverterBoolean.write(value.`failOpen`, buf)
             FfiConverterOptionalTypeStreamCadence.write(value.`hashCadence`, buf)
+            FfiConverterBoolean.write(value.`changeGate`, buf)
+            FfiConverterFloat.write(value.`changeThreshold`, buf)
+            FfiConverterInt.write(value.`changeTiles`, buf)
+            FfiConverterLong.write(value.`maxAgeMs`, buf)
+            FfiConverterOptionalTypeAction.write(value.`hold`, buf)
     }
 }
 
@@ -4544,7 +4615,11 @@ enum class ChangeCause {
     /**
      * A blocklist match.
      */
-    KNOWN_CONTENT;
+    KNOWN_CONTENT,
+    /**
+     * A changed frame held redacted until its verdict arrives (background mode).
+     */
+    HELD;
 
     
 

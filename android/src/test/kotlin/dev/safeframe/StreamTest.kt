@@ -90,7 +90,9 @@ class StreamTest {
         }
 
         val recorder = Recorder()
-        SafeFrameStream(filter, StreamOptions(clearAfter = clearAfter), recorder).use { stream ->
+        // Every frame is classified on purpose (repeated blue frames included): without the change
+        // gate, which would let an unchanged frame reuse the verdict in force.
+        SafeFrameStream(filter, StreamOptions(clearAfter = clearAfter, changeGate = false), recorder).use { stream ->
             for ((i, name) in names.withIndex()) {
                 val c = case(name)
                 val (w, h) = Pair((c["width"] as Number).toInt(), (c["height"] as Number).toInt())
@@ -133,7 +135,8 @@ class StreamTest {
         val red = case("solid-red-64x48")
         val blue = case("solid-blue-64x48")
         val sequence = listOf(red, blue, blue, blue, blue, blue, red, blue)
-        val options = StreamOptions(cadence = StreamCadence.EveryNth(3), clearAfter = 1)
+        // The cadence alone (no change gate): the gate would classify each changed frame at once.
+        val options = StreamOptions(cadence = StreamCadence.EveryNth(3), clearAfter = 1, changeGate = false)
         SafeFrameStream(filter, options).use { stream ->
             val actions = sequence.mapIndexed { i, c ->
                 val pixels = OracleFixtures.image(c, PixelFormat.RGB8, 64 * 3)
@@ -151,7 +154,8 @@ class StreamTest {
     @Test
     fun minIntervalCadenceFollowsTheFramesOwnTimestamps() {
         val grey = OracleFixtures.image(case("solid-blue-64x48"), PixelFormat.RGB8, 64 * 3)
-        SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.MinIntervalMs(100))).use { stream ->
+        // The cadence alone (no change gate): the gate would let the unchanged frames reuse the verdict.
+        SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.MinIntervalMs(100), changeGate = false)).use { stream ->
             for (ms in listOf(0L, 40L, 99L, 100L, 150L, 250L)) {
                 stream.processFrame(grey, 64, 48, 64 * 3, PixelFormat.RGB8, 0, ms * 1_000_000L)
             }
