@@ -95,9 +95,32 @@ pub fn load(explicit: Option<&Path>) -> Result<Runtime> {
         }
         return Ok(runtime.clone());
     }
+    disable_runtime_telemetry();
     let runtime = open(explicit)?;
     *slot = Some(runtime.clone());
     Ok(runtime)
+}
+
+/// Switches off ONNX Runtime's own telemetry before the library is loaded.
+///
+/// The Linux builds of ONNX Runtime 1.31 carry Microsoft's 1DS telemetry client: creating an
+/// environment queues a "ProcessInfo" event (OS, CPU, executable path, a device id) in
+/// `~/.cache/Microsoft/DeveloperTools/.onnxruntime/` for upload to
+/// `mobile.events.data.microsoft.com`, before `DisableTelemetryEvents` (which SafeFrame also
+/// calls) can run. Only the `ORT_DISABLE_TELEMETRY` environment variable stops it, so SafeFrame
+/// sets it (to `1`) here, once, under the runtime lock. `cli/tests/privacy.rs` checks that no
+/// file is written and no socket opened.
+fn disable_runtime_telemetry() {
+    const VARIABLE: &str = "ORT_DISABLE_TELEMETRY";
+    if std::env::var_os(VARIABLE).is_some_and(|value| value == "1") {
+        return;
+    }
+    // Changing the environment races with another thread reading it through libc at the same
+    // moment; this runs once per process, before ONNX Runtime starts any thread, and a host
+    // app that wants to rule out even that sets the variable itself before using SafeFrame
+    // (then nothing is changed here).
+    std::env::set_var(VARIABLE, "1");
+    log::debug!("set {VARIABLE}=1: ONNX Runtime's telemetry stays off");
 }
 
 /// Finds the shared library and loads it (every platform but Apple's mobile ones).
