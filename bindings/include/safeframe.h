@@ -196,7 +196,7 @@ typedef struct SafeFrameStreamConfig {
   // (default true). False: classify on the cadence alone; `change_threshold`,
   // `change_tiles` and `max_age_ms` are then ignored.
   bool change_gate;
-  // The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06).
+  // The largest tile difference, 0 to 1, that still counts as unchanged (default 0.10).
   float change_threshold;
   // Tiles per side of the grid frames are compared on (default 4; 1 to 16).
   uint32_t change_tiles;
@@ -370,7 +370,7 @@ int32_t safeframe_filter_nv12_in_place(const struct SafeFrameNativeFilter *filte
                                        struct SafeFrameVerdict *out_verdict);
 
 // The defaults: every frame, `clear_after` 3, inline inference, fail closed, the change gate
-// on (threshold 0.06, 4 tiles, verdicts reused for at most 1000 ms), changed frames held
+// on (threshold 0.10, 4 tiles, verdicts reused for at most 1000 ms), changed frames held
 // blurred.
 struct SafeFrameStreamConfig safeframe_stream_config_default(void);
 

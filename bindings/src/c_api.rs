@@ -693,7 +693,7 @@ pub struct SafeFrameStreamConfig {
     /// (default true). False: classify on the cadence alone; `change_threshold`,
     /// `change_tiles` and `max_age_ms` are then ignored.
     pub change_gate: bool,
-    /// The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06).
+    /// The largest tile difference, 0 to 1, that still counts as unchanged (default 0.10).
     pub change_threshold: f32,
     /// Tiles per side of the grid frames are compared on (default 4; 1 to 16).
     pub change_tiles: u32,
@@ -794,7 +794,7 @@ pub struct SafeFrameNativeStream {
 }
 
 /// The defaults: every frame, `clear_after` 3, inline inference, fail closed, the change gate
-/// on (threshold 0.06, 4 tiles, verdicts reused for at most 1000 ms), changed frames held
+/// on (threshold 0.10, 4 tiles, verdicts reused for at most 1000 ms), changed frames held
 /// blurred.
 #[no_mangle]
 pub extern "C" fn safeframe_stream_config_default() -> SafeFrameStreamConfig {
@@ -805,7 +805,7 @@ pub extern "C" fn safeframe_stream_config_default() -> SafeFrameStreamConfig {
         background: false,
         fail_open: false,
         change_gate: true,
-        change_threshold: 0.06,
+        change_threshold: 0.10,
         change_tiles: 4,
         max_age_ms: 1000,
         hold: SAFEFRAME_ACTION_BLUR,

@@ -90,9 +90,9 @@ pub struct StreamOptions {
     /// `max_age_ms` are then ignored.
     #[uniffi(default = true)]
     pub change_gate: bool,
-    /// The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06,
+    /// The largest tile difference, 0 to 1, that still counts as unchanged (default 0.10,
     /// about 15 levels of 255; 0 counts every difference as a change).
-    #[uniffi(default = 0.06)]
+    #[uniffi(default = 0.10)]
     pub change_threshold: f32,
     /// Tiles per side of the grid frames are compared on (default 4; 1 to 16).
     #[uniffi(default = 4)]
@@ -116,7 +116,7 @@ impl Default for StreamOptions {
             fail_open: false,
             hash_cadence: None,
             change_gate: true,
-            change_threshold: 0.06,
+            change_threshold: 0.10,
             change_tiles: 4,
             max_age_ms: 1000,
             hold: None,

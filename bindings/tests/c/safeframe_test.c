@@ -421,7 +421,7 @@ static void stream_change_gate(const char *oracle_dir) {
     CHECK(filter != NULL, "oracle did not load: %s", last_error());
     if (!filter) return;
     SafeFrameStreamConfig config = safeframe_stream_config_default();
-    CHECK(config.change_gate && config.change_threshold == 0.06f && config.change_tiles == 4 &&
+    CHECK(config.change_gate && config.change_threshold == 0.10f && config.change_tiles == 4 &&
               config.max_age_ms == 1000 && config.hold == SAFEFRAME_ACTION_BLUR,
           "change gate defaults: %d %g %u %lld %d", config.change_gate, config.change_threshold, config.change_tiles,
           (long long)config.max_age_ms, config.hold);

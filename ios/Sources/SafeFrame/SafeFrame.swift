@@ -2765,7 +2765,7 @@ public struct StreamOptions: Equatable, Hashable {
      */
     public var changeGate: Bool
     /**
-     * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06,
+     * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.10,
      * about 15 levels of 255; 0 counts every difference as a change).
      */
     public var changeThreshold: Float
@@ -2815,9 +2815,9 @@ public struct StreamOptions: Equatable, Hashable {
          * `max_age_ms` are then ignored.
          */changeGate: Bool = true, 
         /**
-         * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06,
+         * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.10,
          * about 15 levels of 255; 0 counts every difference as a change).
-         */changeThreshold: Float = Float(0.06), 
+         */changeThreshold: Float = Float(0.10), 
         /**
          * Tiles per side of the grid frames are compared on (default 4; 1 to 16).
          */changeTiles: Int32 = 4, 

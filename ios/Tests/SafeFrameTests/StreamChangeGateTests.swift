@@ -30,7 +30,7 @@ final class StreamChangeGateTests: XCTestCase {
     func testTheGateIsOnByDefaultWithTheCoresSettings() {
         let options = StreamOptions()
         XCTAssertTrue(options.changeGate)
-        XCTAssertEqual(options.changeThreshold, 0.06)
+        XCTAssertEqual(options.changeThreshold, 0.10)
         XCTAssertEqual(options.changeTiles, 4)
         XCTAssertEqual(options.maxAgeMs, 1000)
         XCTAssertNil(options.hold)  // blur

@@ -4247,10 +4247,10 @@ data class StreamOptions (
     var `changeGate`: kotlin.Boolean = true 
     , 
     /**
-     * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.06,
+     * The largest tile difference, 0 to 1, that still counts as unchanged (default 0.10,
      * about 15 levels of 255; 0 counts every difference as a change).
      */
-    var `changeThreshold`: kotlin.Float = 0.06f 
+    var `changeThreshold`: kotlin.Float = 0.10f 
     , 
     /**
      * Tiles per side of the grid frames are compared on (default 4; 1 to 16).

@@ -43,7 +43,7 @@ class StreamChangeGateTest {
     fun theGateIsOnByDefaultWithTheCoresSettings() {
         val options = StreamOptions()
         assertEquals(true, options.changeGate)
-        assertEquals(0.06f, options.changeThreshold)
+        assertEquals(0.10f, options.changeThreshold)
         assertEquals(4, options.changeTiles)
         assertEquals(1000L, options.maxAgeMs)
         assertEquals(null, options.hold) // blur
