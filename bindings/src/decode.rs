@@ -3,7 +3,7 @@
 use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbaImage};
-use safeframe::frame::MAX_SIDE;
+use safeframe::frame::{MAX_PIXELS, MAX_SIDE};
 
 use crate::error::SafeFrameError;
 
@@ -30,6 +30,13 @@ pub(crate) fn decode_rgba(bytes: &[u8]) -> Result<RgbaImage, SafeFrameError> {
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(fail)?;
+    // Refuse what no frame can hold before decoding it (up to 512 MiB of pixels otherwise).
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(SafeFrameError::FrameTooLarge(format!(
+            "image of {width}x{height} pixels is larger than {MAX_PIXELS} pixels"
+        )));
+    }
     let orientation = decoder.orientation().map_err(fail)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(fail)?;
     image.apply_orientation(orientation);
@@ -56,6 +63,50 @@ mod tests {
         ));
         assert!(matches!(
             decode_rgba(&png[..png.len() / 2]),
+            Err(SafeFrameError::InvalidImage(_))
+        ));
+    }
+
+    /// A PNG of `width`×`height` whose pixel data is missing (an empty IDAT chunk).
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA, no interlace
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        for (kind, data) in [(&b"IHDR"[..], &ihdr[..]), (b"IDAT", &[]), (b"IEND", &[])] {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let chunk = [kind, data].concat();
+            png.extend_from_slice(&chunk);
+            png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        }
+        png
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn refuses_an_image_over_the_pixel_limit_before_decoding_it() {
+        // 11264x9989 is under the side limit and the 512 MiB allocation limit, over 100 MP.
+        match decode_rgba(&png_header(11264, 9989)) {
+            Err(SafeFrameError::FrameTooLarge(message)) => assert!(message.contains("11264x9989"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        // Within the limit the same header gets as far as the missing pixel data.
+        assert!(matches!(
+            decode_rgba(&png_header(10000, 10000)),
             Err(SafeFrameError::InvalidImage(_))
         ));
     }

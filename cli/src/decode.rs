@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
-use safeframe::frame::MAX_SIDE;
+use safeframe::frame::{MAX_PIXELS, MAX_SIDE};
 
 use crate::CliError;
 
@@ -23,6 +23,14 @@ pub fn decode(path: &Path, apply_orientation: bool) -> Result<DynamicImage, CliE
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(fail)?;
+    // Refuse what no frame can hold before decoding it (up to 1 GiB of pixels otherwise).
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(CliError::Decode(format!(
+            "{}: image of {width}x{height} pixels is larger than {MAX_PIXELS} pixels",
+            path.display()
+        )));
+    }
     let orientation = decoder.orientation().map_err(fail)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(fail)?;
     if apply_orientation {
@@ -39,4 +47,45 @@ pub fn is_image_file(path: &Path) -> bool {
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     matches!(ext.as_str(), "png" | "jpg" | "jpeg" | "gif" | "bmp" | "webp")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_an_image_over_the_pixel_limit_before_decoding_it() {
+        // A PNG of 11264x9989 (under the side limit, over 100 MP) without its pixel data.
+        let crc32 = |bytes: &[u8]| {
+            let mut crc = !0u32;
+            for &b in bytes {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xedb8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        };
+        let mut ihdr = 11264u32.to_be_bytes().to_vec();
+        ihdr.extend_from_slice(&9989u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        for (kind, data) in [(&b"IHDR"[..], &ihdr[..]), (b"IDAT", &[]), (b"IEND", &[])] {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let chunk = [kind, data].concat();
+            png.extend_from_slice(&chunk);
+            png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.png");
+        std::fs::write(&path, png).unwrap();
+        match decode(&path, true) {
+            Err(CliError::Decode(message)) => assert!(message.contains("11264x9989"), "{message}"),
+            other => panic!("{:?}", other.map(|i| (i.width(), i.height()))),
+        }
+    }
 }

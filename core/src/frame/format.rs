@@ -76,7 +76,7 @@ impl PixelFormat {
 
     /// Bytes of a tightly packed frame of this format (no row padding; the chroma planes of
     /// the YUV formats follow the Y plane directly), or `None` for [`PixelFormat::Yuv420888`],
-    /// which has no single-buffer form.
+    /// which has no single-buffer form, and for a size whose byte count does not fit in `usize`.
     ///
     /// ```
     /// use safeframe::frame::PixelFormat;
@@ -87,9 +87,14 @@ impl PixelFormat {
     pub const fn packed_len(self, width: u32, height: u32) -> Option<usize> {
         let (w, h) = (width as usize, height as usize);
         let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        // Every step is checked: a size too large to count is `None`, never a wrapped length.
+        let Some(pixels) = w.checked_mul(h) else { return None };
         match self {
-            Self::Rgba8 | Self::Bgra8 | Self::Rgb8 => Some(w * h * self.bytes_per_pixel()),
-            Self::Nv12 | Self::Nv21 | Self::I420 => Some(w * h + 2 * cw * ch),
+            Self::Rgba8 | Self::Bgra8 | Self::Rgb8 => pixels.checked_mul(self.bytes_per_pixel()),
+            Self::Nv12 | Self::Nv21 | Self::I420 => match cw.checked_mul(ch) {
+                Some(chroma) if chroma <= usize::MAX / 2 => pixels.checked_add(2 * chroma),
+                _ => None,
+            },
             Self::Yuv420888 => None,
         }
     }
@@ -235,6 +240,24 @@ mod tests {
         assert_eq!(Rotation::from_degrees(450).unwrap(), Rotation::Deg90);
         assert!(Rotation::from_degrees(1).is_err());
         assert!(Rotation::from_degrees(-1).is_err());
+    }
+
+    #[test]
+    fn packed_len_of_a_size_too_large_to_count_is_none_not_an_overflow() {
+        for format in [
+            PixelFormat::Rgba8,
+            PixelFormat::Rgb8,
+            PixelFormat::Nv12,
+            PixelFormat::I420,
+        ] {
+            assert_eq!(format.packed_len(u32::MAX, u32::MAX), None, "{format:?}");
+        }
+        let side = u32::MAX as usize;
+        assert_eq!(PixelFormat::Rgb8.packed_len(u32::MAX, 1), Some(3 * side));
+        assert_eq!(
+            PixelFormat::Nv21.packed_len(u32::MAX, 1),
+            Some(side + 2 * side.div_ceil(2))
+        );
     }
 
     #[test]

@@ -191,7 +191,7 @@ impl Layout {
             }
             PixelFormat::Nv12 | PixelFormat::Nv21 => [
                 plane(0, 0, stride, 1, w, h, 1),
-                plane(0, y_size, stride.next_multiple_of(2), 2, cw, ch, 2),
+                plane(0, y_size, stride.checked_next_multiple_of(2).ok_or_else(overflow)?, 2, cw, ch, 2),
                 PlaneLayout::default(),
             ],
             PixelFormat::I420 => {
@@ -712,6 +712,11 @@ mod tests {
         for format in [PixelFormat::Nv12, PixelFormat::I420] {
             let err = Frame::new(&[0; 16], 1, 3, usize::MAX / 2 + 1, format).unwrap_err();
             assert!(matches!(err, SafeFrameError::InvalidFrame { .. }));
+        }
+        // One row: the Y plane's size fits, rounding the chroma stride up to even must not.
+        for format in [PixelFormat::Nv12, PixelFormat::Nv21] {
+            let err = Frame::new(&[0; 16], 1, 1, usize::MAX, format).unwrap_err();
+            assert!(matches!(err, SafeFrameError::InvalidFrame { .. }), "{err}");
         }
         let plane = |data, row_stride, pixel_stride| Plane {
             data,
