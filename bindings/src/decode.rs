@@ -67,46 +67,16 @@ mod tests {
         ));
     }
 
-    /// A PNG of `width`×`height` whose pixel data is missing (an empty IDAT chunk).
-    fn png_header(width: u32, height: u32) -> Vec<u8> {
-        let mut ihdr = width.to_be_bytes().to_vec();
-        ihdr.extend_from_slice(&height.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA, no interlace
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        for (kind, data) in [(&b"IHDR"[..], &ihdr[..]), (b"IDAT", &[]), (b"IEND", &[])] {
-            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-            let chunk = [kind, data].concat();
-            png.extend_from_slice(&chunk);
-            png.extend_from_slice(&crc32(&chunk).to_be_bytes());
-        }
-        png
-    }
-
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-
     #[test]
     fn refuses_an_image_over_the_pixel_limit_before_decoding_it() {
         // 11264x9989 is under the side limit and the 512 MiB allocation limit, over 100 MP.
-        match decode_rgba(&png_header(11264, 9989)) {
+        match decode_rgba(&safeframe_tests::png_without_pixels(11264, 9989)) {
             Err(SafeFrameError::FrameTooLarge(message)) => assert!(message.contains("11264x9989"), "{message}"),
             other => panic!("{other:?}"),
         }
         // Within the limit the same header gets as far as the missing pixel data.
         assert!(matches!(
-            decode_rgba(&png_header(10000, 10000)),
+            decode_rgba(&safeframe_tests::png_without_pixels(10000, 10000)),
             Err(SafeFrameError::InvalidImage(_))
         ));
     }

@@ -56,30 +56,7 @@ mod tests {
     #[test]
     fn refuses_an_image_over_the_pixel_limit_before_decoding_it() {
         // A PNG of 11264x9989 (under the side limit, over 100 MP) without its pixel data.
-        let crc32 = |bytes: &[u8]| {
-            let mut crc = !0u32;
-            for &b in bytes {
-                crc ^= u32::from(b);
-                for _ in 0..8 {
-                    crc = if crc & 1 == 1 {
-                        (crc >> 1) ^ 0xedb8_8320
-                    } else {
-                        crc >> 1
-                    };
-                }
-            }
-            !crc
-        };
-        let mut ihdr = 11264u32.to_be_bytes().to_vec();
-        ihdr.extend_from_slice(&9989u32.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        for (kind, data) in [(&b"IHDR"[..], &ihdr[..]), (b"IDAT", &[]), (b"IEND", &[])] {
-            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-            let chunk = [kind, data].concat();
-            png.extend_from_slice(&chunk);
-            png.extend_from_slice(&crc32(&chunk).to_be_bytes());
-        }
+        let png = safeframe_tests::png_without_pixels(11264, 9989);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("huge.png");
         std::fs::write(&path, png).unwrap();

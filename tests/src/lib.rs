@@ -26,6 +26,22 @@ pub fn model_dir(name: &str) -> PathBuf {
     workspace().join("models").join(name)
 }
 
+/// A PNG of `width`×`height` (8-bit RGBA) whose pixel data is missing (an empty IDAT chunk):
+/// its header says the size, so a decoder's limits can be tested without allocating pixels.
+pub fn png_without_pixels(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA, no interlace
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [(&b"IHDR"[..], &ihdr[..]), (b"IDAT", &[]), (b"IEND", &[])] {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let chunk = [kind, data].concat();
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&crc32fast::hash(&chunk).to_be_bytes());
+    }
+    png
+}
+
 /// Loads an oracle pack (`oracle`, `faulty-nan`, `faulty-shape`) with default options.
 pub fn oracle_classifier(pack: &str) -> Classifier {
     Classifier::from_dir(fixture("oracle").join(pack), &ClassifierOptions::default())
