@@ -1108,3 +1108,6 @@ pub extern "C" fn safeframe_version() -> *const c_char {
     };
     VERSION.as_ptr()
 }
+
+#[cfg(test)]
+mod tests;

@@ -175,11 +175,29 @@ unsafe fn packed_frame<'a>(
     let format = pixel_format(format)?;
     let buffer = direct_region(env, buffer, "pixel")?;
     // SAFETY: `buffer` is a direct buffer's memory, which the JVM keeps alive and in place while
-    // the `JByteBuffer` is referenced (the caller promises that for 'a); the address is non-NULL
-    // and the length ≤ isize::MAX (checked by `direct_region`). `FrameMut::new` checks width,
-    // height and stride against the length before any byte is touched. Java code writing the
-    // buffer concurrently would race; the Kotlin wrappers document that callers must not.
-    let data = unsafe { std::slice::from_raw_parts_mut(buffer.address, buffer.len) };
+    // the `JByteBuffer` is referenced (the caller promises that for 'a, and that nothing else
+    // aliases it). Java code writing the buffer concurrently would race; the Kotlin wrappers
+    // document that callers must not.
+    Ok(unsafe { packed_frame_in(buffer, width, height, stride, format)? })
+}
+
+/// The packed frame over `region`, its geometry checked against the region's length before any
+/// byte is touched.
+///
+/// # Safety
+/// `region`'s bytes are readable and writable for `'a`, and nothing else touches them while the
+/// frame lives.
+unsafe fn packed_frame_in<'a>(
+    region: Region,
+    width: u32,
+    height: u32,
+    stride: usize,
+    format: PixelFormat,
+) -> Result<FrameMut<'a>, SafeFrameError> {
+    // SAFETY: the address is non-NULL and the length ≤ isize::MAX (checked by `Region::new`);
+    // the caller promises the bytes are readable, writable and unaliased for 'a. `FrameMut::new`
+    // checks width, height and stride against the length before any byte is touched.
+    let data = unsafe { std::slice::from_raw_parts_mut(region.address, region.len) };
     Ok(FrameMut::new(data, width, height, stride, format)?)
 }
 
@@ -212,6 +230,17 @@ struct Region {
 }
 
 impl Region {
+    /// A region of `len` bytes at `address`, refused when the address is NULL, the length is
+    /// larger than a slice may be, or the range wraps around the address space.
+    fn new(address: *mut u8, len: usize, what: &str) -> Result<Self, SafeFrameError> {
+        if address.is_null() || len > isize::MAX as usize || (address as usize).checked_add(len).is_none() {
+            return Err(SafeFrameError::invalid_argument(format!(
+                "{what} buffer has no usable memory"
+            )));
+        }
+        Ok(Self { address, len })
+    }
+
     fn end(self) -> usize {
         self.address as usize + self.len
     }
@@ -232,10 +261,7 @@ fn direct_region(env: &mut Env<'_>, buffer: &JByteBuffer<'_>, what: &str) -> Res
         ))
     })?;
     let len = env.get_direct_buffer_capacity(buffer)?;
-    if address.is_null() || len > isize::MAX as usize || (address as usize).checked_add(len).is_none() {
-        return Err(SafeFrameError::invalid_argument(format!("{what} buffer has no usable memory")).into());
-    }
-    Ok(Region { address, len })
+    Ok(Region::new(address, len, what)?)
 }
 
 /// `NativeFrames.processYuv420888(handle, y, yRowStride, u, uRowStride, uPixelStride, v,
@@ -315,24 +341,53 @@ unsafe fn yuv_frame<'a>(
         non_negative(planes.v.2, "V pixel stride")?,
     ]
     .map(|s| s as usize);
-    let [y_row, u_row, u_pixel, v_row, v_pixel] = strides;
     let rotation = Rotation::from_degrees(rotation_degrees)?;
-    let (y, u, v) = (
+    let regions = [
         direct_region(env, planes.y.0, "Y")?,
         direct_region(env, planes.u.0, "U")?,
         direct_region(env, planes.v.0, "V")?,
-    );
+    ];
+    // SAFETY: each region is a direct buffer's memory, kept alive and in place by the JVM while
+    // its `JByteBuffer` is referenced (the caller promises that for 'a, and that nothing else
+    // aliases them). Java writing the buffers concurrently would race; the Kotlin wrapper
+    // documents that callers must not.
+    let frame = unsafe { yuv_frame_in(regions, strides, width, height)? };
+    let range = if full_range == jni::sys::JNI_TRUE {
+        YuvRange::Full
+    } else {
+        YuvRange::Limited
+    };
+    Ok(frame.with_rotation(rotation).with_yuv_color(YuvColor {
+        range,
+        ..YuvColor::default()
+    }))
+}
+
+/// A `YUV_420_888` frame over three plane regions (Y, U, V), every size and stride (`[Y row,
+/// U row, U pixel, V row, V pixel]`) checked against the regions' lengths before any byte is
+/// touched; overlapping U and V views (one byte apart) become one NV12/NV21 chroma block.
+///
+/// # Safety
+/// Each region's bytes are readable and writable for `'a`, and nothing outside the returned
+/// frame touches them while it lives (the regions may overlap one another: the checks here
+/// decide which overlaps are allowed).
+unsafe fn yuv_frame_in<'a>(
+    regions: [Region; 3],
+    strides: [usize; 5],
+    width: u32,
+    height: u32,
+) -> Result<FrameMut<'a>, SafeFrameError> {
+    let [y, u, v] = regions;
+    let [y_row, u_row, u_pixel, v_row, v_pixel] = strides;
     if y.overlaps(u) || y.overlaps(v) {
-        return Err(SafeFrameError::invalid_argument("the Y plane overlaps a chroma plane").into());
+        return Err(SafeFrameError::invalid_argument("the Y plane overlaps a chroma plane"));
     }
-    // SAFETY (for every `from_raw_parts_mut` below): each region is a direct buffer's
-    // memory, kept alive and in place by the JVM while its `JByteBuffer` is referenced
-    // (the caller promises that for 'a); addresses are non-NULL and lengths ≤ isize::MAX (checked
-    // by `direct_region`). The slices made never overlap: Y is disjoint from U and V
-    // (checked above), and overlapping U and V become one slice of their union. The
-    // frame constructors check every size and stride against the slice lengths before
-    // a byte is touched. Java writing the buffers concurrently would race; the Kotlin
-    // wrapper documents that callers must not.
+    // SAFETY (for every `from_raw_parts_mut` below): the caller promises each region's bytes
+    // are readable, writable and touched by nothing else for 'a; addresses are non-NULL and
+    // lengths ≤ isize::MAX (checked by `Region::new`). The slices made never overlap: Y is
+    // disjoint from U and V (checked above), and overlapping U and V become one slice of
+    // their union. The frame constructors check every size and stride against the slice
+    // lengths before a byte is touched.
     let y_data = unsafe { std::slice::from_raw_parts_mut(y.address, y.len) };
     let frame = if u.overlaps(v) {
         // Interleaved chroma: NV12 (U first) or NV21 (V first), one byte apart.
@@ -342,15 +397,13 @@ unsafe fn yuv_frame<'a>(
             _ => {
                 return Err(SafeFrameError::invalid_argument(
                     "the U and V planes overlap but are not one interleaved chroma block (addresses 1 byte apart)",
-                )
-                .into())
+                ))
             }
         };
         if u_pixel != 2 || v_pixel != 2 || u_row != v_row {
             return Err(SafeFrameError::invalid_argument(format!(
                 "interleaved U and V planes need pixel stride 2 and equal row strides (got U {u_row}/{u_pixel}, V {v_row}/{v_pixel})"
-            ))
-            .into());
+            )));
         }
         let len = u.end().max(v.end()) - first.address as usize;
         // SAFETY: see above: the union of the two overlapping chroma regions (both inside
@@ -375,15 +428,7 @@ unsafe fn yuv_frame<'a>(
             plane(v, v_row, v_pixel),
         )?
     };
-    let range = if full_range == jni::sys::JNI_TRUE {
-        YuvRange::Full
-    } else {
-        YuvRange::Limited
-    };
-    Ok(frame.with_rotation(rotation).with_yuv_color(YuvColor {
-        range,
-        ..YuvColor::default()
-    }))
+    Ok(frame)
 }
 
 /// `NativeFrames.release(handle)`: releases a handle from `SafeFrameFilter.directHandle()`.
@@ -553,4 +598,152 @@ pub extern "system" fn Java_dev_safeframe_NativeFrames_releaseStream<'local>(
             Ok(())
         })
         .resolve::<ThrowSafeFrameException>()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The region checks of the zero-copy path without a JVM: direct buffers are stood in for by
+    //! parts of Rust allocations. They run under Miri (`scripts/miri`), which reports any
+    //! out-of-bounds or aliasing access made through the slices built from raw addresses.
+
+    use safeframe::redactor::Redactor;
+
+    use super::*;
+
+    /// `len` bytes at offset `at` of the allocation at `base`.
+    fn region(base: *mut u8, at: usize, len: usize) -> Region {
+        Region::new(base.wrapping_add(at), len, "test").unwrap()
+    }
+
+    fn is_invalid_argument<T>(result: Result<T, SafeFrameError>) -> bool {
+        matches!(result, Err(SafeFrameError::InvalidArgument(_)))
+    }
+
+    fn is_invalid_frame<T>(result: Result<T, SafeFrameError>) -> bool {
+        matches!(result, Err(SafeFrameError::InvalidFrame(_)))
+    }
+
+    #[test]
+    fn regions_refuse_null_oversized_and_wrapping_memory_and_overlap_only_when_sharing_bytes() {
+        let mut bytes = [0u8; 8];
+        let base = bytes.as_mut_ptr();
+        assert!(is_invalid_argument(Region::new(std::ptr::null_mut(), 1, "Y")));
+        assert!(is_invalid_argument(Region::new(base, isize::MAX as usize + 1, "Y")));
+        let near_the_end = std::ptr::without_provenance_mut::<u8>(usize::MAX - 2);
+        assert!(is_invalid_argument(Region::new(near_the_end, 4, "U")));
+        let (a, b) = (region(base, 0, 4), region(base, 4, 4));
+        assert!(!a.overlaps(b) && !b.overlaps(a), "touching regions share no byte");
+        let c = region(base, 3, 2);
+        assert!(a.overlaps(c) && c.overlaps(b) && c.overlaps(c));
+    }
+
+    #[test]
+    fn packed_frames_are_checked_against_the_capacity_and_written_only_inside_it() {
+        // 2×2 RGBA, stride 10: 18 bytes are enough (the last row needs no padding).
+        let mut buffer = vec![0x55u8; 20];
+        let base = buffer.as_mut_ptr();
+        // SAFETY (every call): regions inside `buffer`, untouched by anything else while the
+        // frame lives.
+        Redactor::block(&mut unsafe { packed_frame_in(region(base, 1, 18), 2, 2, 10, PixelFormat::Rgba8) }.unwrap());
+        let black = [0, 0, 0, 255, 0, 0, 0, 255];
+        assert_eq!(buffer[1..9], black);
+        assert_eq!(buffer[11..19], black);
+        for i in [0, 9, 10, 19] {
+            assert_eq!(buffer[i], 0x55, "byte {i} is not part of the frame");
+        }
+        let base = buffer.as_mut_ptr();
+        assert!(is_invalid_frame(unsafe {
+            packed_frame_in(region(base, 1, 17), 2, 2, 10, PixelFormat::Rgba8)
+        }));
+        assert!(is_invalid_frame(unsafe {
+            packed_frame_in(region(base, 0, 20), 2, 2, 7, PixelFormat::Rgba8)
+        }));
+    }
+
+    /// A 4×2 `YUV_420_888` image laid out as Android cameras do: Y (stride 4) at 0..8, a guard
+    /// byte, then one interleaved chroma row of 4 bytes at 9..13 seen as two views one byte
+    /// apart (3 bytes each), and a guard byte. `v_first` gives NV21 order. Returns the result
+    /// of blocking the frame, or the error.
+    fn interleaved(v_first: bool, strides: [usize; 5]) -> Result<Vec<u8>, SafeFrameError> {
+        let mut buffer = vec![0x55u8; 14];
+        let base = buffer.as_mut_ptr();
+        let (u_at, v_at) = if v_first { (10, 9) } else { (9, 10) };
+        let regions = [region(base, 0, 8), region(base, u_at, 3), region(base, v_at, 3)];
+        // SAFETY: the regions lie inside `buffer`, untouched by anything else while the frame
+        // lives; `yuv_frame_in` decides which overlaps are allowed.
+        Redactor::block(&mut unsafe { yuv_frame_in(regions, strides, 4, 2) }?);
+        Ok(buffer)
+    }
+
+    #[test]
+    fn interleaved_chroma_views_become_one_nv12_or_nv21_block() {
+        for v_first in [false, true] {
+            let blocked = interleaved(v_first, [4, 4, 2, 4, 2]).unwrap();
+            // Limited range: black is Y 16, chroma 128; the guards stay.
+            assert_eq!(blocked[..8], [16; 8]);
+            assert_eq!(blocked[9..13], [128; 4]);
+            assert_eq!((blocked[8], blocked[13]), (0x55, 0x55));
+        }
+        // Interleaved views need pixel stride 2 and one row stride.
+        assert!(is_invalid_argument(interleaved(false, [4, 4, 1, 4, 2])));
+        assert!(is_invalid_argument(interleaved(true, [4, 4, 2, 6, 2])));
+        // Sizes and strides are checked against the views: a Y stride of 5 needs 9 bytes.
+        assert!(is_invalid_frame(interleaved(false, [5, 4, 2, 4, 2])));
+    }
+
+    #[test]
+    fn separate_planes_become_a_yuv420_888_frame_written_only_inside_them() {
+        for (pixel_stride, chroma_len) in [(1usize, 2usize), (2, 3)] {
+            let (mut y, mut u, mut v) = (
+                vec![0x55u8; 9],
+                vec![0x55u8; chroma_len + 1],
+                vec![0x55u8; chroma_len + 1],
+            );
+            let regions = [
+                region(y.as_mut_ptr(), 0, 8),
+                region(u.as_mut_ptr(), 0, chroma_len),
+                region(v.as_mut_ptr(), 0, chroma_len),
+            ];
+            let strides = [4, 4, pixel_stride, 4, pixel_stride];
+            // SAFETY: three separate allocations, untouched by anything else while the frame
+            // lives.
+            Redactor::block(&mut unsafe { yuv_frame_in(regions, strides, 4, 2) }.unwrap());
+            assert_eq!((y[..8].to_vec(), y[8]), (vec![16; 8], 0x55));
+            for chroma in [&u, &v] {
+                let written: Vec<u8> = chroma[..chroma_len].iter().step_by(pixel_stride).copied().collect();
+                assert_eq!(written, [128, 128]);
+                assert_eq!(chroma[chroma_len], 0x55);
+                if pixel_stride == 2 {
+                    assert_eq!(chroma[1], 0x55, "wrote between chroma samples");
+                }
+            }
+            let regions = [
+                region(y.as_mut_ptr(), 0, 8),
+                region(u.as_mut_ptr(), 0, chroma_len - 1),
+                region(v.as_mut_ptr(), 0, chroma_len),
+            ];
+            // SAFETY: as above.
+            assert!(is_invalid_frame(unsafe { yuv_frame_in(regions, strides, 4, 2) }));
+        }
+    }
+
+    #[test]
+    fn overlapping_planes_that_are_not_one_chroma_block_are_refused_before_a_slice_is_made() {
+        let mut buffer = vec![0x55u8; 16];
+        let base = buffer.as_mut_ptr();
+        let strides = [4, 4, 2, 4, 2];
+        for regions in [
+            // Y overlaps U, or V.
+            [region(base, 0, 8), region(base, 7, 3), region(base, 12, 3)],
+            [region(base, 4, 8), region(base, 12, 3), region(base, 0, 5)],
+            // U and V overlap but are 2 bytes apart, or the same view.
+            [region(base, 0, 8), region(base, 8, 4), region(base, 10, 4)],
+            [region(base, 0, 8), region(base, 9, 3), region(base, 9, 3)],
+        ] {
+            // SAFETY: every region lies inside `buffer`; the overlaps are refused before any
+            // slice is made.
+            assert!(is_invalid_argument(unsafe { yuv_frame_in(regions, strides, 4, 2) }));
+        }
+        assert!(buffer.iter().all(|&b| b == 0x55));
+    }
 }

@@ -62,12 +62,15 @@ const OrtApiBase *OrtGetApiBase(void) { return &base; }
     )
     .unwrap();
     let library = dir.join("libonnxruntime.so.1.10.0");
-    let status = std::process::Command::new("cc")
+    // The stand-in must be built for the test's own target: `SAFEFRAME_TEST_CC` names a cross
+    // compiler when the tests run under emulation (scripts/test-arm), else the host's `cc`.
+    let cc = std::env::var_os("SAFEFRAME_TEST_CC").unwrap_or_else(|| "cc".into());
+    let status = std::process::Command::new(&cc)
         .args(["-shared", "-fPIC", "-o"])
         .arg(&library)
         .arg(&source)
         .status()
-        .expect("a C compiler (cc) is needed for this test");
+        .unwrap_or_else(|e| panic!("a C compiler ({cc:?}) is needed for this test: {e}"));
     assert!(status.success());
     let err = Classifier::from_dir(fixture("oracle/oracle"), &options(&library)).unwrap_err();
     match &err {
