@@ -131,8 +131,8 @@ impl ModelArgs {
 
     /// The policy; a preset takes the rules for the models loaded.
     fn policy(&self, second_opinion: bool) -> Result<Policy, CliError> {
-        if let Ok(preset) = Preset::from_name(&self.policy) {
-            return Ok(Policy::preset_for(preset, second_opinion));
+        if let Ok(policy) = Policy::from_source(&self.policy, second_opinion) {
+            return Ok(policy);
         }
         let path = PathBuf::from(&self.policy);
         if !path.exists() {
@@ -142,7 +142,7 @@ impl ModelArgs {
             )));
         }
         let text = std::fs::read_to_string(&path).map_err(|source| SafeFrameError::Io { path, source })?;
-        Ok(Policy::from_json(&text)?)
+        Ok(Policy::from_source(&text, second_opinion)?)
     }
 
     fn filter(&self) -> Result<Filter, CliError> {

@@ -26,7 +26,7 @@ use safeframe::classifier::Classifier;
 use safeframe::filter::OnError;
 use safeframe::frame::{FrameMut, PixelFormat, YuvColor, YuvMatrix, YuvRange};
 use safeframe::known::KnownContent;
-use safeframe::policy::{Action, Policy, Preset};
+use safeframe::policy::{Action, Policy};
 use safeframe::second_opinion::SecondOpinion;
 use safeframe::stream::{
     Cadence, ChangeGate, Mode, StreamConfig, StreamFailure, StreamFilter, StreamListener, VerdictChange,
@@ -239,15 +239,15 @@ impl StreamListener for EventWriter {
 }
 
 fn policy(spec: &str, second_opinion: bool) -> Result<Policy, StreamError> {
-    if let Ok(preset) = Preset::from_name(spec) {
-        return Ok(Policy::preset_for(preset, second_opinion));
+    if let Ok(policy) = Policy::from_source(spec, second_opinion) {
+        return Ok(policy);
     }
     let text = std::fs::read_to_string(spec).map_err(|e| {
         StreamError::Usage(format!(
             "--policy {spec}: not a preset (child, teen, adult) and not a readable file: {e}"
         ))
     })?;
-    Ok(Policy::from_json(&text)?)
+    Ok(Policy::from_source(&text, second_opinion)?)
 }
 
 /// The primary classifier and the second opinion, if any.

@@ -110,6 +110,42 @@ pub struct ClassifierOptions {
     pub fallback_to_cpu: bool,
 }
 
+/// The most threads one inference may use ([`ClassifierOptions::intra_threads`]).
+pub const MAX_INTRA_THREADS: usize = 64;
+
+impl ClassifierOptions {
+    /// The same options with `threads` threads per inference, 1 to [`MAX_INTRA_THREADS`]; the
+    /// doors pass their signed numbers here.
+    ///
+    /// ```
+    /// use safeframe::classifier::ClassifierOptions;
+    /// assert_eq!(ClassifierOptions::default().with_intra_threads(4)?.intra_threads, 4);
+    /// assert!(ClassifierOptions::default().with_intra_threads(-1).is_err());
+    /// # Ok::<(), safeframe::SafeFrameError>(())
+    /// ```
+    pub fn with_intra_threads(mut self, threads: i64) -> Result<Self> {
+        self.intra_threads = usize::try_from(threads).unwrap_or(0);
+        self.validate().map_err(|_| Self::threads_error(threads))?;
+        Ok(self)
+    }
+
+    /// Checks the options: `intra_threads` is 1 to [`MAX_INTRA_THREADS`].
+    pub fn validate(&self) -> Result<()> {
+        if (1..=MAX_INTRA_THREADS).contains(&self.intra_threads) {
+            Ok(())
+        } else {
+            Err(Self::threads_error(self.intra_threads))
+        }
+    }
+
+    fn threads_error(threads: impl std::fmt::Display) -> SafeFrameError {
+        SafeFrameError::InvalidConfig {
+            field: "intra_threads".to_owned(),
+            reason: format!("must be 1 to {MAX_INTRA_THREADS}, got {threads}"),
+        }
+    }
+}
+
 impl Default for ClassifierOptions {
     fn default() -> Self {
         Self {
@@ -220,12 +256,7 @@ impl Classifier {
             model: manifest.name.clone(),
             reason,
         };
-        if options.intra_threads == 0 || options.intra_threads > 64 {
-            return Err(model_error(format!(
-                "intra_threads must be 1..=64, got {}",
-                options.intra_threads
-            )));
-        }
+        options.validate()?;
         let level = match options.optimization {
             Optimization::Disabled => GraphOptimizationLevel::Disable,
             Optimization::Basic => GraphOptimizationLevel::Level1,

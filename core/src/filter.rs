@@ -157,21 +157,85 @@ impl Filter {
     /// Classifies `frame` and applies the verdict's action to it in place.
     ///
     /// When classification fails the error is returned; with [`OnError::FailClosed`] the frame
-    /// has been blocked first, so a caller that ignores the error still shows nothing.
+    /// has been blocked first, so a caller that ignores the error still shows nothing. Use
+    /// [`Filter::apply`] for the verdict applied in that case too.
     pub fn filter(&self, frame: &mut FrameMut<'_>) -> Result<Verdict> {
+        let applied = self.apply(frame);
+        match applied.error {
+            Some(error) => Err(error),
+            None => Ok(applied.verdict),
+        }
+    }
+
+    /// Classifies `frame`, applies the verdict's action to it in place, and returns the verdict
+    /// applied — also when classification failed: then the frame was blocked (failing closed)
+    /// or left alone (failing open), the verdict says so, and [`Applied::error`] says why.
+    ///
+    /// ```no_run
+    /// # use safeframe::filter::Filter;
+    /// # use safeframe::frame::FrameMut;
+    /// # fn show(filter: &Filter, frame: &mut FrameMut<'_>) {
+    /// let applied = filter.apply(frame);
+    /// if let Some(error) = &applied.error {
+    ///     eprintln!("not classified ({error}); applied {}", applied.verdict.action);
+    /// }
+    /// # }
+    /// ```
+    pub fn apply(&self, frame: &mut FrameMut<'_>) -> Applied {
         let mut redactor = self.redactor.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match self.check(&frame.as_frame()) {
             Ok(verdict) => {
                 redactor.apply(verdict.action, frame);
-                Ok(verdict)
+                Applied { verdict, error: None }
             }
             Err(error) => {
                 if self.on_error == OnError::FailClosed {
                     Redactor::block(frame);
                 }
                 log::warn!("frame not classified ({:?}): {error}", self.on_error);
-                Err(error)
+                Applied {
+                    verdict: self.on_error.unclassified_verdict(),
+                    error: Some(error),
+                }
             }
+        }
+    }
+
+    /// The verdict for a frame this filter could not classify — or that a caller could not
+    /// even describe: block when failing closed, allow when failing open. The foreign-language
+    /// doors hand it to the caller before they check a frame, so a caller that ignores the
+    /// error acts on it.
+    pub fn unclassified_verdict(&self) -> Verdict {
+        self.on_error.unclassified_verdict()
+    }
+}
+
+/// What [`Filter::apply`] did to a frame.
+#[derive(Debug)]
+pub struct Applied {
+    /// The verdict whose action the frame now carries.
+    pub verdict: Verdict,
+    /// Why the frame could not be classified, if it could not.
+    pub error: Option<crate::SafeFrameError>,
+}
+
+impl OnError {
+    /// The verdict for an unclassified frame: [`Verdict::fail_closed`] (block) when failing
+    /// closed; the same with action allow when failing open.
+    ///
+    /// ```
+    /// use safeframe::filter::OnError;
+    /// use safeframe::policy::Action;
+    /// assert_eq!(OnError::FailClosed.unclassified_verdict().action, Action::Block);
+    /// assert_eq!(OnError::FailOpen.unclassified_verdict().action, Action::Allow);
+    /// ```
+    pub fn unclassified_verdict(self) -> Verdict {
+        match self {
+            Self::FailClosed => Verdict::fail_closed(),
+            Self::FailOpen => Verdict {
+                action: crate::policy::Action::Allow,
+                ..Verdict::fail_closed()
+            },
         }
     }
 }

@@ -366,6 +366,26 @@ impl Policy {
         }
     }
 
+    /// A policy from its source text: a preset name (`child`, `teen`, `adult`: its rules for
+    /// the models loaded, see [`Policy::preset_for`]) or a policy as JSON (text starting with
+    /// `{`). Every door and the CLI read a policy through this.
+    ///
+    /// ```
+    /// use safeframe::policy::{Policy, Preset};
+    /// assert_eq!(Policy::from_source("teen", false)?, Policy::preset(Preset::Teen));
+    /// let json = r#"{"name":"mine","rules":[{"categories":["porn"],"threshold":0.9,"action":"block"}]}"#;
+    /// assert_eq!(Policy::from_source(json, false)?.name.as_deref(), Some("mine"));
+    /// assert!(Policy::from_source("toddler", false).is_err());
+    /// # Ok::<(), safeframe::SafeFrameError>(())
+    /// ```
+    pub fn from_source(source: &str, second_opinion: bool) -> Result<Self> {
+        if source.trim_start().starts_with('{') {
+            Self::from_json(source)
+        } else {
+            Ok(Self::preset_for(Preset::from_name(source)?, second_opinion))
+        }
+    }
+
     /// Whether any rule reads the second model.
     pub fn reads_second(&self) -> bool {
         self.rules.iter().any(Rule::reads_second)

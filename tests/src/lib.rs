@@ -1,6 +1,7 @@
 //! Shared helpers for SafeFrame's cross-crate tests: fixture paths and the oracle cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod doors;
 pub mod frames;
 
 use std::collections::BTreeMap;

@@ -30,6 +30,54 @@ pub enum PixelFormat {
 }
 
 impl PixelFormat {
+    /// Every format, in the order of their numeric [`code`](Self::code)s: the one table the
+    /// C header's `SAFEFRAME_FORMAT_*` constants, JNI and the Kotlin and Swift doors share.
+    pub const ALL: [Self; 7] = [
+        Self::Rgba8,
+        Self::Bgra8,
+        Self::Rgb8,
+        Self::Nv12,
+        Self::Nv21,
+        Self::I420,
+        Self::Yuv420888,
+    ];
+
+    /// The format's stable number across the foreign-language doors (its index in [`Self::ALL`]).
+    ///
+    /// ```
+    /// use safeframe::frame::PixelFormat;
+    /// assert_eq!(PixelFormat::Nv21.code(), 4);
+    /// assert_eq!(PixelFormat::from_code(4)?, PixelFormat::Nv21);
+    /// assert!(PixelFormat::from_code(7).is_err());
+    /// # Ok::<(), safeframe::SafeFrameError>(())
+    /// ```
+    pub const fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The format with number `code`; an unknown number is an `InvalidFrame` error.
+    pub fn from_code(code: i64) -> Result<Self> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
+            .ok_or_else(|| {
+                SafeFrameError::invalid_frame(format!(
+                    "unknown pixel format code {code}: use 0 (RGBA8) to {} (YUV_420_888)",
+                    Self::ALL.len() - 1
+                ))
+            })
+    }
+
+    /// Planes the format has: 1 for packed RGB, 2 for NV12 and NV21 (Y, then interleaved
+    /// chroma), 3 for I420 and YUV_420_888 (Y, U, V).
+    pub const fn plane_count(self) -> usize {
+        match self {
+            Self::Rgba8 | Self::Bgra8 | Self::Rgb8 => 1,
+            Self::Nv12 | Self::Nv21 => 2,
+            Self::I420 | Self::Yuv420888 => 3,
+        }
+    }
+
     /// Bytes one pixel takes in a packed RGB format; for the YUV formats, the bytes of one luma
     /// sample (1).
     pub const fn bytes_per_pixel(self) -> usize {

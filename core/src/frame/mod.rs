@@ -22,8 +22,10 @@
 //! # Ok::<(), safeframe::SafeFrameError>(())
 //! ```
 
+mod description;
 mod format;
 
+pub use description::{FrameDescription, PlaneStrides};
 pub use format::{CropRect, PixelFormat, Rotation, YuvColor, YuvMatrix, YuvRange};
 
 use crate::error::{Result, SafeFrameError};
@@ -279,11 +281,7 @@ impl Layout {
 
     /// Number of planes the format has (1, 2 or 3).
     pub fn plane_count(&self) -> usize {
-        match self.format {
-            PixelFormat::Rgba8 | PixelFormat::Bgra8 | PixelFormat::Rgb8 => 1,
-            PixelFormat::Nv12 | PixelFormat::Nv21 => 2,
-            _ => 3,
-        }
+        self.format.plane_count()
     }
 
     pub(crate) fn plane(&self, index: usize) -> &PlaneLayout {

@@ -86,10 +86,7 @@ impl Hysteresis {
     pub(crate) fn failed(&mut self) {
         if self.fail_open {
             if self.current.is_none() {
-                self.current = Some(Verdict {
-                    action: Action::Allow,
-                    ..Verdict::fail_closed()
-                });
+                self.current = Some(crate::filter::OnError::FailOpen.unclassified_verdict());
             }
         } else {
             self.clean_run = 0;

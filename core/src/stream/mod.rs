@@ -43,6 +43,8 @@
 //! `StreamFilter` is `Send + Sync`; calls to [`StreamFilter::process`] are serialised on an
 //! internal lock. In steady state it allocates nothing per frame.
 
+mod config;
+mod events;
 mod gate;
 mod hysteresis;
 mod worker;
@@ -53,18 +55,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::classifier::{Classifier, ClassifierOptions};
 use crate::error::{Result, SafeFrameError};
 use crate::filter::OnError;
 use crate::frame::FrameMut;
 use crate::known::KnownContent;
-use crate::policy::{Action, Policy, Preset, Verdict};
+use crate::policy::{Action, Policy, Verdict};
 use crate::redactor::Redactor;
 use crate::sampler::Sampler;
 use crate::scores::{LabelScores, Scores};
 use crate::second_opinion::SecondOpinion;
+pub use config::{Cadence, CadenceSetting, Mode, StreamConfig, StreamSettings};
+pub use events::{ChangeCause, FailureKind, StreamCounters, StreamFailure, StreamListener, VerdictChange};
 pub use gate::{ChangeGate, Thumbnail, MAX_TILES};
 use hysteresis::Hysteresis;
 use worker::Worker;
@@ -133,210 +135,6 @@ impl Classified {
             _ => policy.evaluate(&self.scores),
         }
     }
-}
-
-/// When frames are classified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cadence {
-    /// Every frame.
-    EveryFrame,
-    /// Frames 0, k, 2k, … of the stream (k ≥ 1).
-    EveryNth(u32),
-    /// A frame whose timestamp is at least this long after the last classified frame's (the
-    /// first frame always). Frames without a timestamp use the time since the filter was made.
-    MinInterval(Duration),
-}
-
-/// Where inference runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// On the thread that calls [`StreamFilter::process`]: every classified frame gets its own
-    /// verdict (the default).
-    #[default]
-    Inline,
-    /// On a worker thread, on the newest sample; frames never wait for the model.
-    Background,
-}
-
-/// How a [`StreamFilter`] behaves.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamConfig {
-    /// The policy that turns scores into verdicts (default: the `child` preset).
-    pub policy: Policy,
-    /// When to classify (default: every frame).
-    pub cadence: Cadence,
-    /// Consecutive clean (allow or warn) classifications needed to leave blur or block
-    /// (default 3, at least 1).
-    pub clear_after: u32,
-    /// Inline or background inference.
-    pub mode: Mode,
-    /// Fail closed (the default) or open when the model fails.
-    pub on_error: OnError,
-    /// When frames are PDQ-hashed against the blocklist, if the filter has one (default:
-    /// every frame; a frame the change gate sees as changed is hashed too). Hashing runs on
-    /// the calling thread: about 2–3 ms for a 1080p frame on a desktop core, less from a YUV
-    /// frame's Y plane; a phone may prefer `Cadence::MinInterval` of 100–250 ms.
-    pub hash_cadence: Cadence,
-    /// The change gate (default: on, [`ChangeGate::default`]). `None` classifies on the
-    /// cadence alone: frames between classifications then get the verdict in force even when
-    /// their content changed.
-    pub change_gate: Option<ChangeGate>,
-    /// What a changed frame gets while its verdict is pending in background mode:
-    /// [`Action::Blur`] (the default) or [`Action::Block`]. A stricter verdict in force wins.
-    pub hold: Action,
-}
-
-impl Default for StreamConfig {
-    fn default() -> Self {
-        Self {
-            policy: Policy::preset(Preset::Child),
-            cadence: Cadence::EveryFrame,
-            clear_after: 3,
-            mode: Mode::Inline,
-            on_error: OnError::FailClosed,
-            hash_cadence: Cadence::EveryFrame,
-            change_gate: Some(ChangeGate::default()),
-            hold: Action::Blur,
-        }
-    }
-}
-
-impl StreamConfig {
-    /// Checks the configuration; the error ([`SafeFrameError::InvalidConfig`]) names the first
-    /// bad field. Every [`StreamFilter`] constructor calls it.
-    ///
-    /// ```
-    /// use safeframe::stream::{Cadence, StreamConfig};
-    /// assert!(StreamConfig::default().validate().is_ok());
-    /// let bad = StreamConfig { cadence: Cadence::EveryNth(0), ..StreamConfig::default() };
-    /// assert!(bad.validate().unwrap_err().to_string().contains("cadence"));
-    /// ```
-    pub fn validate(&self) -> Result<()> {
-        let bad = |field: &str, reason: &str| {
-            Err(SafeFrameError::InvalidConfig {
-                field: field.to_owned(),
-                reason: reason.to_owned(),
-            })
-        };
-        if self.clear_after == 0 {
-            return bad("clear_after", "must be at least 1");
-        }
-        if let Cadence::EveryNth(0) = self.cadence {
-            return bad("cadence", "every k-th frame needs k >= 1");
-        }
-        if let Cadence::EveryNth(0) = self.hash_cadence {
-            return bad("hash_cadence", "every k-th frame needs k >= 1");
-        }
-        if !matches!(self.hold, Action::Blur | Action::Block) {
-            return bad("hold", "must be blur or block");
-        }
-        match &self.change_gate {
-            Some(gate) => gate.validate(),
-            None => Ok(()),
-        }
-    }
-}
-
-/// Counters of a stream since its filter was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct StreamCounters {
-    /// Frames given to [`StreamFilter::process`].
-    pub frames: u64,
-    /// Runs of the primary model that gave scores, counted when the filter takes them: inline,
-    /// one per classified frame; in background mode, one per worker run whose result the
-    /// filter collected (a result replaced by a newer one before it was collected, or still
-    /// running when the filter is dropped, is not counted). Failed runs count in `errors`.
-    pub classified: u64,
-    /// Runs of the second-opinion model.
-    pub second_opinions: u64,
-    /// Frames released redacted (held, or blocked during background warm-up) while the
-    /// verdict for their changed content was pending.
-    pub held: u64,
-    /// Frames that reused the verdict in force because they did not change (the model did
-    /// not run for them), not counting held frames.
-    pub reused: u64,
-    /// Frames blurred.
-    pub blurred: u64,
-    /// Frames blocked (by verdict, failure or warm-up).
-    pub blocked: u64,
-    /// Failures: inference errors, a dead worker, a missing model.
-    pub errors: u64,
-    /// Background samples replaced by a newer one before the worker took them.
-    pub samples_dropped: u64,
-    /// Frames PDQ-hashed against the blocklist.
-    pub hashed: u64,
-    /// Hash checks that matched a blocklist entry.
-    pub known_matches: u64,
-}
-
-/// Why the verdict in force changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeCause {
-    /// A classification (or, on the first frames in background mode, its absence).
-    Classification,
-    /// A failure while failing closed (or open).
-    Failure,
-    /// A blocklist match.
-    KnownContent,
-    /// A changed frame held redacted until its verdict arrives (background mode); the change
-    /// that ends the hold is caused by the classification that arrived.
-    Held,
-}
-
-/// A change of the action applied to frames, reported to the [`StreamListener`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct VerdictChange {
-    /// Index of the first frame (0-based) the new verdict applies to.
-    pub frame_index: u64,
-    /// That frame's timestamp, if it had one.
-    pub timestamp_ns: Option<i64>,
-    /// The action applied to the frame before, `None` for the stream's first frame.
-    pub previous: Option<Action>,
-    /// The verdict now applied.
-    pub verdict: Verdict,
-    /// What caused the change.
-    pub cause: ChangeCause,
-    /// The counters after this frame.
-    pub counters: StreamCounters,
-}
-
-/// What failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// The frame could not be sampled or the model returned an error or bad scores.
-    Inference,
-    /// The background worker thread stopped.
-    WorkerStopped,
-    /// No model could be loaded.
-    ModelUnavailable,
-    /// A frame could not be hashed for known-content matching.
-    KnownContent,
-}
-
-/// A failure, reported to the [`StreamListener`]; the frames it affects are blocked unless
-/// the filter fails open.
-#[derive(Debug, Clone, Copy)]
-pub struct StreamFailure<'a> {
-    /// Index of the frame being processed when the failure was seen.
-    pub frame_index: u64,
-    /// What failed.
-    pub kind: FailureKind,
-    /// The error.
-    pub error: &'a SafeFrameError,
-    /// The counters, with this failure counted.
-    pub counters: StreamCounters,
-}
-
-/// Receives verdict changes and failures. Called on the thread that runs
-/// [`StreamFilter::process`], while the filter is locked: keep it short, and do not call back
-/// into the filter.
-pub trait StreamListener: Send + Sync {
-    /// The action applied to frames changed.
-    fn on_verdict_change(&self, _change: &VerdictChange) {}
-    /// Something failed.
-    fn on_failure(&self, _failure: &StreamFailure<'_>) {}
 }
 
 #[derive(Debug, Default)]
