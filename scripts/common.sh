@@ -8,7 +8,7 @@ if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
   else
-    echo "SafeFrame needs Rust (cargo, rustc >= 1.85). Install it with rustup, then run this again." >&2
+    echo "SafeFrame needs Rust (cargo, rustc >= 1.92). Install it with rustup, then run this again." >&2
     exit 1
   fi
 fi

@@ -72,12 +72,15 @@ fn query_bench<M: Measurement>(c: &mut Criterion<M>) {
         g.bench_with_input(BenchmarkId::new("mih_hit_same_query", n), &n, |b, _| {
             b.iter(|| list.match_query(black_box(&hit), DEFAULT_MAX_DISTANCE))
         });
+        // The search without the popcnt dispatch is a test hook (`--features test-hooks`).
+        #[cfg(feature = "test-hooks")]
         g.bench_with_input(BenchmarkId::new("mih_portable_popcount", n), &n, |b, _| {
             b.iter(|| list.match_query_portable(black_box(next()), DEFAULT_MAX_DISTANCE, false))
         });
         g.bench_with_input(BenchmarkId::new("linear_popcnt", n), &n, |b, _| {
             b.iter(|| list.match_query_linear(black_box(next()), DEFAULT_MAX_DISTANCE))
         });
+        #[cfg(feature = "test-hooks")]
         g.bench_with_input(BenchmarkId::new("linear_portable_popcount", n), &n, |b, _| {
             b.iter(|| list.match_query_portable(black_box(next()), DEFAULT_MAX_DISTANCE, true))
         });

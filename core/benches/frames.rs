@@ -1,4 +1,5 @@
-//! Sampler and redaction per pixel format (criterion; `cargo bench -p safeframe --bench frames`).
+//! Sampler and redaction per pixel format (criterion; `cargo bench -p safeframe --bench frames`;
+//! add `--features test-hooks` for the scalar reference's timings beside the fast path's).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::measurement::Measurement;
@@ -71,8 +72,9 @@ fn sampler<M: Measurement>(c: &mut Criterion<M>) {
             group.bench_function(BenchmarkId::new(format.name(), name), |b| {
                 b.iter(|| sampler.sample(&frame, &mut tensor).unwrap())
             });
-            let scalar = format!("{}-scalar", format.name());
-            group.bench_function(BenchmarkId::new(scalar, name), |b| {
+            // The scalar reference is a test hook (`--features test-hooks`).
+            #[cfg(feature = "test-hooks")]
+            group.bench_function(BenchmarkId::new(format!("{}-scalar", format.name()), name), |b| {
                 b.iter(|| sampler.sample_scalar(&frame, &mut tensor).unwrap())
             });
         }

@@ -14,6 +14,10 @@
 //! the network, writes frames anywhere, or logs pixel data. It fails closed: a model that cannot
 //! be loaded is an error, never a silent "allow".
 #![deny(unsafe_code)]
+// Where a module allows `unsafe`: every unsafe operation inside an `unsafe fn` in its own block,
+// and every block with a `// SAFETY:` comment that says why it is sound.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod blocklist;

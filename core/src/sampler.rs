@@ -22,9 +22,15 @@
 //! output row is then done in chunks of 64 pixels: gather the four corners of each output
 //! pixel as whole samples (one load per pixel, Y byte or chroma pair, bounds proved once per
 //! row), convert YUV to RGB per corner, then interpolate and normalise, with AVX2 on x86-64
-//! when the CPU has it (see `fast.rs`). The arithmetic per value is exactly the
-//! one-pixel-at-a-time arithmetic above; `Sampler::sample_scalar`, the plain scalar version
-//! of the same pass, is kept as the reference the fast path is tested against bit for bit.
+//! when the CPU has it. The arithmetic per value is exactly the one-pixel-at-a-time arithmetic
+//! above; the plain scalar version of the same pass is kept as the reference the fast path is
+//! tested against bit for bit.
+//!
+//! Files: this one holds the API, the YUV conversion and the tap tables;
+//! `sampler/fast.rs` the fast path's loops (gathers, store); `sampler/kernels/` its arithmetic
+//! per instruction set, with the one run-time dispatch in `kernels/mod.rs`;
+//! `sampler/scalar.rs` the scalar reference (tests and the `test-hooks` feature only);
+//! `sampler/crop_resize.rs` the resize-then-crop rule.
 //!
 //! YUV frames are turned into RGB one source pixel at a time, the way a whole-frame converter
 //! would: each pixel takes the chroma sample of its 2×2 block (nearest, "replicated" chroma
@@ -34,6 +40,9 @@
 
 mod crop_resize;
 mod fast;
+mod kernels;
+#[cfg(any(test, feature = "test-hooks"))]
+mod scalar;
 
 use crate::error::{Result, SafeFrameError};
 use crate::frame::{Frame, PixelFormat, Rotation, YuvColor, YuvRange};
@@ -217,7 +226,7 @@ impl Sampler {
             self.check_tensor(tensor)?;
             return crop_resize::sample(self, frame, (width, height, filter), tensor);
         }
-        self.sample_fast(frame, tensor, fast::run)?;
+        self.sample_fast(frame, tensor, kernels::CpuExtensions::detect())?;
         self.to_channel_order(tensor);
         Ok(())
     }
@@ -263,10 +272,11 @@ impl Sampler {
     }
 
     /// [`Sampler::sample`] without run-time CPU feature dispatch (the target's baseline
-    /// instructions only), to check the dispatched path against. Not part of the API.
-    #[doc(hidden)]
+    /// instructions only), to check the dispatched path against. A test hook: only with the
+    /// `test-hooks` feature, not part of the API.
+    #[cfg(feature = "test-hooks")]
     pub fn sample_portable(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
-        self.sample_fast(frame, tensor, fast::run_portable)?;
+        self.sample_fast(frame, tensor, kernels::CpuExtensions::None)?;
         self.to_channel_order(tensor);
         Ok(())
     }
@@ -290,7 +300,8 @@ impl Sampler {
         self.divisor == 255.0 && self.mean == [0.0; 3] && self.std == [1.0; 3]
     }
 
-    fn sample_fast(&self, frame: &Frame<'_>, tensor: &mut [f32], run: fn(&fast::Job<'_>, &mut [f32])) -> Result<()> {
+    /// The fused pass with the fast-path kernel for `extensions`.
+    fn sample_fast(&self, frame: &Frame<'_>, tensor: &mut [f32], extensions: kernels::CpuExtensions) -> Result<()> {
         self.check_tensor(tensor)?;
         let tables = Tables::new(frame, self.width, self.height);
         let layout = *frame.layout();
@@ -309,116 +320,20 @@ impl Sampler {
             mean: self.mean,
             std: self.std,
         };
-        run(&job, tensor);
+        kernels::run(extensions, &job, tensor);
         Ok(())
     }
 
     /// The reference implementation of [`Sampler::sample`]: one scalar path for every format,
-    /// kept to check the fast path bit for bit. Not part of the API.
-    #[doc(hidden)]
+    /// kept to check the fast path bit for bit. A test hook: only with the `test-hooks`
+    /// feature, not part of the API.
+    #[cfg(feature = "test-hooks")]
     pub fn sample_scalar(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
         self.sample_scalar_rgb(frame, tensor)?;
         self.to_channel_order(tensor);
         Ok(())
     }
-
-    fn sample_scalar_rgb(&self, frame: &Frame<'_>, tensor: &mut [f32]) -> Result<()> {
-        self.check_tensor(tensor)?;
-        let tables = Tables::new(frame, self.width, self.height);
-        let PlaneTables { x, y, x_frac, .. } = &*tables;
-        let layout = *frame.layout();
-        let format = frame.format();
-        let plain = self.plain();
-        let mut raw = [[[0u8; CHUNK]; 3]; 4];
-        let mut rgb = [[[0u8; CHUNK]; 3]; 4];
-        let mut values = [[0f32; CHUNK]; 3];
-        let convert = YuvToRgb::new(frame.yuv_color());
-        let bufs: [&[u8]; 3] = std::array::from_fn(|c| frame.buffer(layout.plane(channel_plane(format, c).0).buffer));
-        for (out_y, row) in y.iter().enumerate() {
-            let mut start = 0;
-            while start < self.width {
-                let n = CHUNK.min(self.width - start);
-                let cols = &x[start..start + n];
-                // 1. Gather the raw bytes of the four corners of each output pixel.
-                if format.is_yuv() {
-                    for (j, col) in cols.iter().enumerate() {
-                        for (k, (r, c)) in CORNERS.iter().enumerate() {
-                            for (p, (raw_channel, buf)) in raw[k].iter_mut().zip(&bufs).enumerate() {
-                                raw_channel[j] = buf[row.offsets[*r][p] + col.offsets[*c][p]];
-                            }
-                        }
-                    }
-                    // 2. YUV → RGB, one corner channel-plane at a time (vectorises).
-                    for (raw, rgb) in raw.iter().zip(rgb.iter_mut()) {
-                        let [ys, us, vs] = raw;
-                        let [rs, gs, bs] = rgb;
-                        for j in 0..n {
-                            let [r, g, b] = convert.rgb(ys[j], us[j], vs[j]);
-                            rs[j] = r;
-                            gs[j] = g;
-                            bs[j] = b;
-                        }
-                    }
-                } else {
-                    let offsets = format.rgb_offsets();
-                    let buf = bufs[0];
-                    for (j, col) in cols.iter().enumerate() {
-                        for (k, (r, c)) in CORNERS.iter().enumerate() {
-                            let at = row.offsets[*r][0] + col.offsets[*c][0];
-                            for (channel, &o) in offsets.iter().enumerate() {
-                                rgb[k][channel][j] = buf[at + o];
-                            }
-                        }
-                    }
-                }
-                // 3. Interpolate and normalise (flat loops over the chunk; vectorise).
-                let fy = row.frac;
-                for (channel, out) in values.iter_mut().enumerate() {
-                    let lanes = out[..n]
-                        .iter_mut()
-                        .zip(&rgb[0][channel][..n])
-                        .zip(&rgb[1][channel][..n])
-                        .zip(&rgb[2][channel][..n])
-                        .zip(&rgb[3][channel][..n])
-                        .zip(&x_frac[start..start + n]);
-                    for (((((value, &tl), &tr), &bl), &br), &fx) in lanes {
-                        let (tl, tr, bl, br) = (f32::from(tl), f32::from(tr), f32::from(bl), f32::from(br));
-                        let upper = tl + (tr - tl) * fx;
-                        let lower = bl + (br - bl) * fx;
-                        let resized = upper + (lower - upper) * fy;
-                        *value = if plain {
-                            resized / 255.0
-                        } else {
-                            let scaled = (f64::from(resized) / self.divisor) as f32;
-                            (scaled - self.mean[channel]) / self.std[channel]
-                        };
-                    }
-                }
-                // 4. Store in the tensor's layout.
-                let first = out_y * self.width + start;
-                match self.layout {
-                    TensorLayout::Nhwc => {
-                        let out = &mut tensor[first * 3..(first + n) * 3];
-                        for (j, pixel) in out.chunks_exact_mut(3).enumerate() {
-                            pixel.copy_from_slice(&[values[0][j], values[1][j], values[2][j]]);
-                        }
-                    }
-                    TensorLayout::Nchw => {
-                        let plane = self.width * self.height;
-                        for (channel, values) in values.iter().enumerate() {
-                            tensor[channel * plane + first..][..n].copy_from_slice(&values[..n]);
-                        }
-                    }
-                }
-                start += n;
-            }
-        }
-        Ok(())
-    }
 }
-
-/// (row tap, column tap) of the four corners: top-left, top-right, bottom-left, bottom-right.
-const CORNERS: [(usize, usize); 4] = [(0, 0), (0, 1), (1, 0), (1, 1)];
 
 /// One output coordinate along an upright axis: for its low and high source neighbour, the
 /// byte offset each plane's sample gets from this axis, and the interpolation weight.
@@ -436,8 +351,6 @@ struct AxisEntry {
 struct PlaneTables {
     x: Vec<AxisEntry>,
     y: Vec<AxisEntry>,
-    /// The weights of `x` again, contiguous for the vectorised loop.
-    x_frac: Vec<f32>,
     /// The same axes per source sample of the fast path (see [`sample_plane`]).
     fast_cols: fast::Taps,
     fast_rows: fast::Taps,
@@ -597,33 +510,19 @@ fn build_tables(frame: &Frame<'_>, out_w: usize, out_h: usize) -> PlaneTables {
     };
     let taps = |entries: Vec<AxisEntry>| {
         let column = |tap: usize, k: usize| entries.iter().map(|e| e.offsets[tap][k]).collect::<Vec<_>>();
-        let mut frac: Vec<f32> = entries.iter().map(|e| e.frac).collect();
-        frac.resize(entries.len().next_multiple_of(8), 0.0);
-        fast::Taps {
-            low: std::array::from_fn(|k| column(0, k)),
-            high: std::array::from_fn(|k| column(1, k)),
-            frac,
-            max: std::array::from_fn(|k| {
-                entries
-                    .iter()
-                    .map(|e| e.offsets[0][k].max(e.offsets[1][k]))
-                    .max()
-                    .unwrap_or(0)
-            }),
-        }
+        fast::Taps::new(
+            std::array::from_fn(|k| column(0, k)),
+            std::array::from_fn(|k| column(1, k)),
+            entries.iter().map(|e| e.frac).collect(),
+        )
     };
-    let x: Vec<AxisEntry> = table(up_w as usize, out_w, x_along, false, &info);
     PlaneTables {
-        x_frac: x.iter().map(|e| e.frac).collect(),
-        x,
+        x: table(up_w as usize, out_w, x_along, false, &info),
         y: table(up_h as usize, out_h, y_along, true, &info),
         fast_cols: taps(table(up_w as usize, out_w, x_along, false, &sample_info)),
         fast_rows: taps(table(up_h as usize, out_h, y_along, true, &sample_info)),
     }
 }
-
-/// Output pixels gathered and computed together by the reference (small enough for the stack).
-const CHUNK: usize = 64;
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,8 @@
 //! redacting or not). A counting global
 //! allocator sees every allocation of this test binary, on every thread.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,22 +20,30 @@ struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
+// SAFETY: every method forwards its arguments to the system allocator unchanged and returns
+// its result, so `System`'s guarantees (valid, suitably aligned, non-overlapping blocks) carry
+// over; the only addition is an atomic counter (`fetch_add`), which neither allocates nor
+// unwinds.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: same contract as the caller's.
+        // SAFETY: `GlobalAlloc::alloc`'s contract (a layout of non-zero size), which our
+        // caller upholds, is exactly `System.alloc`'s.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
+        // SAFETY: our caller guarantees `ptr` was allocated by this allocator with `layout`;
+        // every block of this allocator comes from `System` with the same layout, as
+        // `System.dealloc` requires.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: same contract as the caller's.
+        // SAFETY: our caller guarantees `ptr` came from this allocator with `layout` and a
+        // valid non-zero `new_size`; those blocks come from `System` with the same layout, so
+        // `System.realloc`'s requirements hold.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

@@ -293,8 +293,9 @@ impl Blocklist {
     }
 
     /// [`Blocklist::match_query`] without run-time popcount dispatch, to
-    /// measure what the dispatch gains. Same result.
-    #[doc(hidden)]
+    /// measure what the dispatch gains. Same result. A test hook: only with
+    /// the `test-hooks` feature, not part of the API.
+    #[cfg(feature = "test-hooks")]
     pub fn match_query_portable(&self, query_hashes: &[PdqHash], max_distance: u32, linear: bool) -> Option<Match<'_>> {
         let how = match &self.index {
             Some(ix) if !linear && max_distance <= MAX_INDEXED_DISTANCE => Strategy::Index(ix),
@@ -312,10 +313,10 @@ impl Blocklist {
                 *dst = h.to_u64s();
             }
             let qs = &q[..group.len()];
-            let found = if portable {
-                scan::nearest_portable(&self.hashes, qs, max_distance, how)
-            } else {
-                scan::nearest(&self.hashes, qs, max_distance, how)
+            let found = match portable {
+                #[cfg(feature = "test-hooks")]
+                true => scan::nearest_portable(&self.hashes, qs, max_distance, how),
+                _ => scan::nearest(&self.hashes, qs, max_distance, how),
             };
             if let Some((d, e, w)) = found {
                 let cand = (d, e, w + 8 * g as u32);

@@ -67,7 +67,8 @@ pub(crate) fn nearest(hashes: &[Packed], queries: &[[u64; 4]], max_distance: u32
 }
 
 /// The same search compiled without any extra CPU feature (for benchmarks
-/// and for checking the dispatched one).
+/// and for checking the dispatched one; the `test-hooks` feature).
+#[cfg(feature = "test-hooks")]
 pub(crate) fn nearest_portable(hashes: &[Packed], queries: &[[u64; 4]], max_distance: u32, how: Strategy) -> Best {
     run(hashes, queries, max_distance, how)
 }

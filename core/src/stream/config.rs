@@ -23,7 +23,7 @@ pub enum Cadence {
 /// Where inference runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
-    /// On the thread that calls [`StreamFilter::process`]: every classified frame gets its own
+    /// On the thread that calls [`StreamFilter::process`](super::StreamFilter::process): every classified frame gets its own
     /// verdict (the default).
     #[default]
     Inline,
@@ -31,7 +31,7 @@ pub enum Mode {
     Background,
 }
 
-/// How a [`StreamFilter`] behaves.
+/// How a [`StreamFilter`](super::StreamFilter) behaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamConfig {
     /// The policy that turns scores into verdicts (default: the `child` preset).
@@ -76,7 +76,7 @@ impl Default for StreamConfig {
 
 impl StreamConfig {
     /// Checks the configuration; the error ([`SafeFrameError::InvalidConfig`]) names the first
-    /// bad field. Every [`StreamFilter`] constructor calls it.
+    /// bad field. Every [`StreamFilter`](super::StreamFilter) constructor calls it.
     ///
     /// ```
     /// use safeframe::stream::{Cadence, StreamConfig};

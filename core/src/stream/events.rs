@@ -9,7 +9,7 @@ use crate::policy::{Action, Verdict};
 /// Counters of a stream since its filter was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct StreamCounters {
-    /// Frames given to [`StreamFilter::process`].
+    /// Frames given to [`StreamFilter::process`](super::StreamFilter::process).
     pub frames: u64,
     /// Runs of the primary model that gave scores, counted when the filter takes them: inline,
     /// one per classified frame; in background mode, one per worker run whose result the
@@ -99,7 +99,7 @@ pub struct StreamFailure<'a> {
 }
 
 /// Receives verdict changes and failures. Called on the thread that runs
-/// [`StreamFilter::process`], while the filter is locked: keep it short, and do not call back
+/// [`StreamFilter::process`](super::StreamFilter::process), while the filter is locked: keep it short, and do not call back
 /// into the filter.
 pub trait StreamListener: Send + Sync {
     /// The action applied to frames changed.

@@ -101,7 +101,7 @@ struct Source {
     region: CropRect,
 }
 
-/// A frame's thumbnail as the change gate reads it (see the [module documentation](self)):
+/// A frame's thumbnail as the change gate reads it (see the [`stream`](super) module):
 /// `side × side` point samples of three bytes. [`StreamFilter`](super::StreamFilter) keeps two;
 /// use it directly to measure change outside a stream.
 ///
