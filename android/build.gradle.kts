@@ -1,8 +1,9 @@
 // SafeFrame for Android: a Gradle library module (phase 1 skeleton).
 //
-// Holds the generated uniffi bindings (src/main/kotlin/dev/safeframe/safeframe.kt, written by
-// scripts/generate-bindings), the JNI zero-copy path (NativeFrames.kt, DirectFrameFilter.kt) and
-// their desktop-JVM tests (src/test/kotlin, run by scripts/test-kotlin without Gradle).
+// Holds the generated uniffi bindings (src/main/kotlin/dev/safeframe/generated/safeframe.kt,
+// written by scripts/generate-bindings), the JNI zero-copy methods (ZeroCopy.kt over
+// NativeFrames.kt) and their desktop-JVM tests (src/test/kotlin, run by scripts/test-kotlin
+// without Gradle).
 //
 // Not built here: the Android Gradle Plugin lives on Google's Maven, unreachable from this
 // project's CI. Phase 2 adds scripts/package-android, which builds libsafeframe_ffi.so for the

@@ -226,8 +226,8 @@ def cmd_check(aar, pom=None):
             import io
             with zipfile.ZipFile(io.BytesIO(z.read("classes.jar"))) as cj:
                 classes = set(cj.namelist())
-            for c in ("dev/safeframe/SafeFrameFilter.class", "dev/safeframe/DirectFrameFilter.class",
-                      "dev/safeframe/NativeFrames.class", "dev/safeframe/SafeFrameNativeException.class"):
+            for c in ("dev/safeframe/SafeFrameFilter.class", "dev/safeframe/ZeroCopy.class",
+                      "dev/safeframe/NativeFrames.class", "dev/safeframe/SafeFrameException$InvalidFrame.class"):
                 if c not in classes:
                     errors.append(f"classes.jar lacks {c}")
             stub = [c for c in classes if c.startswith("androidx/") or c.startswith("java/")]
@@ -263,7 +263,7 @@ def cmd_check(aar, pom=None):
             # JNI_OnLoad is optional (without it ART assumes JNI 1.6-capable code is fine and logs
             # "No JNI_OnLoad found"); reported, not required.
             onload = "JNI_OnLoad exported" if "JNI_OnLoad" in exported else "no JNI_OnLoad (optional)"
-            for m in ("process", "processYuv420888", "release"):
+            for m in ("filterFrame", "processFrame"):
                 if f"Java_dev_safeframe_NativeFrames_{m}" not in exported:
                     errors.append(f"{so}: Java_dev_safeframe_NativeFrames_{m} not exported")
             if len(uni) < 10:

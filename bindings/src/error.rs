@@ -2,122 +2,158 @@
 
 use safeframe::SafeFrameError as CoreError;
 
-/// Everything that can go wrong when calling SafeFrame from Kotlin, Swift or C.
-///
-/// Each case carries a message that says what is wrong and what to do about it. Kotlin sees
-/// `SafeFrameException.InvalidFrame` and so on, Swift `SafeFrameError.InvalidFrame(message:)`,
-/// C a status code plus `safeframe_last_error()`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-#[uniffi(flat_error)]
-pub enum SafeFrameError {
-    /// The frame's size, stride, format or buffer length do not describe a valid image.
-    #[error("{0}")]
-    InvalidFrame(String),
+/// The one error table: each row is a variant of [`SafeFrameError`] (and of [`ErrorKind`]), its
+/// stable numeric code (the C ABI's `SAFEFRAME_ERROR_*`, the JNI and Swift mapping), and the
+/// core errors that become it. Everything else about errors is generated from it.
+macro_rules! error_table {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident = $code:literal <= [$($core:ident),*],
+    )*) => {
+        /// Everything that can go wrong when calling SafeFrame from Kotlin, Swift or C.
+        ///
+        /// Each case carries a message that says what is wrong and what to do about it. Kotlin
+        /// sees `SafeFrameException.InvalidFrame` and so on (from the copying and the zero-copy
+        /// paths alike), Swift `SafeFrameError.InvalidFrame(message:)`, C a status code
+        /// (`SAFEFRAME_ERROR_INVALID_FRAME`) plus `safeframe_last_error()`.
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+        #[uniffi(flat_error)]
+        pub enum SafeFrameError {
+            $(
+                $(#[doc = $doc])*
+                #[error("{0}")]
+                $variant(String),
+            )*
+        }
+
+        /// The kind of a [`SafeFrameError`], without its message: Kotlin's
+        /// `SafeFrameException.kind`, and what the C codes stand for.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+        pub enum ErrorKind {
+            $(
+                $(#[doc = $doc])*
+                $variant,
+            )*
+        }
+
+        impl ErrorKind {
+            /// Every kind with its stable numeric code, in code order.
+            pub const ALL: &'static [(ErrorKind, i32)] = &[$((ErrorKind::$variant, $code)),*];
+
+            /// The stable number of this kind (the C ABI's `SAFEFRAME_ERROR_*`; never 0, which
+            /// is `SAFEFRAME_OK`).
+            pub const fn code(self) -> i32 {
+                match self {
+                    $(Self::$variant => $code,)*
+                }
+            }
+
+            /// The kind's name, as the variant is spelled (`"InvalidFrame"`).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// The kind with code `code`, if any.
+            pub fn from_code(code: i32) -> Option<Self> {
+                match code {
+                    $($code => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The error of this kind with `message`.
+            pub fn error(self, message: String) -> SafeFrameError {
+                match self {
+                    $(Self::$variant => SafeFrameError::$variant(message),)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for ErrorKind {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl SafeFrameError {
+            /// The kind of this error.
+            pub fn kind(&self) -> ErrorKind {
+                match self {
+                    $(Self::$variant(_) => ErrorKind::$variant,)*
+                }
+            }
+
+            /// The message.
+            pub fn message(&self) -> &str {
+                match self {
+                    $(Self::$variant(message) => message,)*
+                }
+            }
+        }
+
+        impl From<&CoreError> for SafeFrameError {
+            fn from(error: &CoreError) -> Self {
+                let message = error.to_string();
+                match error {
+                    $($(CoreError::$core { .. } => Self::$variant(message),)*)*
+                    // The core's error is non-exhaustive; a case added there and not mapped
+                    // here yet still reaches the caller with its message.
+                    _ => Self::Internal(message),
+                }
+            }
+        }
+    };
+}
+
+error_table! {
+    /// An argument is out of range or malformed (a null pointer, a bad handle, a stream or
+    /// filter option out of range: the message names the field).
+    InvalidArgument = 1 <= [InvalidConfig],
+    /// The frame's size, strides, format, planes or buffer lengths do not describe a valid image.
+    InvalidFrame = 2 <= [InvalidFrame, Pdq],
     /// The frame is larger than SafeFrame accepts.
-    #[error("{0}")]
-    FrameTooLarge(String),
+    FrameTooLarge = 3 <= [FrameTooLarge],
     /// Encoded image bytes could not be decoded (unknown format, corrupt, over the limits).
-    #[error("{0}")]
-    InvalidImage(String),
+    InvalidImage = 4 <= [],
     /// A model pack's manifest is missing a field or has a bad value.
-    #[error("{0}")]
-    InvalidManifest(String),
+    InvalidManifest = 5 <= [InvalidManifest],
     /// The model file's sha256 differs from its manifest's: the pack is corrupt or was replaced.
-    #[error("{0}")]
-    ChecksumMismatch(String),
+    ChecksumMismatch = 6 <= [ChecksumMismatch],
     /// A file could not be read.
-    #[error("{0}")]
-    Io(String),
+    Io = 7 <= [Io],
     /// No ONNX Runtime library was found.
-    #[error("{0}")]
-    RuntimeNotFound(String),
+    RuntimeNotFound = 8 <= [RuntimeNotFound],
     /// An ONNX Runtime library was found but cannot be used.
-    #[error("{0}")]
-    RuntimeLoad(String),
-    /// ONNX Runtime rejected the model or the session options.
-    #[error("{0}")]
-    ModelLoad(String),
+    RuntimeLoad = 9 <= [RuntimeLoad],
+    /// ONNX Runtime rejected the model or the session options (its message is kept).
+    ModelLoad = 10 <= [ModelLoad],
     /// The model does not have the inputs and outputs its manifest describes.
-    #[error("{0}")]
-    ModelInterface(String),
-    /// Running the model failed.
-    #[error("{0}")]
-    Inference(String),
+    ModelInterface = 11 <= [ModelInterface],
+    /// Running the model failed (ONNX Runtime's message is kept).
+    Inference = 12 <= [Inference, StreamWorker],
     /// The model's output is not a valid set of scores (NaN, wrong shape).
-    #[error("{0}")]
-    InvalidScores(String),
+    InvalidScores = 13 <= [InvalidScores],
     /// A custom policy is malformed.
-    #[error("{0}")]
-    InvalidPolicy(String),
+    InvalidPolicy = 14 <= [InvalidPolicy],
     /// No policy preset has this name.
-    #[error("{0}")]
-    UnknownPreset(String),
-    /// An argument is out of range or malformed (a null pointer, a negative size, a bad handle).
-    #[error("{0}")]
-    InvalidArgument(String),
+    UnknownPreset = 15 <= [UnknownPreset],
     /// A bug inside SafeFrame (for example a caught panic). Please report it.
-    #[error("{0}")]
-    Internal(String),
+    Internal = 16 <= [],
     /// A blocklist file or buffer could not be read or is malformed (the message names the
     /// line or the damage).
-    #[error("{0}")]
-    InvalidBlocklist(String),
+    InvalidBlocklist = 17 <= [Blocklist],
     /// The requested ONNX Runtime execution provider (XNNPACK, NNAPI, CoreML) is not in the
     /// loaded ONNX Runtime library or could not be registered. Use `ExecutionProvider.CPU`, a
     /// runtime built with it, or `fallbackToCpu`.
-    #[error("{0}")]
-    ExecutionProviderUnavailable(String),
+    ExecutionProviderUnavailable = 18 <= [ExecutionProviderUnavailable],
 }
 
 impl SafeFrameError {
     /// A stable number for this kind of error, used as the C ABI's status code.
-    pub(crate) fn code(&self) -> i32 {
-        use crate::c_api as c;
-        match self {
-            Self::InvalidArgument(_) => c::SAFEFRAME_ERROR_INVALID_ARGUMENT,
-            Self::InvalidFrame(_) => c::SAFEFRAME_ERROR_INVALID_FRAME,
-            Self::FrameTooLarge(_) => c::SAFEFRAME_ERROR_FRAME_TOO_LARGE,
-            Self::InvalidImage(_) => c::SAFEFRAME_ERROR_INVALID_IMAGE,
-            Self::InvalidManifest(_) => c::SAFEFRAME_ERROR_INVALID_MANIFEST,
-            Self::ChecksumMismatch(_) => c::SAFEFRAME_ERROR_CHECKSUM_MISMATCH,
-            Self::Io(_) => c::SAFEFRAME_ERROR_IO,
-            Self::RuntimeNotFound(_) => c::SAFEFRAME_ERROR_RUNTIME_NOT_FOUND,
-            Self::RuntimeLoad(_) => c::SAFEFRAME_ERROR_RUNTIME_LOAD,
-            Self::ModelLoad(_) => c::SAFEFRAME_ERROR_MODEL_LOAD,
-            Self::ModelInterface(_) => c::SAFEFRAME_ERROR_MODEL_INTERFACE,
-            Self::Inference(_) => c::SAFEFRAME_ERROR_INFERENCE,
-            Self::InvalidScores(_) => c::SAFEFRAME_ERROR_INVALID_SCORES,
-            Self::InvalidPolicy(_) => c::SAFEFRAME_ERROR_INVALID_POLICY,
-            Self::UnknownPreset(_) => c::SAFEFRAME_ERROR_UNKNOWN_PRESET,
-            Self::Internal(_) => c::SAFEFRAME_ERROR_INTERNAL,
-            Self::InvalidBlocklist(_) => c::SAFEFRAME_ERROR_INVALID_BLOCKLIST,
-            Self::ExecutionProviderUnavailable(_) => c::SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE,
-        }
-    }
-
-    /// The case's name (`"InvalidFrame"`), as the JNI path reports it.
-    #[cfg_attr(target_vendor = "apple", allow(dead_code))]
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            Self::InvalidArgument(_) => "InvalidArgument",
-            Self::InvalidFrame(_) => "InvalidFrame",
-            Self::FrameTooLarge(_) => "FrameTooLarge",
-            Self::InvalidImage(_) => "InvalidImage",
-            Self::InvalidManifest(_) => "InvalidManifest",
-            Self::ChecksumMismatch(_) => "ChecksumMismatch",
-            Self::Io(_) => "Io",
-            Self::RuntimeNotFound(_) => "RuntimeNotFound",
-            Self::RuntimeLoad(_) => "RuntimeLoad",
-            Self::ModelLoad(_) => "ModelLoad",
-            Self::ModelInterface(_) => "ModelInterface",
-            Self::Inference(_) => "Inference",
-            Self::InvalidScores(_) => "InvalidScores",
-            Self::InvalidPolicy(_) => "InvalidPolicy",
-            Self::UnknownPreset(_) => "UnknownPreset",
-            Self::Internal(_) => "Internal",
-            Self::InvalidBlocklist(_) => "InvalidBlocklist",
-            Self::ExecutionProviderUnavailable(_) => "ExecutionProviderUnavailable",
-        }
+    pub fn code(&self) -> i32 {
+        self.kind().code()
     }
 
     /// The error for a panic caught at the boundary.
@@ -143,35 +179,6 @@ impl From<CoreError> for SafeFrameError {
     }
 }
 
-impl From<&CoreError> for SafeFrameError {
-    fn from(error: &CoreError) -> Self {
-        let message = error.to_string();
-        match error {
-            CoreError::InvalidFrame { .. } => Self::InvalidFrame(message),
-            CoreError::FrameTooLarge { .. } => Self::FrameTooLarge(message),
-            CoreError::InvalidManifest { .. } => Self::InvalidManifest(message),
-            CoreError::ChecksumMismatch { .. } => Self::ChecksumMismatch(message),
-            CoreError::Io { .. } => Self::Io(message),
-            CoreError::RuntimeNotFound { .. } => Self::RuntimeNotFound(message),
-            CoreError::RuntimeLoad { .. } => Self::RuntimeLoad(message),
-            CoreError::ModelLoad { .. } => Self::ModelLoad(message),
-            CoreError::ModelInterface { .. } => Self::ModelInterface(message),
-            CoreError::Inference { .. } => Self::Inference(message),
-            CoreError::InvalidScores { .. } => Self::InvalidScores(message),
-            CoreError::InvalidPolicy { .. } => Self::InvalidPolicy(message),
-            CoreError::UnknownPreset(_) => Self::UnknownPreset(message),
-            CoreError::Blocklist(_) => Self::InvalidBlocklist(message),
-            CoreError::Pdq(_) => Self::InvalidFrame(message),
-            CoreError::InvalidConfig { .. } => Self::InvalidArgument(message),
-            CoreError::StreamWorker { .. } => Self::Inference(message),
-            CoreError::ExecutionProviderUnavailable { .. } => Self::ExecutionProviderUnavailable(message),
-            // The core's error is non-exhaustive; a case added there and not mapped here yet
-            // still reaches the caller with its message.
-            _ => Self::Internal(message),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,36 +190,24 @@ mod tests {
         let error = SafeFrameError::from(core);
         assert_eq!(error, SafeFrameError::UnknownPreset(text.clone()));
         assert_eq!(error.to_string(), text);
-        assert_eq!(error.kind(), "UnknownPreset");
+        assert_eq!(error.kind(), ErrorKind::UnknownPreset);
+        assert_eq!(error.kind().name(), "UnknownPreset");
     }
 
     #[test]
-    fn codes_are_distinct_and_non_zero() {
-        let all = [
-            SafeFrameError::InvalidArgument(String::new()),
-            SafeFrameError::InvalidFrame(String::new()),
-            SafeFrameError::FrameTooLarge(String::new()),
-            SafeFrameError::InvalidImage(String::new()),
-            SafeFrameError::InvalidManifest(String::new()),
-            SafeFrameError::ChecksumMismatch(String::new()),
-            SafeFrameError::Io(String::new()),
-            SafeFrameError::RuntimeNotFound(String::new()),
-            SafeFrameError::RuntimeLoad(String::new()),
-            SafeFrameError::ModelLoad(String::new()),
-            SafeFrameError::ModelInterface(String::new()),
-            SafeFrameError::Inference(String::new()),
-            SafeFrameError::InvalidScores(String::new()),
-            SafeFrameError::InvalidPolicy(String::new()),
-            SafeFrameError::UnknownPreset(String::new()),
-            SafeFrameError::Internal(String::new()),
-            SafeFrameError::InvalidBlocklist(String::new()),
-            SafeFrameError::ExecutionProviderUnavailable(String::new()),
-        ];
-        let mut codes: Vec<i32> = all.iter().map(SafeFrameError::code).collect();
+    fn codes_are_distinct_non_zero_and_round_trip() {
+        let mut codes: Vec<i32> = ErrorKind::ALL.iter().map(|&(_, code)| code).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), all.len());
+        assert_eq!(codes.len(), ErrorKind::ALL.len());
         assert!(codes.iter().all(|&c| c > 0));
+        for &(kind, code) in ErrorKind::ALL {
+            assert_eq!(kind.code(), code);
+            assert_eq!(ErrorKind::from_code(code), Some(kind));
+            let error = kind.error("m".to_owned());
+            assert_eq!((error.kind(), error.code(), error.message()), (kind, code, "m"));
+        }
+        assert_eq!(ErrorKind::from_code(0), None);
     }
 
     #[test]

@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use safeframe::classifier::{Classifier, ClassifierOptions, ExecutionProvider as CoreProvider};
 use safeframe::filter::{Filter, OnError};
-use safeframe::frame::{Frame, FrameMut};
+use safeframe::frame::{Frame as CoreFrame, PixelFormat as CorePixelFormat};
 use safeframe::second_opinion::SecondOpinion;
 
 use crate::blocklist::Blocklist;
 use crate::error::SafeFrameError;
 use crate::policy::Policy;
-use crate::types::{FilteredFrame, PixelFormat, Verdict};
+use crate::types::{FilteredFrame, Frame, Verdict};
 
 /// Options for loading a model.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -72,19 +72,13 @@ impl Default for FilterOptions {
 
 impl FilterOptions {
     pub(crate) fn to_core(&self) -> Result<ClassifierOptions, SafeFrameError> {
-        let intra_threads = usize::try_from(self.intra_threads)
-            .ok()
-            .filter(|n| (1..=64).contains(n))
-            .ok_or_else(|| {
-                SafeFrameError::invalid_argument(format!("intra_threads must be 1..=64, got {}", self.intra_threads))
-            })?;
         Ok(ClassifierOptions {
-            intra_threads,
             runtime_library: self.runtime_library.as_ref().map(Into::into),
             execution_provider: self.execution_provider.map_or(CoreProvider::Cpu, Into::into),
             fallback_to_cpu: self.fallback_to_cpu,
             ..ClassifierOptions::default()
-        })
+        }
+        .with_intra_threads(self.intra_threads.into())?)
     }
 }
 
@@ -105,38 +99,28 @@ pub(crate) fn on_error(fail_open: bool) -> OnError {
 /// reference) when done.
 ///
 /// Frames and images passed to these methods are copied across the boundary. For camera
-/// frames without a copy, use the zero-copy paths (`DirectFrameFilter` on Android and in the
-/// Swift package), which take a handle from [`SafeFrameFilter::direct_handle`].
+/// frames without a copy, use the zero-copy overloads on this same type: `checkFrame` and
+/// `filterFrameInPlace` taking direct `ByteBuffer`s (Kotlin) or buffer pointers and
+/// `CVPixelBuffer`s (Swift); C calls `safeframe_check_frame` and
+/// `safeframe_filter_frame_in_place`.
 #[derive(Debug, uniffi::Object)]
 pub struct SafeFrameFilter {
     inner: Arc<Filter>,
     blocklist: Option<Arc<Blocklist>>,
+    /// This object's number in the zero-copy paths' handle table, for its whole life.
+    handle: i64,
 }
 
-pub(crate) fn dimension(value: i32, what: &str) -> Result<u32, SafeFrameError> {
-    u32::try_from(value).map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: {what} {value} is negative")))
+impl Drop for SafeFrameFilter {
+    fn drop(&mut self) {
+        // Closing the object closes its zero-copy paths too; an already removed handle is fine.
+        let _ = crate::handles::take(self.handle);
+    }
 }
 
-/// A packed frame over `pixels` from the foreign API's signed sizes (negatives are errors).
-pub(crate) fn packed_frame(
-    pixels: &mut [u8],
-    width: i32,
-    height: i32,
-    stride: i32,
-    format: PixelFormat,
-) -> Result<FrameMut<'_>, SafeFrameError> {
-    Ok(FrameMut::new(
-        pixels,
-        dimension(width, "width")?,
-        dimension(height, "height")?,
-        self::stride(stride)?,
-        format.into(),
-    )?)
-}
-
-pub(crate) fn stride(value: i32) -> Result<usize, SafeFrameError> {
-    usize::try_from(value)
-        .map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: row stride {value} is negative")))
+/// The buffers of a copied frame as the core's writable views.
+pub(crate) fn plane_views(planes: &mut [Vec<u8>]) -> impl Iterator<Item = &mut [u8]> {
+    planes.iter_mut().map(Vec::as_mut_slice)
 }
 
 impl SafeFrameFilter {
@@ -149,10 +133,18 @@ impl SafeFrameFilter {
     ) -> Result<Arc<Self>, SafeFrameError> {
         let policy = policy.for_models(second.is_some());
         let filter = Filter::cascade(Arc::new(classifier), second.map(Arc::new), policy, on_error(fail_open))?;
-        Ok(Arc::new(Self {
-            inner: Arc::new(filter),
-            blocklist: None,
-        }))
+        Ok(Self::wrap(filter, None))
+    }
+
+    /// The foreign object for `filter`, registered for the zero-copy paths.
+    fn wrap(filter: Filter, blocklist: Option<Arc<Blocklist>>) -> Arc<Self> {
+        let inner = Arc::new(filter);
+        let handle = crate::handles::register(Arc::clone(&inner));
+        Arc::new(Self {
+            inner,
+            blocklist,
+            handle,
+        })
     }
 
     /// The core filter.
@@ -168,7 +160,7 @@ impl SafeFrameFilter {
     fn check_decoded(filter: &Filter, image: &[u8]) -> Result<Verdict, SafeFrameError> {
         let rgba = crate::decode::decode_rgba(image)?;
         let (width, height) = rgba.dimensions();
-        let frame = Frame::packed(rgba.as_raw(), width, height, safeframe::frame::PixelFormat::Rgba8)?;
+        let frame = CoreFrame::packed(rgba.as_raw(), width, height, CorePixelFormat::Rgba8)?;
         Ok(filter.check(&frame)?.into())
     }
 }
@@ -274,44 +266,28 @@ impl SafeFrameFilter {
         self.inner.policy().to_json()
     }
 
-    /// Classifies a packed frame and returns the verdict, without changing any pixel.
-    ///
-    /// `stride` is the distance in bytes between the starts of two rows (at least
-    /// `width × bytes per pixel`); the last row needs no padding.
-    pub fn check_frame(
-        &self,
-        pixels: Vec<u8>,
-        width: i32,
-        height: i32,
-        stride: i32,
-        format: PixelFormat,
-    ) -> Result<Verdict, SafeFrameError> {
-        let frame = Frame::new(
-            &pixels,
-            dimension(width, "width")?,
-            dimension(height, "height")?,
-            self::stride(stride)?,
-            format.into(),
-        )?;
+    /// Classifies a frame (copied across the boundary) and returns the verdict, without
+    /// changing any pixel. `planes`: one buffer per plane of `frame.format`, or one holding
+    /// every plane one after another. For camera frames without the copy, use the zero-copy
+    /// overloads (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`).
+    pub fn check_frame(&self, frame: Frame, planes: Vec<Vec<u8>>) -> Result<Verdict, SafeFrameError> {
+        let views: Vec<&[u8]> = planes.iter().map(Vec::as_slice).collect();
+        let frame = frame.description()?.frame(&views)?;
         Ok(self.inner.check(&frame)?.into())
     }
 
-    /// Classifies a packed frame and returns its pixels with the verdict's action applied
-    /// (blurred or blocked), plus the verdict.
+    /// Classifies a frame (copied in and back out) and returns its planes with the verdict's
+    /// action applied (blurred or blocked), plus the verdict.
     ///
     /// When the frame cannot be classified this throws; do not show the frame then (SafeFrame
-    /// fails closed).
-    pub fn filter_frame(
-        &self,
-        mut pixels: Vec<u8>,
-        width: i32,
-        height: i32,
-        stride: i32,
-        format: PixelFormat,
-    ) -> Result<FilteredFrame, SafeFrameError> {
-        let mut frame = packed_frame(&mut pixels, width, height, stride, format)?;
+    /// fails closed). The zero-copy `filterFrameInPlace` overloads block the frame in place
+    /// first (failing closed) before they report the error; C and Swift also hand back the
+    /// verdict applied.
+    pub fn filter_frame(&self, frame: Frame, mut planes: Vec<Vec<u8>>) -> Result<FilteredFrame, SafeFrameError> {
+        let description = frame.description()?;
+        let mut frame = description.frame_mut(plane_views(&mut planes))?;
         let verdict = self.inner.filter(&mut frame)?.into();
-        Ok(FilteredFrame { verdict, pixels })
+        Ok(FilteredFrame { verdict, planes })
     }
 
     /// Decodes an encoded image (PNG, JPEG, GIF, BMP, WebP; EXIF orientation applied) and
@@ -338,24 +314,47 @@ impl SafeFrameFilter {
     /// use the list too.
     pub fn with_blocklist(&self, blocklist: Arc<Blocklist>) -> Arc<Self> {
         let filter = self.inner.sharing_models_with_known_content(blocklist.known_content());
-        Arc::new(Self {
-            inner: Arc::new(filter),
-            blocklist: Some(blocklist),
-        })
+        Self::wrap(filter, Some(blocklist))
     }
 
-    /// A new numbered handle to this filter for the zero-copy paths: Android's
-    /// `DirectFrameFilter` (JNI) and the C ABI's `safeframe_filter_from_handle`. The handle
-    /// keeps the model loaded until it is released; those wrappers release it when closed.
+    /// This filter's number for the zero-copy paths (JNI, the C ABI's
+    /// `safeframe_filter_from_handle`): the same for the object's whole life, and unknown
+    /// (an `InvalidArgument` error) once the object is closed.
     pub fn direct_handle(&self) -> i64 {
-        crate::handles::register(Arc::clone(&self.inner))
+        self.handle
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::types::{Action, Category, Preset};
+    use crate::types::{Action, Category, FramePlane, PixelFormat, Preset};
+
+    /// A packed frame of `format` without row padding.
+    pub(crate) fn packed(width: i32, height: i32, format: PixelFormat) -> Frame {
+        let bpp = match format {
+            PixelFormat::Rgba8 | PixelFormat::Bgra8 => 4,
+            _ => 3,
+        };
+        Frame {
+            width,
+            height,
+            format,
+            planes: vec![FramePlane {
+                row_stride: width * bpp,
+                pixel_stride: 0,
+            }],
+            rotation_degrees: 0,
+            crop: None,
+            timestamp_ns: None,
+            full_range: false,
+        }
+    }
+
+    /// A packed RGB8 frame.
+    pub(crate) fn rgb(width: i32, height: i32) -> Frame {
+        packed(width, height, PixelFormat::Rgb8)
+    }
 
     const ORACLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oracle/oracle");
 
@@ -396,13 +395,13 @@ pub(crate) mod tests {
         assert_eq!(filter.second_opinion_name().as_deref(), Some("oracle"));
         // Dark red: the primary says porn 0.73 (>= 0.3), the second model the same, short of 0.9.
         let dark_red: Vec<u8> = [170u8, 0, 0].repeat(8 * 6);
-        let v = filter.check_frame(dark_red, 8, 6, 24, PixelFormat::Rgb8).unwrap();
+        let v = filter.check_frame(rgb(8, 6), vec![dark_red]).unwrap();
         assert_eq!((v.action, v.rule), (Action::Allow, None));
         let second = v.second_scores.expect("the second model ran");
         assert!((second[3] - 0.729).abs() < 0.01, "{second:?}");
         // Red: porn 0.95 from both: blocked by rule 1, with the second model's scores.
         let red: Vec<u8> = [255u8, 0, 0].repeat(8 * 6);
-        let v = filter.check_frame(red, 8, 6, 24, PixelFormat::Rgb8).unwrap();
+        let v = filter.check_frame(rgb(8, 6), vec![red]).unwrap();
         assert_eq!(
             (v.action, v.category, v.rule),
             (Action::Block, Some(Category::Porn), Some(1))
@@ -412,7 +411,7 @@ pub(crate) mod tests {
         assert!((second[3] - 0.9503).abs() < 1e-3, "{second:?}");
         // Grey: the primary flags nothing, so the second model does not run.
         let grey: Vec<u8> = [128u8; 3].repeat(8 * 6);
-        let v = filter.check_frame(grey, 8, 6, 24, PixelFormat::Rgb8).unwrap();
+        let v = filter.check_frame(rgb(8, 6), vec![grey]).unwrap();
         assert_eq!((v.action, v.second_scores), (Action::Allow, None));
         // A blocklist keeps the second opinion.
         let hash = format!("{}\n", "f".repeat(64)).into_bytes();
@@ -506,13 +505,7 @@ pub(crate) mod tests {
         )
         .unwrap();
         let red: Vec<u8> = [255u8, 0, 0].repeat(8 * 6);
-        assert_eq!(
-            filter
-                .check_frame(red.clone(), 8, 6, 24, PixelFormat::Rgb8)
-                .unwrap()
-                .rule,
-            Some(1)
-        );
+        assert_eq!(filter.check_frame(rgb(8, 6), vec![red.clone()]).unwrap().rule, Some(1));
         // A corrupt second model is found when a frame first needs it: that frame's error.
         let mut tampered = onnx.clone();
         let last = tampered.len() - 1;
@@ -527,37 +520,113 @@ pub(crate) mod tests {
             FilterOptions::default(),
         )
         .unwrap();
-        assert!(filter.check_frame(red, 8, 6, 24, PixelFormat::Rgb8).is_err());
+        assert!(filter.check_frame(rgb(8, 6), vec![red]).is_err());
     }
 
     #[test]
     fn checks_and_filters_copied_frames() {
         let filter = oracle();
         let red: Vec<u8> = [255u8, 0, 0].repeat(8 * 6);
-        let verdict = filter.check_frame(red.clone(), 8, 6, 24, PixelFormat::Rgb8).unwrap();
+        let verdict = filter.check_frame(rgb(8, 6), vec![red.clone()]).unwrap();
         assert_eq!(verdict.action, Action::Block);
-        let filtered = filter.filter_frame(red, 8, 6, 24, PixelFormat::Rgb8).unwrap();
+        let filtered = filter.filter_frame(rgb(8, 6), vec![red]).unwrap();
         assert_eq!(filtered.verdict, verdict);
-        assert!(filtered.pixels.iter().all(|&b| b == 0));
+        assert!(filtered.planes[0].iter().all(|&b| b == 0));
         assert!(matches!(
-            filter.check_frame(vec![0; 10], -1, 6, 24, PixelFormat::Rgb8),
+            filter.check_frame(rgb(-1, 6), vec![vec![0; 10]]),
             Err(SafeFrameError::InvalidFrame(_))
         ));
     }
 
     #[test]
-    fn direct_handles_share_the_filter_until_taken() {
+    fn a_direct_handle_lasts_as_long_as_its_object() {
         let filter = oracle();
         let handle = filter.direct_handle();
         assert!(handle > 0);
+        assert_eq!(filter.direct_handle(), handle, "one number for the object's life");
         assert!(Arc::ptr_eq(&crate::handles::get(handle).unwrap(), &filter.inner));
-        assert!(crate::handles::take(handle).is_ok());
+        let other = filter.with_blocklist(
+            crate::blocklist::Blocklist::from_bytes(
+                format!("{}\n", "f".repeat(64)).into_bytes(),
+                crate::BlocklistOptions::default(),
+            )
+            .unwrap(),
+        );
+        assert_ne!(other.direct_handle(), handle);
+        drop(filter);
         assert!(matches!(
             crate::handles::get(handle),
             Err(SafeFrameError::InvalidArgument(_))
         ));
-        assert!(crate::handles::take(handle).is_err());
-        assert_ne!(filter.direct_handle(), handle, "handles are never reused");
+        assert!(crate::handles::get(other.direct_handle()).is_ok());
+    }
+
+    #[test]
+    fn every_format_goes_through_the_copying_path_with_one_verdict() {
+        let filter = oracle();
+        // An 8x6 frame of one colour in each format: the same verdict for all.
+        let (w, h) = (8usize, 6usize);
+        let (cw, ch) = (w / 2, h / 2);
+        let red_yuv = [81u8, 90, 240]; // BT.601 limited range for (255, 0, 0)
+        let frame = |format, planes: Vec<(i32, i32)>| Frame {
+            planes: planes
+                .into_iter()
+                .map(|(row_stride, pixel_stride)| FramePlane {
+                    row_stride,
+                    pixel_stride,
+                })
+                .collect(),
+            ..packed(8, 6, format)
+        };
+        let rgb_verdict = filter
+            .check_frame(rgb(8, 6), vec![[255u8, 0, 0].repeat(w * h)])
+            .unwrap();
+        assert_eq!(rgb_verdict.action, Action::Block);
+        let y = vec![red_yuv[0]; w * h];
+        let vu: Vec<u8> = [red_yuv[2], red_yuv[1]].repeat(cw * ch);
+        let nv21 = filter
+            .check_frame(frame(PixelFormat::Nv21, vec![(8, 1), (8, 2)]), vec![y.clone(), vu])
+            .unwrap();
+        // YUV_420_888 with Android-style interleaved chroma (pixel stride 2), one buffer each.
+        let u: Vec<u8> = [red_yuv[1], 0].repeat(cw * ch)[..cw * ch * 2 - 1].to_vec();
+        let v: Vec<u8> = [red_yuv[2], 0].repeat(cw * ch)[..cw * ch * 2 - 1].to_vec();
+        let yuv = filter
+            .check_frame(
+                frame(PixelFormat::Yuv420888, vec![(8, 1), (8, 2), (8, 2)]),
+                vec![y.clone(), u, v],
+            )
+            .unwrap();
+        let i420_bytes: Vec<u8> = [y, vec![red_yuv[1]; cw * ch], vec![red_yuv[2]; cw * ch]].concat();
+        let i420 = filter
+            .check_frame(frame(PixelFormat::I420, vec![(8, 1), (4, 1), (4, 1)]), vec![i420_bytes])
+            .unwrap();
+        for verdict in [&nv21, &yuv, &i420] {
+            assert_eq!(
+                (verdict.action, verdict.category),
+                (rgb_verdict.action, rgb_verdict.category)
+            );
+            assert!(
+                (verdict.scores.porn - rgb_verdict.scores.porn).abs() < 0.02,
+                "{verdict:?}"
+            );
+        }
+        // Filtering a YUV frame blocks it in its own format.
+        let filtered = filter
+            .filter_frame(
+                frame(PixelFormat::Nv21, vec![(8, 1), (8, 2)]),
+                vec![vec![81; 48], [240, 90].repeat(12)],
+            )
+            .unwrap();
+        assert_eq!(filtered.verdict.action, Action::Block);
+        assert_eq!(filtered.planes.len(), 2);
+        // The wrong number of buffers is an InvalidFrame naming the format.
+        let err = filter
+            .check_frame(frame(PixelFormat::Nv21, vec![(8, 1), (8, 2)]), vec![vec![0; 48]; 3])
+            .unwrap_err();
+        assert!(
+            matches!(&err, SafeFrameError::InvalidFrame(m) if m.contains("nv21")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,39 +1,49 @@
 //! Android's zero-copy path: JNI entry points over direct `ByteBuffer`s.
 //!
-//! The Kotlin side is `dev.safeframe.NativeFrames` (declarations) and `DirectFrameFilter` (the
-//! public wrapper) in `android/src/main/kotlin/dev/safeframe/`. Pixels are read and redacted
-//! where they lie, in the buffer's own memory: nothing is copied.
+//! The Kotlin side is `ZeroCopy.kt` (`SafeFrameFilter.checkFrame(frame, vararg ByteBuffer)`,
+//! `filterFrameInPlace`, `SafeFrameStream.processFrameInPlace`) over the internal declarations in
+//! `NativeFrames.kt`, both in `android/src/main/kotlin/dev/safeframe/`. Pixels are read and
+//! redacted where they lie, in the buffers' own memory: nothing is copied.
 //!
-//! Every capacity, size and stride is checked before a byte is read. Errors and panics become a
-//! `dev.safeframe.SafeFrameNativeException` whose message starts with the error's kind
-//! (`"InvalidFrame: …"`); nothing unwinds into the JVM.
+//! This module converts and nothing else. The frame's description arrives as the uniffi
+//! `Frame` record in uniffi's own serialization and becomes the core's
+//! [`FrameDescription`](safeframe::frame::FrameDescription) through [`Frame::description`], as on
+//! the copying path; the verdict leaves the same way, as a uniffi `Verdict`. Every size, stride
+//! and format rule is the core's. What is left here is memory: turning direct buffers into
+//! slices, and refusing buffers that overlap where that would alias mutable memory.
 //!
-//! `processYuv420888` takes the three planes of an Android `YUV_420_888` image (CameraX's
-//! `ImageProxy.planes`), each with its row and pixel stride. On most phones the U and V buffers
-//! are two views of one interleaved chroma block, one byte apart; such overlapping planes are
-//! read as the one NV12/NV21 block they are (never as two overlapping mutable slices).
+//! Android's `YUV_420_888` U and V planes are, on most phones, two views one byte apart of one
+//! interleaved chroma block. Read-only calls see them as the two planes they are (shared slices
+//! may overlap). In-place calls describe them as the one NV12/NV21 block they are, so no two
+//! mutable slices ever overlap.
+//!
+//! Errors are thrown as the uniffi-generated `dev.safeframe.SafeFrameException` subclass of the
+//! error's kind (`SafeFrameException$InvalidFrame`, …), the same class the copying path throws;
+//! panics become `SafeFrameException$Internal`. Nothing unwinds into the JVM.
 
 use jni::errors::ErrorPolicy;
-use jni::objects::{JByteBuffer, JClass, JFloatArray, JLongArray};
-use jni::sys::{jboolean, jint, jlong};
+use jni::objects::{JByteArray, JByteBuffer, JClass, JObjectArray};
+use jni::sys::{jboolean, jlong};
 use jni::{Env, EnvUnowned};
-use safeframe::frame::{FrameMut, PixelFormat, PlaneMut, Rotation, YuvColor, YuvRange};
-use safeframe::policy::Verdict;
-use safeframe::stream::StreamFilter;
+use safeframe::frame::{Frame as CoreFrame, FrameMut};
 
 use crate::error::SafeFrameError;
+use crate::types::{Frame, FramePlane, PixelFormat, Verdict};
 
-/// The Java class every error from these entry points is thrown as.
-const EXCEPTION_CLASS: &str = "dev/safeframe/SafeFrameNativeException";
+/// The package-qualified name of the generated error class; each kind is a nested class.
+const EXCEPTION_CLASS: &str = "dev/safeframe/SafeFrameException";
 
-/// An error inside a JNI entry point: SafeFrame's own, or one from the JNI layer. Its text is
-/// the exception message: the kind, a colon, the explanation.
-#[derive(Debug, thiserror::Error)]
+/// An error inside a JNI entry point: SafeFrame's own, or one from the JNI layer.
+#[derive(Debug)]
 enum JniError {
-    #[error("{kind}: {error}", kind = .0.kind(), error = .0)]
     SafeFrame(SafeFrameError),
-    #[error("Internal: JNI call failed: {0}")]
-    Jni(#[from] jni::errors::Error),
+    Jni(jni::errors::Error),
+}
+
+impl From<jni::errors::Error> for JniError {
+    fn from(error: jni::errors::Error) -> Self {
+        Self::Jni(error)
+    }
 }
 
 impl From<SafeFrameError> for JniError {
@@ -48,7 +58,17 @@ impl From<safeframe::SafeFrameError> for JniError {
     }
 }
 
-/// Throws `SafeFrameNativeException` for errors and panics, and returns 0.
+impl From<JniError> for SafeFrameError {
+    fn from(error: JniError) -> Self {
+        match error {
+            JniError::SafeFrame(error) => error,
+            JniError::Jni(error) => Self::Internal(format!("JNI call failed: {error}")),
+        }
+    }
+}
+
+/// Throws the `SafeFrameException` subclass of the error's kind for errors and panics, and
+/// returns the default (a null array).
 struct ThrowSafeFrameException;
 
 impl<T: Default> ErrorPolicy<T, JniError> for ThrowSafeFrameException {
@@ -59,7 +79,7 @@ impl<T: Default> ErrorPolicy<T, JniError> for ThrowSafeFrameException {
         _captures: &mut Self::Captures<'unowned_env_local, 'native_method>,
         error: JniError,
     ) -> jni::errors::Result<T> {
-        throw(env, &error.to_string());
+        throw(env, &error.into());
         Ok(T::default())
     }
 
@@ -68,158 +88,118 @@ impl<T: Default> ErrorPolicy<T, JniError> for ThrowSafeFrameException {
         _captures: &mut Self::Captures<'unowned_env_local, 'native_method>,
         payload: Box<dyn std::any::Any + Send + 'static>,
     ) -> jni::errors::Result<T> {
-        let error = SafeFrameError::from_panic(payload.as_ref());
-        throw(env, &JniError::SafeFrame(error).to_string());
+        throw(env, &SafeFrameError::from_panic(payload.as_ref()));
         Ok(T::default())
     }
 }
 
-fn throw(env: &mut Env<'_>, message: &str) {
+fn throw(env: &mut Env<'_>, error: &SafeFrameError) {
     if env.exception_check() {
         // A Java exception is already pending (e.g. from a failed JNI call); it wins.
         return;
     }
+    let class = format!("{EXCEPTION_CLASS}${}", error.kind().name());
     // When even the exception class cannot be found, the ClassNotFoundError that lookup left
     // pending reaches Java instead; nothing more can be done here.
     let _ = env.throw_new(
-        jni::strings::JNIString::from(EXCEPTION_CLASS),
-        jni::strings::JNIString::from(message),
+        jni::strings::JNIString::from(class),
+        jni::strings::JNIString::from(error.to_string()),
     );
 }
 
-fn pixel_format(code: jint) -> Result<PixelFormat, SafeFrameError> {
-    match code {
-        0 => Ok(PixelFormat::Rgba8),
-        1 => Ok(PixelFormat::Bgra8),
-        2 => Ok(PixelFormat::Rgb8),
-        other => Err(SafeFrameError::invalid_argument(format!(
-            "unknown pixel format code {other}; expected 0 (RGBA8), 1 (BGRA8) or 2 (RGB8)"
-        ))),
+/// The `Frame` record Kotlin serialized with uniffi's `FfiConverterTypeFrame`.
+fn read_frame(env: &Env<'_>, bytes: &JByteArray<'_>) -> Result<Frame, JniError> {
+    if bytes.is_null() {
+        return Err(SafeFrameError::invalid_argument("the frame description is null").into());
     }
+    let bytes = env.convert_byte_array(bytes)?;
+    let mut rest = bytes.as_slice();
+    let frame = <Frame as uniffi::Lift<crate::UniFfiTag>>::try_read(&mut rest)
+        .map_err(|e| SafeFrameError::Internal(format!("the frame description could not be read: {e}")))?;
+    if !rest.is_empty() {
+        return Err(SafeFrameError::Internal("the frame description has trailing bytes".to_owned()).into());
+    }
+    Ok(frame)
 }
 
-fn non_negative(value: jint, what: &str) -> Result<u32, SafeFrameError> {
-    u32::try_from(value).map_err(|_| SafeFrameError::InvalidFrame(format!("invalid frame: {what} {value} is negative")))
+/// `verdict` as a Java `byte[]` in uniffi's serialization, which Kotlin reads with
+/// `FfiConverterTypeVerdict`.
+fn write_verdict<'local>(
+    env: &mut Env<'local>,
+    verdict: safeframe::policy::Verdict,
+) -> Result<JByteArray<'local>, JniError> {
+    let mut bytes = Vec::new();
+    <Verdict as uniffi::Lower<crate::UniFfiTag>>::write(verdict.into(), &mut bytes);
+    Ok(env.byte_array_from_slice(&bytes)?)
 }
 
-/// Packs a verdict into one `int` for Kotlin: bits 0–7 the action (0 allow … 3 block), bits 8–15
-/// the category + 1 (0: none), bits 16–30 the deciding rule's index + 1 (0: none; an index
-/// past 32766, which no real policy reaches, reads as none rather than as a wrong rule).
-fn pack(verdict: &Verdict) -> jint {
-    let category = verdict.category.map_or(0, |c| c as jint + 1);
-    let rule = verdict
-        .rule
-        .and_then(|r| jint::try_from(r).ok())
-        .map(|r| r + 1)
-        .filter(|&r| r <= 0x7FFF)
-        .unwrap_or(0);
-    crate::c_api::action_code(verdict.action) | (category << 8) | (rule << 16)
-}
-
-/// `NativeFrames.process(handle, buffer, width, height, rowStride, format, redact, scoresOut)`:
-/// classifies the packed frame in the direct `buffer` (from its address, whatever its position
-/// and limit) and, when `redact` is true, applies the verdict to the buffer in place. Writes the
-/// five scores to `scoresOut` when it is not null. Returns the packed verdict (see `pack`).
+/// `NativeFrames.filterFrame(handle, frame, buffers, inPlace)`: classifies the frame described
+/// by `frame` (a serialized `Frame`) in the direct `buffers` with the filter behind `handle`
+/// (`SafeFrameFilter.directHandle()`) and, when `inPlace`, applies the verdict to the buffers.
+/// Returns the serialized verdict.
 ///
-/// On a classification error with `redact` and a fail-closed filter the frame is blocked before
-/// the exception is thrown.
+/// In place, a fail-closed filter that cannot classify the frame has blocked it before the
+/// error is thrown ([`Filter::apply`](safeframe::filter::Filter::apply)).
 #[no_mangle]
-pub extern "system" fn Java_dev_safeframe_NativeFrames_process<'local>(
+pub extern "system" fn Java_dev_safeframe_NativeFrames_filterFrame<'local>(
     mut unowned_env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
-    buffer: JByteBuffer<'local>,
-    width: jint,
-    height: jint,
-    row_stride: jint,
-    format: jint,
-    redact: jboolean,
-    scores_out: JFloatArray<'local>,
-) -> jint {
+    frame: JByteArray<'local>,
+    buffers: JObjectArray<'local>,
+    in_place: jboolean,
+) -> JByteArray<'local> {
     unowned_env
-        .with_env(|env| -> Result<jint, JniError> {
-            let filter = crate::handles::get(handle)?;
-            check_scores_out(env, &scores_out)?;
-            // SAFETY: see `packed_frame`; `buffer` is referenced for this whole call.
-            let mut frame = unsafe { packed_frame(env, &buffer, width, height, row_stride, format)? };
-            classify(env, &filter, &mut frame, redact, &scores_out)
+        .with_env(|env| -> Result<JByteArray<'local>, JniError> {
+            let filter = crate::handles::FILTERS.get(handle)?;
+            let frame = read_frame(env, &frame)?;
+            let regions = direct_regions(env, &buffers)?;
+            let verdict = if in_place == jni::sys::JNI_TRUE {
+                // SAFETY: the regions are direct buffers' memory, kept alive and in place by the
+                // JVM while `buffers` (which references them) is referenced, i.e. for this whole
+                // call; the frame does not outlive it. Java code writing the buffers during the
+                // call would race; the Kotlin API documents that callers must not.
+                let mut pixels = unsafe { frame_mut_in(frame, &regions)? };
+                let applied = filter.apply(&mut pixels);
+                match applied.error {
+                    Some(error) => return Err(error.into()),
+                    None => applied.verdict,
+                }
+            } else {
+                // SAFETY: as above; this frame is only read.
+                let pixels = unsafe { frame_in(&frame, &regions)? };
+                filter.check(&pixels)?
+            };
+            write_verdict(env, verdict)
         })
         .resolve::<ThrowSafeFrameException>()
 }
 
-fn check_scores_out(env: &mut Env<'_>, scores_out: &JFloatArray<'_>) -> Result<(), JniError> {
-    if !scores_out.is_null() && scores_out.len(env)? < 5 {
-        return Err(SafeFrameError::invalid_argument("scoresOut must hold at least 5 floats").into());
-    }
-    Ok(())
-}
-
-/// The packed frame in the direct `buffer` (from its address, whatever its position and limit),
-/// its geometry checked against the buffer's capacity.
-///
-/// # Safety
-/// The returned frame borrows the buffer's memory for `'a`: the caller keeps `buffer`
-/// referenced (so the JVM keeps that memory alive and in place) for as long as it uses the frame,
-/// and lets no other frame or slice alias it.
-unsafe fn packed_frame<'a>(
-    env: &mut Env<'_>,
-    buffer: &JByteBuffer<'_>,
-    width: jint,
-    height: jint,
-    row_stride: jint,
-    format: jint,
-) -> Result<FrameMut<'a>, JniError> {
-    let width = non_negative(width, "width")?;
-    let height = non_negative(height, "height")?;
-    let stride = non_negative(row_stride, "row stride")? as usize;
-    let format = pixel_format(format)?;
-    let buffer = direct_region(env, buffer, "pixel")?;
-    // SAFETY: `buffer` is a direct buffer's memory, which the JVM keeps alive and in place while
-    // the `JByteBuffer` is referenced (the caller promises that for 'a, and that nothing else
-    // aliases it). Java code writing the buffer concurrently would race; the Kotlin wrappers
-    // document that callers must not.
-    Ok(unsafe { packed_frame_in(buffer, width, height, stride, format)? })
-}
-
-/// The packed frame over `region`, its geometry checked against the region's length before any
-/// byte is touched.
-///
-/// # Safety
-/// `region`'s bytes are readable and writable for `'a`, and nothing else touches them while the
-/// frame lives.
-unsafe fn packed_frame_in<'a>(
-    region: Region,
-    width: u32,
-    height: u32,
-    stride: usize,
-    format: PixelFormat,
-) -> Result<FrameMut<'a>, SafeFrameError> {
-    // SAFETY: the address is non-NULL and the length ≤ isize::MAX (checked by `Region::new`);
-    // the caller promises the bytes are readable, writable and unaliased for 'a. `FrameMut::new`
-    // checks width, height and stride against the length before any byte is touched.
-    let data = unsafe { std::slice::from_raw_parts_mut(region.address, region.len) };
-    Ok(FrameMut::new(data, width, height, stride, format)?)
-}
-
-/// Filters (`redact`) or checks the frame, writes the scores to `scores_out` when it is not
-/// null, and returns the packed verdict. A fail-closed filter has blocked the frame already
-/// when filtering fails.
-fn classify(
-    env: &mut Env<'_>,
-    filter: &safeframe::filter::Filter,
-    frame: &mut FrameMut<'_>,
-    redact: jboolean,
-    scores_out: &JFloatArray<'_>,
-) -> Result<jint, JniError> {
-    let verdict = if redact == jni::sys::JNI_TRUE {
-        filter.filter(frame)?
-    } else {
-        filter.check(&frame.as_frame())?
-    };
-    if !scores_out.is_null() {
-        scores_out.set_region(env, 0, &verdict.scores.to_array())?;
-    }
-    Ok(pack(&verdict))
+/// `NativeFrames.processFrame(handle, frame, buffers)`: runs the stream behind `handle`
+/// (`SafeFrameStream.directHandle()`) on the frame in the direct `buffers` — cadence,
+/// hysteresis, redaction in place — and returns the serialized verdict in force. A model
+/// failure is the stream's to handle (it blocks, counts and reports); only a frame that cannot
+/// be described, or a closed stream, throws, and then the stream has not seen the frame.
+#[no_mangle]
+pub extern "system" fn Java_dev_safeframe_NativeFrames_processFrame<'local>(
+    mut unowned_env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    frame: JByteArray<'local>,
+    buffers: JObjectArray<'local>,
+) -> JByteArray<'local> {
+    unowned_env
+        .with_env(|env| -> Result<JByteArray<'local>, JniError> {
+            let stream = crate::handles::STREAMS.get(handle)?;
+            let frame = read_frame(env, &frame)?;
+            let regions = direct_regions(env, &buffers)?;
+            // SAFETY: see `Java_dev_safeframe_NativeFrames_filterFrame`: the buffers are
+            // referenced for this whole call, which the frame does not outlive.
+            let mut pixels = unsafe { frame_mut_in(frame, &regions)? };
+            let verdict = stream.process(&mut pixels);
+            write_verdict(env, verdict)
+        })
+        .resolve::<ThrowSafeFrameException>()
 }
 
 /// A direct buffer's memory: where it starts and how many bytes it has.
@@ -234,9 +214,7 @@ impl Region {
     /// larger than a slice may be, or the range wraps around the address space.
     fn new(address: *mut u8, len: usize, what: &str) -> Result<Self, SafeFrameError> {
         if address.is_null() || len > isize::MAX as usize || (address as usize).checked_add(len).is_none() {
-            return Err(SafeFrameError::invalid_argument(format!(
-                "{what} buffer has no usable memory"
-            )));
+            return Err(SafeFrameError::invalid_argument(format!("{what} has no usable memory")));
         }
         Ok(Self { address, len })
     }
@@ -250,365 +228,122 @@ impl Region {
     }
 }
 
-/// The memory of a direct `ByteBuffer` (from its address, whatever its position and limit).
-fn direct_region(env: &mut Env<'_>, buffer: &JByteBuffer<'_>, what: &str) -> Result<Region, JniError> {
-    if buffer.is_null() {
-        return Err(SafeFrameError::invalid_argument(format!("{what} buffer is null")).into());
+/// The memory of each direct `ByteBuffer` in `buffers` (from its address, whatever its
+/// position and limit).
+fn direct_regions(env: &mut Env<'_>, buffers: &JObjectArray<'_>) -> Result<Vec<Region>, JniError> {
+    if buffers.is_null() {
+        return Err(SafeFrameError::invalid_argument("the buffer array is null").into());
     }
-    let address = env.get_direct_buffer_address(buffer).map_err(|_| {
-        SafeFrameError::invalid_argument(format!(
-            "{what} buffer is not a direct ByteBuffer (camera planes are direct; allocate others with ByteBuffer.allocateDirect)"
-        ))
-    })?;
-    let len = env.get_direct_buffer_capacity(buffer)?;
-    Ok(Region::new(address, len, what)?)
+    let count = buffers.len(env)?;
+    let mut regions = Vec::with_capacity(count);
+    for i in 0..count {
+        let what = format!("buffer {i}");
+        let element = buffers.get_element(env, i)?;
+        if element.is_null() {
+            return Err(SafeFrameError::invalid_argument(format!("{what} is null")).into());
+        }
+        let buffer = env.cast_local::<JByteBuffer>(element)?;
+        let address = env.get_direct_buffer_address(&buffer).map_err(|_| {
+            SafeFrameError::invalid_argument(format!(
+                "{what} is not a direct ByteBuffer (camera planes are direct; allocate others with ByteBuffer.allocateDirect)"
+            ))
+        })?;
+        let len = env.get_direct_buffer_capacity(&buffer)?;
+        regions.push(Region::new(address, len, &what)?);
+    }
+    Ok(regions)
 }
 
-/// `NativeFrames.processYuv420888(handle, y, yRowStride, u, uRowStride, uPixelStride, v,
-/// vRowStride, vPixelStride, width, height, rotationDegrees, fullRange, redact, scoresOut)`:
-/// classifies an Android `YUV_420_888` image in its three direct plane buffers and, when
-/// `redact` is true, applies the verdict to the planes in place. `rotationDegrees` is the
-/// clockwise turn that makes the image upright (CameraX's `imageInfo.rotationDegrees`);
-/// `fullRange` picks 0–255 YUV instead of the 16–235 video range (BT.601 either way). Returns
-/// the packed verdict (see `pack`); writes the scores to `scoresOut` when it is not null.
-#[no_mangle]
-pub extern "system" fn Java_dev_safeframe_NativeFrames_processYuv420888<'local>(
-    mut unowned_env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-    y: JByteBuffer<'local>,
-    y_row_stride: jint,
-    u: JByteBuffer<'local>,
-    u_row_stride: jint,
-    u_pixel_stride: jint,
-    v: JByteBuffer<'local>,
-    v_row_stride: jint,
-    v_pixel_stride: jint,
-    width: jint,
-    height: jint,
-    rotation_degrees: jint,
-    full_range: jboolean,
-    redact: jboolean,
-    scores_out: JFloatArray<'local>,
-) -> jint {
-    unowned_env
-        .with_env(|env| -> Result<jint, JniError> {
-            let filter = crate::handles::get(handle)?;
-            check_scores_out(env, &scores_out)?;
-            let planes = YuvPlanes {
-                y: (&y, y_row_stride, 1),
-                u: (&u, u_row_stride, u_pixel_stride),
-                v: (&v, v_row_stride, v_pixel_stride),
-            };
-            // SAFETY: see `yuv_frame`; the three buffers are referenced for this whole call.
-            let mut frame = unsafe { yuv_frame(env, &planes, width, height, rotation_degrees, full_range)? };
-            classify(env, &filter, &mut frame, redact, &scores_out)
-        })
-        .resolve::<ThrowSafeFrameException>()
-}
-
-/// The three planes of a `YUV_420_888` image: each a direct buffer, its row stride and its
-/// pixel stride.
-struct YuvPlanes<'b, 'local> {
-    y: (&'b JByteBuffer<'local>, jint, jint),
-    u: (&'b JByteBuffer<'local>, jint, jint),
-    v: (&'b JByteBuffer<'local>, jint, jint),
-}
-
-/// A `YUV_420_888` frame over three direct plane buffers, every size and stride checked against
-/// the buffers' capacities; overlapping U and V views (one byte apart) become one NV12/NV21
-/// chroma block.
+/// The frame `frame` describes over `regions`, for reading; regions may overlap.
 ///
 /// # Safety
-/// The returned frame borrows the buffers' memory for `'a`: the caller keeps the buffers
-/// referenced (so the JVM keeps their memory alive and in place) for as long as it uses the
-/// frame, and lets no other frame or slice alias them.
-unsafe fn yuv_frame<'a>(
-    env: &mut Env<'_>,
-    planes: &YuvPlanes<'_, '_>,
-    width: jint,
-    height: jint,
-    rotation_degrees: jint,
-    full_range: jboolean,
-) -> Result<FrameMut<'a>, JniError> {
-    let width = non_negative(width, "width")?;
-    let height = non_negative(height, "height")?;
-    let strides = [
-        non_negative(planes.y.1, "Y row stride")?,
-        non_negative(planes.u.1, "U row stride")?,
-        non_negative(planes.u.2, "U pixel stride")?,
-        non_negative(planes.v.1, "V row stride")?,
-        non_negative(planes.v.2, "V pixel stride")?,
-    ]
-    .map(|s| s as usize);
-    let rotation = Rotation::from_degrees(rotation_degrees)?;
-    let regions = [
-        direct_region(env, planes.y.0, "Y")?,
-        direct_region(env, planes.u.0, "U")?,
-        direct_region(env, planes.v.0, "V")?,
-    ];
-    // SAFETY: each region is a direct buffer's memory, kept alive and in place by the JVM while
-    // its `JByteBuffer` is referenced (the caller promises that for 'a, and that nothing else
-    // aliases them). Java writing the buffers concurrently would race; the Kotlin wrapper
-    // documents that callers must not.
-    let frame = unsafe { yuv_frame_in(regions, strides, width, height)? };
-    let range = if full_range == jni::sys::JNI_TRUE {
-        YuvRange::Full
-    } else {
-        YuvRange::Limited
-    };
-    Ok(frame.with_rotation(rotation).with_yuv_color(YuvColor {
-        range,
-        ..YuvColor::default()
-    }))
+/// Each region's bytes are readable for `'a`, and nothing writes them while the frame lives.
+unsafe fn frame_in<'a>(frame: &Frame, regions: &[Region]) -> Result<CoreFrame<'a>, SafeFrameError> {
+    let description = frame.description()?;
+    let slices: Vec<&'a [u8]> = regions
+        .iter()
+        // SAFETY: the address is non-NULL and the length ≤ isize::MAX (checked by
+        // `Region::new`); the caller promises the bytes are readable and unwritten for 'a.
+        // Shared slices may overlap. `frame` checks the lengths before a byte is read.
+        .map(|r| unsafe { std::slice::from_raw_parts(r.address.cast_const(), r.len) })
+        .collect();
+    Ok(description.frame(&slices)?)
 }
 
-/// A `YUV_420_888` frame over three plane regions (Y, U, V), every size and stride (`[Y row,
-/// U row, U pixel, V row, V pixel]`) checked against the regions' lengths before any byte is
-/// touched; overlapping U and V views (one byte apart) become one NV12/NV21 chroma block.
+/// The frame `frame` describes over `regions`, for redaction in place. No two regions may
+/// overlap, except Android's interleaved chroma views (see [`separate_planes`]), which become
+/// one region; the check comes before any slice is made.
 ///
 /// # Safety
 /// Each region's bytes are readable and writable for `'a`, and nothing outside the returned
 /// frame touches them while it lives (the regions may overlap one another: the checks here
 /// decide which overlaps are allowed).
-unsafe fn yuv_frame_in<'a>(
-    regions: [Region; 3],
-    strides: [usize; 5],
-    width: u32,
-    height: u32,
-) -> Result<FrameMut<'a>, SafeFrameError> {
-    let [y, u, v] = regions;
-    let [y_row, u_row, u_pixel, v_row, v_pixel] = strides;
-    if y.overlaps(u) || y.overlaps(v) {
-        return Err(SafeFrameError::invalid_argument("the Y plane overlaps a chroma plane"));
-    }
-    // SAFETY (for every `from_raw_parts_mut` below): the caller promises each region's bytes
-    // are readable, writable and touched by nothing else for 'a; addresses are non-NULL and
-    // lengths ≤ isize::MAX (checked by `Region::new`). The slices made never overlap: Y is
-    // disjoint from U and V (checked above), and overlapping U and V become one slice of
-    // their union. The frame constructors check every size and stride against the slice
-    // lengths before a byte is touched.
-    let y_data = unsafe { std::slice::from_raw_parts_mut(y.address, y.len) };
-    let frame = if u.overlaps(v) {
-        // Interleaved chroma: NV12 (U first) or NV21 (V first), one byte apart.
-        let (first, format) = match v.address as isize - u.address as isize {
-            1 => (u, PixelFormat::Nv12),
-            -1 => (v, PixelFormat::Nv21),
-            _ => {
-                return Err(SafeFrameError::invalid_argument(
-                    "the U and V planes overlap but are not one interleaved chroma block (addresses 1 byte apart)",
-                ))
-            }
-        };
-        if u_pixel != 2 || v_pixel != 2 || u_row != v_row {
-            return Err(SafeFrameError::invalid_argument(format!(
-                "interleaved U and V planes need pixel stride 2 and equal row strides (got U {u_row}/{u_pixel}, V {v_row}/{v_pixel})"
-            )));
-        }
-        let len = u.end().max(v.end()) - first.address as usize;
-        // SAFETY: see above: the union of the two overlapping chroma regions (both inside
-        // direct buffers, `first` is the lower address), disjoint from `y_data`.
-        let chroma = unsafe { std::slice::from_raw_parts_mut(first.address, len) };
-        match format {
-            PixelFormat::Nv12 => FrameMut::nv12(width, height, y_data, y_row, chroma, u_row)?,
-            _ => FrameMut::nv21(width, height, y_data, y_row, chroma, u_row)?,
-        }
-    } else {
-        let plane = |region: Region, row_stride, pixel_stride| PlaneMut {
-            // SAFETY: see above: U and V do not overlap each other here, nor `y_data`.
-            data: unsafe { std::slice::from_raw_parts_mut(region.address, region.len) },
-            row_stride,
-            pixel_stride,
-        };
-        FrameMut::yuv420_888(
-            width,
-            height,
-            plane(y, y_row, 1),
-            plane(u, u_row, u_pixel),
-            plane(v, v_row, v_pixel),
-        )?
-    };
-    Ok(frame)
+unsafe fn frame_mut_in<'a>(frame: Frame, regions: &[Region]) -> Result<FrameMut<'a>, SafeFrameError> {
+    let (frame, regions) = separate_planes(frame, regions)?;
+    let description = frame.description()?;
+    let slices = regions
+        .into_iter()
+        // SAFETY: non-NULL, length ≤ isize::MAX (`Region::new`); the caller promises the bytes
+        // are readable, writable and touched by nothing else for 'a; `separate_planes` made the
+        // regions pairwise disjoint, so the mutable slices never alias. `frame_mut` checks the
+        // lengths before a byte is touched.
+        .map(|r| unsafe { std::slice::from_raw_parts_mut(r.address, r.len) });
+    Ok(description.frame_mut(slices)?)
 }
 
-/// `NativeFrames.release(handle)`: releases a handle from `SafeFrameFilter.directHandle()`.
-/// Releasing an unknown or released handle throws.
-#[no_mangle]
-pub extern "system" fn Java_dev_safeframe_NativeFrames_release<'local>(
-    mut unowned_env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-) {
-    unowned_env
-        .with_env(|_env| -> Result<(), JniError> {
-            crate::handles::take(handle)?;
-            Ok(())
-        })
-        .resolve::<ThrowSafeFrameException>()
-}
-
-/// Runs the stream on `frame` (timestamped), writes the scores the verdict was made from to
-/// `scores_out` when it is not null, and returns the packed verdict. Never fails on a model
-/// error: the stream counts it, reports it and blocks the frame (unless it fails open).
-fn process_stream(
-    env: &mut Env<'_>,
-    stream: &StreamFilter,
-    frame: FrameMut<'_>,
-    timestamp_nanos: jlong,
-    scores_out: &JFloatArray<'_>,
-) -> Result<jint, JniError> {
-    let mut frame = frame.with_timestamp_ns(timestamp_nanos);
-    let verdict = stream.process(&mut frame);
-    if !scores_out.is_null() {
-        scores_out.set_region(env, 0, &verdict.scores.to_array())?;
-    }
-    Ok(pack(&verdict))
-}
-
-/// `NativeFrames.processStream(handle, buffer, width, height, rowStride, format,
-/// rotationDegrees, timestampNanos, scoresOut)`: runs the stream filter (cadence, hysteresis,
-/// redaction in place) on the packed frame in the direct `buffer`. Returns the packed verdict
-/// in force (see `pack`); writes its scores to `scoresOut` when it is not null.
-#[no_mangle]
-pub extern "system" fn Java_dev_safeframe_NativeFrames_processStream<'local>(
-    mut unowned_env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-    buffer: JByteBuffer<'local>,
-    width: jint,
-    height: jint,
-    row_stride: jint,
-    format: jint,
-    rotation_degrees: jint,
-    timestamp_nanos: jlong,
-    scores_out: JFloatArray<'local>,
-) -> jint {
-    unowned_env
-        .with_env(|env| -> Result<jint, JniError> {
-            let stream = crate::handles::STREAMS.get(handle)?;
-            check_scores_out(env, &scores_out)?;
-            let rotation = Rotation::from_degrees(rotation_degrees)?;
-            // SAFETY: see `packed_frame`; `buffer` is referenced for this whole call.
-            let frame = unsafe { packed_frame(env, &buffer, width, height, row_stride, format)? };
-            process_stream(
-                env,
-                &stream,
-                frame.with_rotation(rotation),
-                timestamp_nanos,
-                &scores_out,
-            )
-        })
-        .resolve::<ThrowSafeFrameException>()
-}
-
-/// `NativeFrames.processStreamYuv420888(handle, y, yRowStride, u, uRowStride, uPixelStride, v,
-/// vRowStride, vPixelStride, width, height, rotationDegrees, fullRange, timestampNanos,
-/// scoresOut)`: runs the stream filter on a `YUV_420_888` image in its three direct plane
-/// buffers, validated exactly as `processYuv420888` does; redaction happens in the planes.
-#[no_mangle]
-pub extern "system" fn Java_dev_safeframe_NativeFrames_processStreamYuv420888<'local>(
-    mut unowned_env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-    y: JByteBuffer<'local>,
-    y_row_stride: jint,
-    u: JByteBuffer<'local>,
-    u_row_stride: jint,
-    u_pixel_stride: jint,
-    v: JByteBuffer<'local>,
-    v_row_stride: jint,
-    v_pixel_stride: jint,
-    width: jint,
-    height: jint,
-    rotation_degrees: jint,
-    full_range: jboolean,
-    timestamp_nanos: jlong,
-    scores_out: JFloatArray<'local>,
-) -> jint {
-    unowned_env
-        .with_env(|env| -> Result<jint, JniError> {
-            let stream = crate::handles::STREAMS.get(handle)?;
-            check_scores_out(env, &scores_out)?;
-            let planes = YuvPlanes {
-                y: (&y, y_row_stride, 1),
-                u: (&u, u_row_stride, u_pixel_stride),
-                v: (&v, v_row_stride, v_pixel_stride),
+/// `frame` and `regions` with no two regions overlapping: a `YUV_420_888` frame whose U and V
+/// regions are two views one byte apart of one interleaved chroma block (Android's usual
+/// layout) is described as the NV12 (U first) or NV21 (V first) frame it is, over the union of
+/// the two views; any other overlap is refused.
+fn separate_planes(frame: Frame, regions: &[Region]) -> Result<(Frame, Vec<Region>), SafeFrameError> {
+    let overlapping = |a: usize, b: usize| regions[a].overlaps(regions[b]);
+    let pairs: Vec<(usize, usize)> = (0..regions.len())
+        .flat_map(|a| (a + 1..regions.len()).map(move |b| (a, b)))
+        .filter(|&(a, b)| overlapping(a, b))
+        .collect();
+    match pairs.as_slice() {
+        [] => Ok((frame, regions.to_vec())),
+        [(1, 2)] if frame.format == PixelFormat::Yuv420888 && frame.planes.len() == 3 => {
+            let (u, v) = (regions[1], regions[2]);
+            let (first, format) = match v.address as isize - u.address as isize {
+                1 => (u, PixelFormat::Nv12),
+                -1 => (v, PixelFormat::Nv21),
+                _ => {
+                    return Err(SafeFrameError::invalid_argument(
+                        "the U and V buffers overlap but are not one interleaved chroma block (views 1 byte apart)",
+                    ))
+                }
             };
-            // SAFETY: see `yuv_frame`; the three buffers are referenced for this whole call.
-            let frame = unsafe { yuv_frame(env, &planes, width, height, rotation_degrees, full_range)? };
-            process_stream(env, &stream, frame, timestamp_nanos, &scores_out)
-        })
-        .resolve::<ThrowSafeFrameException>()
-}
-
-/// The number of counters `NativeFrames.streamCounters` writes.
-const STREAM_COUNTERS: usize = 11;
-
-/// `NativeFrames.streamCounters(handle, out)`: writes the stream's 11 counters (frames,
-/// classified, blurred, blocked, errors, samplesDropped, hashed, knownMatches, secondOpinions,
-/// held, reused) to `out`.
-#[no_mangle]
-pub extern "system" fn Java_dev_safeframe_NativeFrames_streamCounters<'local>(
-    mut unowned_env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-    out: JLongArray<'local>,
-) {
-    unowned_env
-        .with_env(|env| -> Result<(), JniError> {
-            let stream = crate::handles::STREAMS.get(handle)?;
-            if out.is_null() || out.len(env)? < STREAM_COUNTERS {
+            let (u_plane, v_plane) = (frame.planes[1], frame.planes[2]);
+            if u_plane != v_plane {
                 return Err(SafeFrameError::invalid_argument(format!(
-                    "the counters array must hold at least {STREAM_COUNTERS} longs"
-                ))
-                .into());
+                    "the U and V buffers are views of one interleaved chroma block, so they need the same strides (pixel stride 2); got U {}/{}, V {}/{}",
+                    u_plane.row_stride, u_plane.pixel_stride, v_plane.row_stride, v_plane.pixel_stride
+                )));
             }
-            let c = stream.counters();
-            let values: [i64; STREAM_COUNTERS] = [
-                c.frames,
-                c.classified,
-                c.blurred,
-                c.blocked,
-                c.errors,
-                c.samples_dropped,
-                c.hashed,
-                c.known_matches,
-                c.second_opinions,
-                c.held,
-                c.reused,
-            ]
-            .map(|v| i64::try_from(v).unwrap_or(i64::MAX));
-            out.set_region(env, 0, &values)?;
-            Ok(())
-        })
-        .resolve::<ThrowSafeFrameException>()
-}
-
-/// `NativeFrames.releaseStream(handle)`: releases a handle from
-/// `SafeFrameStream.directHandle()`. Releasing an unknown or released handle throws.
-#[no_mangle]
-pub extern "system" fn Java_dev_safeframe_NativeFrames_releaseStream<'local>(
-    mut unowned_env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-) {
-    unowned_env
-        .with_env(|_env| -> Result<(), JniError> {
-            crate::handles::STREAMS.take(handle)?;
-            Ok(())
-        })
-        .resolve::<ThrowSafeFrameException>()
+            let chroma = Region {
+                address: first.address,
+                len: u.end().max(v.end()) - first.address as usize,
+            };
+            let planes: Vec<FramePlane> = frame.planes[..2].to_vec();
+            Ok((Frame { format, planes, ..frame }, vec![regions[0], chroma]))
+        }
+        [(a, b), ..] => Err(SafeFrameError::invalid_argument(format!(
+            "buffers {a} and {b} overlap; redaction in place needs each plane in its own memory (or one buffer holding every plane)"
+        ))),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    //! The region checks of the zero-copy path without a JVM: direct buffers are stood in for by
+    //! The memory checks of the zero-copy path without a JVM: direct buffers are stood in for by
     //! parts of Rust allocations. They run under Miri (`scripts/miri`), which reports any
     //! out-of-bounds or aliasing access made through the slices built from raw addresses.
 
     use safeframe::redactor::Redactor;
 
     use super::*;
+    use crate::types::CropRect;
 
     /// `len` bytes at offset `at` of the allocation at `base`.
     fn region(base: *mut u8, at: usize, len: usize) -> Region {
@@ -621,6 +356,31 @@ mod tests {
 
     fn is_invalid_frame<T>(result: Result<T, SafeFrameError>) -> bool {
         matches!(result, Err(SafeFrameError::InvalidFrame(_)))
+    }
+
+    fn describe(width: i32, height: i32, format: PixelFormat, planes: &[(i32, i32)]) -> Frame {
+        Frame {
+            width,
+            height,
+            format,
+            planes: planes
+                .iter()
+                .map(|&(row_stride, pixel_stride)| FramePlane {
+                    row_stride,
+                    pixel_stride,
+                })
+                .collect(),
+            rotation_degrees: 0,
+            crop: None,
+            timestamp_ns: None,
+            full_range: false,
+        }
+    }
+
+    /// A 4×2 `YUV_420_888` frame with the given `[Y row, U row, U pixel, V row, V pixel]`.
+    fn yuv(strides: [i32; 5]) -> Frame {
+        let [y, ur, up, vr, vp] = strides;
+        describe(4, 2, PixelFormat::Yuv420888, &[(y, 1), (ur, up), (vr, vp)])
     }
 
     #[test]
@@ -642,9 +402,9 @@ mod tests {
         // 2×2 RGBA, stride 10: 18 bytes are enough (the last row needs no padding).
         let mut buffer = vec![0x55u8; 20];
         let base = buffer.as_mut_ptr();
-        // SAFETY (every call): regions inside `buffer`, untouched by anything else while the
-        // frame lives.
-        Redactor::block(&mut unsafe { packed_frame_in(region(base, 1, 18), 2, 2, 10, PixelFormat::Rgba8) }.unwrap());
+        let frame = describe(2, 2, PixelFormat::Rgba8, &[(10, 4)]);
+        // SAFETY: a region inside `buffer`, untouched by anything else while the frame lives.
+        Redactor::block(&mut unsafe { frame_mut_in(frame.clone(), &[region(base, 1, 18)]) }.unwrap());
         let black = [0, 0, 0, 255, 0, 0, 0, 255];
         assert_eq!(buffer[1..9], black);
         assert_eq!(buffer[11..19], black);
@@ -652,26 +412,31 @@ mod tests {
             assert_eq!(buffer[i], 0x55, "byte {i} is not part of the frame");
         }
         let base = buffer.as_mut_ptr();
+        // SAFETY: as above (and refused before a slice is made).
         assert!(is_invalid_frame(unsafe {
-            packed_frame_in(region(base, 1, 17), 2, 2, 10, PixelFormat::Rgba8)
+            frame_mut_in(frame.clone(), &[region(base, 1, 17)])
         }));
+        // SAFETY: as above.
+        assert!(is_invalid_frame(unsafe { frame_in(&frame, &[region(base, 1, 17)]) }));
+        let narrow = describe(2, 2, PixelFormat::Rgba8, &[(7, 4)]);
+        // SAFETY: as above.
         assert!(is_invalid_frame(unsafe {
-            packed_frame_in(region(base, 0, 20), 2, 2, 7, PixelFormat::Rgba8)
+            frame_mut_in(narrow, &[region(base, 0, 20)])
         }));
     }
 
     /// A 4×2 `YUV_420_888` image laid out as Android cameras do: Y (stride 4) at 0..8, a guard
     /// byte, then one interleaved chroma row of 4 bytes at 9..13 seen as two views one byte
-    /// apart (3 bytes each), and a guard byte. `v_first` gives NV21 order. Returns the result
-    /// of blocking the frame, or the error.
-    fn interleaved(v_first: bool, strides: [usize; 5]) -> Result<Vec<u8>, SafeFrameError> {
+    /// apart (3 bytes each), and a guard byte. `v_first` gives NV21 order. Returns the buffer
+    /// after blocking the frame, or the error.
+    fn interleaved(v_first: bool, strides: [i32; 5]) -> Result<Vec<u8>, SafeFrameError> {
         let mut buffer = vec![0x55u8; 14];
         let base = buffer.as_mut_ptr();
         let (u_at, v_at) = if v_first { (10, 9) } else { (9, 10) };
         let regions = [region(base, 0, 8), region(base, u_at, 3), region(base, v_at, 3)];
         // SAFETY: the regions lie inside `buffer`, untouched by anything else while the frame
-        // lives; `yuv_frame_in` decides which overlaps are allowed.
-        Redactor::block(&mut unsafe { yuv_frame_in(regions, strides, 4, 2) }?);
+        // lives; `frame_mut_in` decides which overlaps are allowed.
+        Redactor::block(&mut unsafe { frame_mut_in(yuv(strides), &regions) }?);
         Ok(buffer)
     }
 
@@ -684,16 +449,46 @@ mod tests {
             assert_eq!(blocked[9..13], [128; 4]);
             assert_eq!((blocked[8], blocked[13]), (0x55, 0x55));
         }
-        // Interleaved views need pixel stride 2 and one row stride.
+        // Interleaved views need one set of strides, and the core's NV12 pixel stride of 2.
         assert!(is_invalid_argument(interleaved(false, [4, 4, 1, 4, 2])));
         assert!(is_invalid_argument(interleaved(true, [4, 4, 2, 6, 2])));
-        // Sizes and strides are checked against the views: a Y stride of 5 needs 9 bytes.
+        assert!(is_invalid_frame(interleaved(true, [4, 4, 1, 4, 1])));
+        // Sizes and strides are the core's to check: a Y stride of 5 needs 9 bytes.
         assert!(is_invalid_frame(interleaved(false, [5, 4, 2, 4, 2])));
     }
 
     #[test]
+    fn interleaved_chroma_views_keep_rotation_crop_timestamp_and_range() {
+        let mut frame = yuv([4, 4, 2, 4, 2]);
+        frame.rotation_degrees = 90;
+        frame.crop = Some(CropRect {
+            x: 0,
+            y: 0,
+            width: 2,
+            height: 2,
+        });
+        frame.timestamp_ns = Some(7);
+        frame.full_range = true;
+        let mut buffer = vec![0u8; 12];
+        let base = buffer.as_mut_ptr();
+        let regions = [region(base, 0, 8), region(base, 9, 3), region(base, 8, 3)];
+        let (merged, merged_regions) = separate_planes(frame.clone(), &regions).unwrap();
+        assert_eq!(merged_regions.len(), 2);
+        assert_eq!(
+            (merged_regions[1].address, merged_regions[1].len),
+            (regions[2].address, 4)
+        );
+        let want = Frame {
+            format: PixelFormat::Nv21,
+            planes: frame.planes[..2].to_vec(),
+            ..frame
+        };
+        assert_eq!(merged, want);
+    }
+
+    #[test]
     fn separate_planes_become_a_yuv420_888_frame_written_only_inside_them() {
-        for (pixel_stride, chroma_len) in [(1usize, 2usize), (2, 3)] {
+        for (pixel_stride, chroma_len) in [(1i32, 2usize), (2, 3)] {
             let (mut y, mut u, mut v) = (
                 vec![0x55u8; 9],
                 vec![0x55u8; chroma_len + 1],
@@ -704,13 +499,14 @@ mod tests {
                 region(u.as_mut_ptr(), 0, chroma_len),
                 region(v.as_mut_ptr(), 0, chroma_len),
             ];
-            let strides = [4, 4, pixel_stride, 4, pixel_stride];
+            let frame = yuv([4, 4, pixel_stride, 4, pixel_stride]);
             // SAFETY: three separate allocations, untouched by anything else while the frame
             // lives.
-            Redactor::block(&mut unsafe { yuv_frame_in(regions, strides, 4, 2) }.unwrap());
+            Redactor::block(&mut unsafe { frame_mut_in(frame.clone(), &regions) }.unwrap());
             assert_eq!((y[..8].to_vec(), y[8]), (vec![16; 8], 0x55));
             for chroma in [&u, &v] {
-                let written: Vec<u8> = chroma[..chroma_len].iter().step_by(pixel_stride).copied().collect();
+                let step = usize::try_from(pixel_stride).unwrap();
+                let written: Vec<u8> = chroma[..chroma_len].iter().step_by(step).copied().collect();
                 assert_eq!(written, [128, 128]);
                 assert_eq!(chroma[chroma_len], 0x55);
                 if pixel_stride == 2 {
@@ -723,7 +519,7 @@ mod tests {
                 region(v.as_mut_ptr(), 0, chroma_len),
             ];
             // SAFETY: as above.
-            assert!(is_invalid_frame(unsafe { yuv_frame_in(regions, strides, 4, 2) }));
+            assert!(is_invalid_frame(unsafe { frame_mut_in(frame, &regions) }));
         }
     }
 
@@ -731,7 +527,6 @@ mod tests {
     fn overlapping_planes_that_are_not_one_chroma_block_are_refused_before_a_slice_is_made() {
         let mut buffer = vec![0x55u8; 16];
         let base = buffer.as_mut_ptr();
-        let strides = [4, 4, 2, 4, 2];
         for regions in [
             // Y overlaps U, or V.
             [region(base, 0, 8), region(base, 7, 3), region(base, 12, 3)],
@@ -742,8 +537,26 @@ mod tests {
         ] {
             // SAFETY: every region lies inside `buffer`; the overlaps are refused before any
             // slice is made.
-            assert!(is_invalid_argument(unsafe { yuv_frame_in(regions, strides, 4, 2) }));
+            assert!(is_invalid_argument(unsafe {
+                frame_mut_in(yuv([4, 4, 2, 4, 2]), &regions)
+            }));
         }
+        // Interleaved views of a format other than YUV_420_888 are refused too.
+        let i420 = describe(4, 2, PixelFormat::I420, &[(4, 1), (2, 1), (2, 1)]);
+        let regions = [region(base, 0, 8), region(base, 9, 3), region(base, 10, 3)];
+        // SAFETY: as above.
+        assert!(is_invalid_argument(unsafe { frame_mut_in(i420, &regions) }));
         assert!(buffer.iter().all(|&b| b == 0x55));
+    }
+
+    #[test]
+    fn read_only_frames_may_share_memory_between_planes() {
+        // The interleaved views as two planes, read as they are.
+        let buffer = [128u8; 13];
+        let base = buffer.as_ptr().cast_mut();
+        let regions = [region(base, 0, 8), region(base, 10, 3), region(base, 9, 3)];
+        // SAFETY: regions inside `buffer`, only read while the frame lives.
+        let frame = unsafe { frame_in(&yuv([4, 4, 2, 4, 2]), &regions) }.unwrap();
+        assert_eq!(frame.layout().plane_count(), 3);
     }
 }

@@ -29,14 +29,17 @@ mod stream;
 mod types;
 
 pub use blocklist::{Blocklist, BlocklistOptions};
-pub use error::SafeFrameError;
+pub use error::{ErrorKind, SafeFrameError};
 pub use filter::{ExecutionProvider, FilterOptions, SafeFrameFilter};
 pub use policy::Policy;
 pub use stream::{
     ChangeCause, FailureKind, SafeFrameStream, StreamCadence, StreamCounters, StreamFailureInfo, StreamListener,
     StreamOptions, VerdictChange,
 };
-pub use types::{Action, Category, FilteredFrame, PixelFormat, Preset, Scores, Verdict};
+pub use types::{
+    pixel_format_code, Action, Category, CropRect, FilteredFrame, Frame, FramePlane, PixelFormat, Preset, Scores,
+    Verdict,
+};
 
 /// The version of SafeFrame this library was built from.
 #[uniffi::export]
@@ -51,4 +54,17 @@ pub fn preset_names() -> Vec<String> {
         .iter()
         .map(|p| p.name().to_owned())
         .collect()
+}
+
+/// The error kind with C status code `code` (`SAFEFRAME_ERROR_*`), if any: how the Swift
+/// package turns a C status into a `SafeFrameError` without a second table.
+#[uniffi::export]
+pub fn error_kind_from_code(code: i32) -> Option<ErrorKind> {
+    ErrorKind::from_code(code)
+}
+
+/// The C status code (`SAFEFRAME_ERROR_*`) of an error kind.
+#[uniffi::export]
+pub fn error_kind_code(kind: ErrorKind) -> i32 {
+    kind.code()
 }

@@ -7,19 +7,16 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Duration;
 
-use safeframe::frame::Rotation;
 use safeframe::policy::Action as CoreAction;
 use safeframe::stream::{
-    Cadence, ChangeCause as CoreCause, ChangeGate, FailureKind as CoreKind, Mode, StreamConfig,
-    StreamCounters as CoreCounters, StreamFailure, StreamFilter, StreamListener as CoreListener,
-    VerdictChange as CoreChange,
+    CadenceSetting, ChangeCause as CoreCause, FailureKind as CoreKind, StreamConfig, StreamCounters as CoreCounters,
+    StreamFailure, StreamFilter, StreamListener as CoreListener, StreamSettings, VerdictChange as CoreChange,
 };
 
-use crate::error::SafeFrameError;
-use crate::filter::{on_error, packed_frame, SafeFrameFilter};
-use crate::types::{Action, FilteredFrame, PixelFormat, Verdict};
+use crate::error::{ErrorKind, SafeFrameError};
+use crate::filter::{plane_views, SafeFrameFilter};
+use crate::types::{Action, FilteredFrame, Frame, Verdict};
 
 /// When a stream classifies frames (or hashes them against a blocklist); frames in between
 /// get the verdict in force.
@@ -34,20 +31,12 @@ pub enum StreamCadence {
     MinIntervalMs { millis: i64 },
 }
 
-impl StreamCadence {
-    fn to_core(self, field: &str) -> Result<Cadence, SafeFrameError> {
-        match self {
-            Self::EveryFrame => Ok(Cadence::EveryFrame),
-            Self::EveryNth { k } => u32::try_from(k)
-                .ok()
-                .filter(|&k| k >= 1)
-                .map(Cadence::EveryNth)
-                .ok_or_else(|| {
-                    SafeFrameError::invalid_argument(format!("{field}: every k-th frame needs k >= 1, got {k}"))
-                }),
-            Self::MinIntervalMs { millis } => u64::try_from(millis)
-                .map(|ms| Cadence::MinInterval(Duration::from_millis(ms)))
-                .map_err(|_| SafeFrameError::invalid_argument(format!("{field}: interval {millis} ms is negative"))),
+impl From<StreamCadence> for CadenceSetting {
+    fn from(cadence: StreamCadence) -> Self {
+        match cadence {
+            StreamCadence::EveryFrame => Self::EveryFrame,
+            StreamCadence::EveryNth { k } => Self::EveryNth(k.into()),
+            StreamCadence::MinIntervalMs { millis } => Self::MinIntervalMs(millis),
         }
     }
 }
@@ -125,35 +114,21 @@ impl Default for StreamOptions {
 }
 
 impl StreamOptions {
+    /// The core's configuration: every check is the core's ([`StreamSettings::to_config`]).
     fn to_core(&self, filter: &SafeFrameFilter) -> Result<StreamConfig, SafeFrameError> {
-        let clear_after = u32::try_from(self.clear_after)
-            .ok()
-            .filter(|&n| n >= 1)
-            .ok_or_else(|| {
-                SafeFrameError::invalid_argument(format!("clear_after must be at least 1, got {}", self.clear_after))
-            })?;
-        Ok(StreamConfig {
-            policy: filter.core().policy().clone(),
-            cadence: self.cadence.unwrap_or(StreamCadence::EveryFrame).to_core("cadence")?,
-            clear_after,
-            mode: if self.background {
-                Mode::Background
-            } else {
-                Mode::Inline
-            },
-            on_error: on_error(self.fail_open),
-            hash_cadence: self
-                .hash_cadence
-                .unwrap_or(StreamCadence::EveryFrame)
-                .to_core("hash_cadence")?,
-            change_gate: self.change_gate.then(|| ChangeGate {
-                threshold: self.change_threshold,
-                // Out-of-range values become values the core refuses, naming the field.
-                tiles: u32::try_from(self.change_tiles).unwrap_or(0),
-                max_age: Duration::from_millis(u64::try_from(self.max_age_ms).unwrap_or(0)),
-            }),
-            hold: self.hold.map_or(StreamConfig::default().hold, CoreAction::from),
-        })
+        let settings = StreamSettings {
+            cadence: self.cadence.map_or(CadenceSetting::EveryFrame, Into::into),
+            clear_after: self.clear_after.into(),
+            background: self.background,
+            fail_open: self.fail_open,
+            hash_cadence: self.hash_cadence.map_or(CadenceSetting::EveryFrame, Into::into),
+            change_gate: self.change_gate,
+            change_threshold: self.change_threshold,
+            change_tiles: self.change_tiles.into(),
+            max_age_ms: self.max_age_ms,
+            hold: self.hold.map_or(StreamSettings::default().hold, CoreAction::from),
+        };
+        Ok(settings.to_config(filter.core().policy().clone())?)
     }
 }
 
@@ -299,6 +274,8 @@ pub struct StreamFailureInfo {
     pub kind: FailureKind,
     /// The error, as `SafeFrameException` would carry it (its case name, a colon, the text).
     pub message: String,
+    /// The error's kind (the case of `SafeFrameException` / `SafeFrameError` it would be).
+    pub error_kind: ErrorKind,
     /// The counters, with this failure counted.
     pub counters: StreamCounters,
 }
@@ -306,7 +283,7 @@ pub struct StreamFailureInfo {
 /// Receives a stream's verdict changes and failures (never pixels).
 ///
 /// **Threading:** called synchronously on the thread that calls
-/// `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+/// `SafeFrameStream.processFrame` or `processFrameInPlace`, during that call and while
 /// the stream is locked — also in background mode (the worker's results are picked up by the
 /// next frame's call). Keep it short (post to your UI thread), and never call back into the
 /// same stream from it (that would deadlock). An exception thrown by the listener is caught and
@@ -349,6 +326,7 @@ impl CoreListener for ListenerBridge {
             frame_index: count(failure.frame_index),
             kind: failure.kind.into(),
             message: format!("{}: {error}", error.kind()),
+            error_kind: error.kind(),
             counters: failure.counters.into(),
         };
         self.call("onFailure", || self.0.on_failure(info));
@@ -361,18 +339,29 @@ impl CoreListener for ListenerBridge {
 /// Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
 /// blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
 /// processed one at a time in call order. `processFrame` copies the frame across the boundary;
-/// for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
-/// `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+/// for camera frames use the zero-copy `processFrameInPlace` overloads on this same type
+/// (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`; C:
+/// `safeframe_stream_process_frame_in_place`).
 ///
 /// ```kotlin
 /// SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
-///     val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
-///     show(out.pixels)   // blurred or blocked when out.verdict says so
+///     val frame = Frame(width, height, PixelFormat.RGBA8, listOf(FramePlane(width * 4)), timestampNs = nanos)
+///     val out = stream.processFrame(frame, listOf(rgba))
+///     show(out.planes[0])   // blurred or blocked when out.verdict says so
 /// }
 /// ```
 #[derive(Debug, uniffi::Object)]
 pub struct SafeFrameStream {
     inner: Arc<StreamFilter>,
+    /// This object's number in the zero-copy paths' handle table, for its whole life.
+    handle: i64,
+}
+
+impl Drop for SafeFrameStream {
+    fn drop(&mut self) {
+        // Closing the object closes its zero-copy paths too; an already removed handle is fine.
+        let _ = crate::handles::STREAMS.take(self.handle);
+    }
 }
 
 #[uniffi::export]
@@ -396,37 +385,24 @@ impl SafeFrameStream {
         if let Some(listener) = listener {
             stream = stream.with_listener(Arc::new(ListenerBridge(listener)));
         }
-        Ok(Arc::new(Self {
-            inner: Arc::new(stream),
-        }))
+        let inner = Arc::new(stream);
+        let handle = crate::handles::STREAMS.register(Arc::clone(&inner));
+        Ok(Arc::new(Self { inner, handle }))
     }
 
-    /// Processes one packed frame (copied in, copied back out): classifies it if the cadence
-    /// says so and returns its pixels with the verdict in force applied (blurred or blocked),
-    /// plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
-    /// the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+    /// Processes one frame (copied in, copied back out): classifies it if the cadence and the
+    /// change gate say so and returns its planes with the verdict in force applied (blurred or
+    /// blocked), plus that verdict. `frame.timestampNs` drives `MinIntervalMs` cadences and the
+    /// gate's `maxAgeMs`. For camera frames without the copy use the zero-copy
+    /// `processFrameInPlace` overloads.
     ///
     /// Never fails on a model error: the stream counts it, tells the listener and blocks the
     /// frame (unless it fails open). Throws only for a malformed frame.
-    #[uniffi::method(default(rotation_degrees = 0, timestamp_nanos = None))]
-    #[allow(clippy::too_many_arguments)]
-    pub fn process_frame(
-        &self,
-        mut pixels: Vec<u8>,
-        width: i32,
-        height: i32,
-        stride: i32,
-        format: PixelFormat,
-        rotation_degrees: i32,
-        timestamp_nanos: Option<i64>,
-    ) -> Result<FilteredFrame, SafeFrameError> {
-        let rotation = Rotation::from_degrees(rotation_degrees)?;
-        let mut frame = packed_frame(&mut pixels, width, height, stride, format)?.with_rotation(rotation);
-        if let Some(ns) = timestamp_nanos {
-            frame = frame.with_timestamp_ns(ns);
-        }
+    pub fn process_frame(&self, frame: Frame, mut planes: Vec<Vec<u8>>) -> Result<FilteredFrame, SafeFrameError> {
+        let description = frame.description()?;
+        let mut frame = description.frame_mut(plane_views(&mut planes))?;
         let verdict = self.inner.process(&mut frame).into();
-        Ok(FilteredFrame { verdict, pixels })
+        Ok(FilteredFrame { verdict, planes })
     }
 
     /// The counters so far.
@@ -434,19 +410,26 @@ impl SafeFrameStream {
         self.inner.counters().into()
     }
 
-    /// A new numbered handle to this stream for the zero-copy paths: Kotlin's
-    /// `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
-    /// `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
-    /// wrappers release it when closed.
+    /// This stream's number for the zero-copy paths (JNI, the C ABI's
+    /// `safeframe_stream_from_handle`): the same for the object's whole life, and unknown (an
+    /// `InvalidArgument` error) once the object is closed.
     pub fn direct_handle(&self) -> i64 {
-        crate::handles::STREAMS.register(Arc::clone(&self.inner))
+        self.handle
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::tests::oracle as filter;
+    use crate::filter::tests::{oracle as filter, rgb};
+
+    /// A packed RGB8 frame at `timestamp_ns`.
+    fn rgb_at(width: i32, height: i32, timestamp_ns: Option<i64>) -> Frame {
+        Frame {
+            timestamp_ns,
+            ..rgb(width, height)
+        }
+    }
     use crate::types::Category;
     use std::sync::Mutex;
 
@@ -507,7 +490,7 @@ mod tests {
         let mut actions = Vec::new();
         for (i, pixels) in [&grey, &red, &grey, &grey, &grey].into_iter().enumerate() {
             let out = stream
-                .process_frame(pixels.clone(), 8, 6, 24, PixelFormat::Rgb8, 0, Some(i as i64 * 1000))
+                .process_frame(rgb_at(8, 6, Some(i as i64 * 1000)), vec![pixels.clone()])
                 .unwrap();
             actions.push(out.verdict.action);
         }
@@ -533,7 +516,7 @@ mod tests {
             SafeFrameStream::new(crate::filter::tests::oracle_cascade(), StreamOptions::default(), None).unwrap();
         let process = |rgb| {
             stream
-                .process_frame(frame(rgb), 8, 6, 24, PixelFormat::Rgb8, 0, None)
+                .process_frame(rgb_at(8, 6, None), vec![frame(rgb)])
                 .unwrap()
                 .verdict
         };
@@ -553,10 +536,10 @@ mod tests {
     fn a_throwing_listener_does_not_break_the_stream() {
         let stream = SafeFrameStream::new(filter(), StreamOptions::default(), Some(Arc::new(Thrower))).unwrap();
         let out = stream
-            .process_frame(frame([255, 0, 0]), 8, 6, 24, PixelFormat::Rgb8, 0, None)
+            .process_frame(rgb_at(8, 6, None), vec![frame([255, 0, 0])])
             .unwrap();
         assert_eq!(out.verdict.action, Action::Block);
-        assert!(out.pixels.iter().all(|&b| b == 0));
+        assert!(out.planes[0].iter().all(|&b| b == 0));
         assert_eq!(stream.counters().frames, 1);
     }
 
@@ -612,7 +595,7 @@ mod tests {
         let grey = quadrant_frame([128; 3]);
         for i in 0..60 {
             let out = stream
-                .process_frame(grey.clone(), 64, 48, 64 * 3, PixelFormat::Rgb8, 0, at_30fps(i))
+                .process_frame(rgb_at(64, 48, at_30fps(i)), vec![grey.clone()])
                 .unwrap();
             assert_eq!(out.verdict.action, Action::Allow, "frame {i}");
         }
@@ -634,27 +617,19 @@ mod tests {
         let grey = quadrant_frame([128; 3]);
         for i in 0..5 {
             let out = stream
-                .process_frame(grey.clone(), 64, 48, 64 * 3, PixelFormat::Rgb8, 0, at_30fps(i))
+                .process_frame(rgb_at(64, 48, at_30fps(i)), vec![grey.clone()])
                 .unwrap();
             assert_eq!(out.verdict.action, Action::Allow, "frame {i}");
         }
         // Frame 5 is not on the cadence (0, 10, …), but it changed: classified now, blocked.
         let out = stream
-            .process_frame(
-                quadrant_frame([255, 0, 0]),
-                64,
-                48,
-                64 * 3,
-                PixelFormat::Rgb8,
-                0,
-                at_30fps(5),
-            )
+            .process_frame(rgb_at(64, 48, at_30fps(5)), vec![quadrant_frame([255, 0, 0])])
             .unwrap();
         assert_eq!(
             (out.verdict.action, out.verdict.category),
             (Action::Block, Some(Category::Porn))
         );
-        assert!(out.pixels.iter().all(|&b| b == 0), "the cut was released unredacted");
+        assert!(out.planes[0].iter().all(|&b| b == 0), "the cut was released unredacted");
         let c = stream.counters();
         assert_eq!((c.frames, c.classified, c.reused, c.blocked), (6, 2, 4, 1));
     }
@@ -673,10 +648,10 @@ mod tests {
         for i in 0..12 {
             let pixels = if i < 5 { grey.clone() } else { red.clone() };
             let out = stream
-                .process_frame(pixels.clone(), 64, 48, 64 * 3, PixelFormat::Rgb8, 0, at_30fps(i))
+                .process_frame(rgb_at(64, 48, at_30fps(i)), vec![pixels.clone()])
                 .unwrap();
             if out.verdict.action == Action::Allow {
-                assert_eq!(out.pixels, pixels, "frame {i}");
+                assert_eq!(out.planes[0], pixels, "frame {i}");
             }
             actions.push(out.verdict.action);
         }
@@ -700,7 +675,7 @@ mod tests {
             // Warm up until the worker's verdict for the grey scene is in force.
             let mut i = 0;
             while stream
-                .process_frame(grey.clone(), 64, 48, 64 * 3, PixelFormat::Rgb8, 0, at_30fps(i))
+                .process_frame(rgb_at(64, 48, at_30fps(i)), vec![grey.clone()])
                 .unwrap()
                 .verdict
                 .action
@@ -713,15 +688,7 @@ mod tests {
             // A cut to a blue quadrant (allowed content): held until its own verdict arrives.
             let held_before = stream.counters().held;
             let out = stream
-                .process_frame(
-                    quadrant_frame([0, 0, 255]),
-                    64,
-                    48,
-                    64 * 3,
-                    PixelFormat::Rgb8,
-                    0,
-                    at_30fps(i + 1),
-                )
+                .process_frame(rgb_at(64, 48, at_30fps(i + 1)), vec![quadrant_frame([0, 0, 255])])
                 .unwrap();
             assert_eq!(out.verdict.action, want, "hold {hold:?}");
             assert_eq!(stream.counters().held, held_before + 1);
@@ -744,11 +711,21 @@ mod tests {
                 ..StreamOptions::default()
             },
         ];
-        for options in bad {
-            assert!(matches!(
-                SafeFrameStream::new(filter(), options, None),
-                Err(SafeFrameError::InvalidArgument(_))
-            ));
+        for (options, field) in bad.into_iter().zip(["clear_after", "cadence", "hash_cadence"]) {
+            let result = SafeFrameStream::new(filter(), options, None);
+            assert!(
+                matches!(&result, Err(SafeFrameError::InvalidArgument(m)) if m.contains(field)),
+                "{result:?}"
+            );
         }
+        // The foreign defaults are the core's.
+        let defaults = StreamOptions::default().to_core(&filter()).unwrap();
+        assert_eq!(
+            defaults,
+            StreamConfig {
+                policy: filter().core().policy().clone(),
+                ..StreamConfig::default()
+            }
+        );
     }
 }

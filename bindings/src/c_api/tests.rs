@@ -5,8 +5,12 @@
 use std::ffi::{c_char, CStr};
 use std::ptr;
 
+use safeframe::frame::PixelFormat;
 use safeframe::redactor::Redactor;
+use safeframe::stream::StreamSettings;
 
+use super::frame::check_buffer;
+use super::stream::stream_settings;
 use super::*;
 
 /// The message and code of this thread's last error.
@@ -19,16 +23,59 @@ fn last_error() -> (Option<String>, i32) {
     (message, safeframe_last_error_code())
 }
 
+const INVALID_ARGUMENT: i32 = ErrorKind::InvalidArgument.code();
+const INVALID_FRAME: i32 = ErrorKind::InvalidFrame.code();
+
+fn plane(data: *mut u8, len: usize, row_stride: i32, pixel_stride: i32) -> SafeFramePlane {
+    SafeFramePlane {
+        data,
+        len,
+        row_stride,
+        pixel_stride,
+    }
+}
+
+/// A frame description with no planes, no rotation, crop or timestamp.
+fn frame(width: i32, height: i32, format: PixelFormat, planes: &[SafeFramePlane]) -> SafeFrameFrame {
+    let mut all = [plane(ptr::null_mut(), 0, 0, 0); 3];
+    all[..planes.len()].copy_from_slice(planes);
+    SafeFrameFrame {
+        width,
+        height,
+        format: format.code(),
+        rotation_degrees: 0,
+        planes: all,
+        plane_count: planes.len() as i32,
+        crop_x: 0,
+        crop_y: 0,
+        crop_width: 0,
+        crop_height: 0,
+        timestamp_ns: 0,
+        has_timestamp: false,
+        full_range: false,
+    }
+}
+
+/// `frame` blocked in place through the C door's checks: the error code, or `Ok`.
+fn block(frame: &SafeFrameFrame) -> Result<(), i32> {
+    // SAFETY: the callers' frames point into buffers they own and nothing else touches.
+    let described = unsafe { super::frame::read(frame) }.map_err(|e| e.code())?;
+    // SAFETY: as above.
+    let mut view = unsafe { described.frame_mut() }.map_err(|e| e.code())?;
+    Redactor::block(&mut view);
+    Ok(())
+}
+
 #[test]
 fn null_and_oversized_pixel_buffers_are_refused_before_a_slice_is_made() {
     let byte = 0u8;
-    assert!(check_buffer(&byte, 1).is_ok());
-    assert!(check_buffer(&byte, isize::MAX as usize).is_ok());
-    let err = check_buffer(ptr::null(), 4).unwrap_err();
-    assert_eq!(err.code(), SAFEFRAME_ERROR_INVALID_ARGUMENT);
-    assert!(err.to_string().contains("pixels is NULL"), "{err}");
-    let err = check_buffer(&byte, isize::MAX as usize + 1).unwrap_err();
-    assert_eq!(err.code(), SAFEFRAME_ERROR_INVALID_ARGUMENT);
+    assert!(check_buffer(&byte, 1, 0).is_ok());
+    assert!(check_buffer(&byte, isize::MAX as usize, 0).is_ok());
+    let err = check_buffer(ptr::null(), 4, 1).unwrap_err();
+    assert_eq!(err.code(), INVALID_ARGUMENT);
+    assert!(err.to_string().contains("planes[1].data is NULL"), "{err}");
+    let err = check_buffer(&byte, isize::MAX as usize + 1, 0).unwrap_err();
+    assert_eq!(err.code(), INVALID_ARGUMENT);
 }
 
 #[test]
@@ -62,7 +109,7 @@ fn verdicts_are_written_unaligned_and_never_through_null() {
 }
 
 #[test]
-fn calls_with_a_null_filter_fail_with_invalid_argument_and_touch_nothing() {
+fn calls_with_a_null_filter_fail_with_invalid_argument_say_block_and_touch_nothing() {
     let mut pixels = [7u8; 2 * 2 * 4];
     let mut verdict = SafeFrameVerdict {
         action: -9,
@@ -70,59 +117,46 @@ fn calls_with_a_null_filter_fail_with_invalid_argument_and_touch_nothing() {
         scores: [9.0; 5],
         rule: -9,
     };
-    let before = verdict;
-    // SAFETY: a NULL filter; `pixels` holds `len` bytes; `verdict` is writable.
-    let status = unsafe {
-        safeframe_check(
-            ptr::null(),
-            pixels.as_ptr(),
-            pixels.len(),
-            2,
-            2,
-            8,
-            SAFEFRAME_FORMAT_RGBA8,
-            &mut verdict,
-        )
-    };
-    assert_eq!(status, SAFEFRAME_ERROR_INVALID_ARGUMENT);
-    assert_eq!(
-        last_error(),
-        (Some("filter is NULL".into()), SAFEFRAME_ERROR_INVALID_ARGUMENT)
+    let blocked = SafeFrameVerdict::from(Verdict::fail_closed());
+    let rgba = frame(
+        2,
+        2,
+        PixelFormat::Rgba8,
+        &[plane(pixels.as_mut_ptr(), pixels.len(), 8, 0)],
     );
+    // SAFETY: a NULL filter; the frame's plane holds `len` bytes; `verdict` is writable.
+    let status = unsafe { safeframe_check_frame(ptr::null(), &rgba, &mut verdict) };
+    assert_eq!(status, INVALID_ARGUMENT);
+    assert_eq!(last_error(), (Some("filter is NULL".into()), INVALID_ARGUMENT));
+    assert_eq!(verdict, blocked, "no filter: the verdict says block");
+    verdict.action = -9;
     // SAFETY: as above, with writable pixels.
-    let status = unsafe {
-        safeframe_filter_in_place(
-            ptr::null(),
-            pixels.as_mut_ptr(),
-            pixels.len(),
-            2,
-            2,
-            8,
-            SAFEFRAME_FORMAT_RGBA8,
-            &mut verdict,
-        )
-    };
-    assert_eq!(status, SAFEFRAME_ERROR_INVALID_ARGUMENT);
+    let status = unsafe { safeframe_filter_frame_in_place(ptr::null(), &rgba, &mut verdict) };
+    assert_eq!(status, INVALID_ARGUMENT);
+    assert_eq!(verdict, blocked);
     let (mut y, mut uv) = ([0u8; 4], [128u8; 2]);
+    let nv12 = frame(
+        2,
+        2,
+        PixelFormat::Nv12,
+        &[
+            plane(y.as_mut_ptr(), y.len(), 2, 0),
+            plane(uv.as_mut_ptr(), uv.len(), 2, 0),
+        ],
+    );
+    verdict.action = -9;
     // SAFETY: as above; two disjoint planes of the lengths given.
-    let status = unsafe {
-        safeframe_filter_nv12_in_place(
-            ptr::null(),
-            y.as_mut_ptr(),
-            y.len(),
-            2,
-            uv.as_mut_ptr(),
-            uv.len(),
-            2,
-            2,
-            2,
-            0,
-            false,
-            &mut verdict,
-        )
-    };
-    assert_eq!(status, SAFEFRAME_ERROR_INVALID_ARGUMENT);
-    assert_eq!(verdict, before);
+    let status = unsafe { safeframe_filter_frame_in_place(ptr::null(), &nv12, &mut verdict) };
+    assert_eq!(status, INVALID_ARGUMENT);
+    assert_eq!(verdict, blocked);
+    verdict.action = -9;
+    // SAFETY: as above; a NULL stream.
+    let status = unsafe { safeframe_stream_process_frame_in_place(ptr::null(), &nv12, &mut verdict) };
+    assert_eq!(
+        (status, last_error().0.as_deref()),
+        (INVALID_ARGUMENT, Some("stream is NULL"))
+    );
+    assert_eq!(verdict, blocked);
     assert_eq!(pixels, [7; 16]);
     assert_eq!((y, uv), ([0; 4], [128; 2]));
     // SAFETY: NULL is ignored.
@@ -135,26 +169,28 @@ fn filters_fail_on_bad_strings_and_presets_before_any_model_is_loaded() {
     // SAFETY: NULL or NUL-terminated strings.
     let filter = unsafe { safeframe_filter_new(ptr::null(), c"child".as_ptr(), false, 1) };
     assert!(filter.is_null());
-    assert_eq!(last_error().1, SAFEFRAME_ERROR_INVALID_ARGUMENT);
+    assert_eq!(last_error().1, INVALID_ARGUMENT);
     // SAFETY: as above.
     let filter = unsafe { safeframe_filter_new(c"no-such-pack".as_ptr(), c"strict".as_ptr(), false, 1) };
     assert!(filter.is_null());
-    assert_eq!(last_error().1, SAFEFRAME_ERROR_UNKNOWN_PRESET);
+    assert_eq!(last_error().1, ErrorKind::UnknownPreset.code());
     // SAFETY: as above.
     let filter =
         unsafe { safeframe_filter_new_with_provider(c"no-such-pack".as_ptr(), c"child".as_ptr(), false, 1, 99, false) };
     assert!(filter.is_null());
-    assert_eq!(last_error().1, SAFEFRAME_ERROR_INVALID_ARGUMENT);
+    assert_eq!(last_error().1, INVALID_ARGUMENT);
     assert!(safeframe_filter_from_handle(-1).is_null());
-    assert_eq!(last_error().1, SAFEFRAME_ERROR_INVALID_ARGUMENT);
+    assert_eq!(last_error().1, INVALID_ARGUMENT);
+    assert!(safeframe_stream_from_handle(-1).is_null());
+    assert_eq!(last_error().1, INVALID_ARGUMENT);
 }
 
 #[test]
 fn a_panic_becomes_an_internal_error_and_the_last_error_clears_on_success() {
     let result: Result<(), _> = guarded(|| panic!("boom"));
-    assert_eq!(result.unwrap_err().code(), SAFEFRAME_ERROR_INTERNAL);
+    assert_eq!(result.unwrap_err().code(), ErrorKind::Internal.code());
     let (message, code) = last_error();
-    assert_eq!(code, SAFEFRAME_ERROR_INTERNAL);
+    assert_eq!(code, ErrorKind::Internal.code());
     assert!(message.is_some_and(|m| m.contains("boom")));
     // An interior NUL cannot reach C: the message is cut there.
     let _ = guarded::<()>(|| Err(SafeFrameError::invalid_argument("before\0after")));
@@ -170,34 +206,38 @@ fn version_is_a_static_c_string() {
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }
 
-/// `nv12_frame` over `y_len`/`uv_len` bytes at the given offsets of one buffer of `total` bytes
-/// (the shape of an iOS `CVPixelBuffer`, whose planes share one allocation): the error code,
-/// or the buffer after blocking the frame in place.
+#[test]
+fn c_status_codes_become_the_error_of_their_kind() {
+    assert_eq!(throw_c_status(SAFEFRAME_OK, "unused".into()), Ok(()));
+    for &(kind, code) in ErrorKind::ALL {
+        let error = throw_c_status(code, "m".into()).unwrap_err();
+        assert_eq!((error.kind(), error.message()), (kind, "m"));
+    }
+    assert_eq!(throw_c_status(999, "m".into()).unwrap_err().kind(), ErrorKind::Internal);
+}
+
+/// An NV12 frame over `y_len`/`uv_len` bytes at the given offsets of one buffer of `total`
+/// bytes (the shape of an iOS `CVPixelBuffer`, whose planes share one allocation): the error
+/// code, or the buffer after blocking the frame in place.
 fn nv12_in_one_buffer(
     total: usize,
-    (y_at, y_len, y_stride): (usize, usize, usize),
-    (uv_at, uv_len, uv_stride): (usize, usize, usize),
-    (width, height): (u32, u32),
+    (y_at, y_len, y_stride): (usize, usize, i32),
+    (uv_at, uv_len, uv_stride): (usize, usize, i32),
+    (width, height): (i32, i32),
 ) -> Result<Vec<u8>, i32> {
     let mut buffer = vec![0x55u8; total];
     let base = buffer.as_mut_ptr();
-    // SAFETY: both planes lie inside `buffer` (the callers' offsets and lengths), which nothing
-    // else touches while the frame lives; `nv12_frame` refuses overlapping planes itself.
-    let frame = unsafe {
-        nv12_frame(
-            base.add(y_at),
-            y_len,
-            y_stride,
-            base.add(uv_at),
-            uv_len,
-            uv_stride,
-            width,
-            height,
-            90,
-            true,
-        )
-    };
-    Redactor::block(&mut frame.map_err(|e| e.code())?);
+    // SAFETY: both offsets lie inside `buffer` (the callers' offsets).
+    let (y, uv) = unsafe { (base.add(y_at), base.add(uv_at)) };
+    let mut nv12 = frame(
+        width,
+        height,
+        PixelFormat::Nv12,
+        &[plane(y, y_len, y_stride, 0), plane(uv, uv_len, uv_stride, 0)],
+    );
+    nv12.rotation_degrees = 90;
+    nv12.full_range = true;
+    block(&nv12)?;
     Ok(buffer)
 }
 
@@ -226,37 +266,114 @@ fn nv12_planes_in_one_buffer_are_checked_for_overlap_and_geometry() {
     ] {
         assert_eq!(
             nv12_in_one_buffer(20, y, uv, (4, 2)),
-            Err(SAFEFRAME_ERROR_INVALID_ARGUMENT),
+            Err(INVALID_ARGUMENT),
             "{y:?} {uv:?}"
         );
     }
     // Short planes (the last row needs no padding: 9 Y bytes are enough) and strides are
     // refused before a byte is touched.
     assert!(nv12_in_one_buffer(18, (0, 9, 5), uv, (4, 2)).is_ok());
-    assert_eq!(
-        nv12_in_one_buffer(18, (0, 8, 5), uv, (4, 2)),
-        Err(SAFEFRAME_ERROR_INVALID_FRAME)
-    );
-    assert_eq!(
-        nv12_in_one_buffer(18, y, (11, 3, 6), (4, 2)),
-        Err(SAFEFRAME_ERROR_INVALID_FRAME)
-    );
-    assert_eq!(
-        nv12_in_one_buffer(18, (0, 10, 3), uv, (4, 2)),
-        Err(SAFEFRAME_ERROR_INVALID_FRAME)
-    );
+    assert_eq!(nv12_in_one_buffer(18, (0, 8, 5), uv, (4, 2)), Err(INVALID_FRAME));
+    assert_eq!(nv12_in_one_buffer(18, y, (11, 3, 6), (4, 2)), Err(INVALID_FRAME));
+    assert_eq!(nv12_in_one_buffer(18, (0, 10, 3), uv, (4, 2)), Err(INVALID_FRAME));
 }
 
 #[test]
 fn nv12_planes_must_be_non_null_and_rotations_right_angles() {
     let (mut y, mut uv) = ([0u8; 4], [0u8; 2]);
-    // SAFETY (every call): NULL or the two disjoint arrays above with their lengths.
-    let null_y = unsafe { nv12_frame(ptr::null_mut(), 4, 2, uv.as_mut_ptr(), 2, 2, 2, 2, 0, false) };
-    assert!(null_y.is_err_and(|e| e.to_string().contains("pixels is NULL")));
-    let null_uv = unsafe { nv12_frame(y.as_mut_ptr(), 4, 2, ptr::null_mut(), 2, 2, 2, 2, 0, false) };
-    assert!(null_uv.is_err_and(|e| e.code() == SAFEFRAME_ERROR_INVALID_ARGUMENT));
-    let huge = unsafe { nv12_frame(y.as_mut_ptr(), usize::MAX, 2, uv.as_mut_ptr(), 2, 2, 2, 2, 0, false) };
-    assert!(huge.is_err_and(|e| e.code() == SAFEFRAME_ERROR_INVALID_ARGUMENT));
-    let tilted = unsafe { nv12_frame(y.as_mut_ptr(), 4, 2, uv.as_mut_ptr(), 2, 2, 2, 2, 45, false) };
-    assert!(tilted.is_err());
+    let (yp, uvp) = (y.as_mut_ptr(), uv.as_mut_ptr());
+    let nv12 = |y: SafeFramePlane, uv: SafeFramePlane| frame(2, 2, PixelFormat::Nv12, &[y, uv]);
+    // SAFETY (every read): NULL or the two disjoint arrays above with their lengths.
+    let null_y = unsafe { super::frame::read(&nv12(plane(ptr::null_mut(), 4, 2, 0), plane(uvp, 2, 2, 0))) };
+    assert!(null_y.is_err_and(|e| e.to_string().contains("planes[0].data is NULL")));
+    let null_uv = unsafe { super::frame::read(&nv12(plane(yp, 4, 2, 0), plane(ptr::null_mut(), 2, 2, 0))) };
+    assert!(null_uv.is_err_and(|e| e.code() == INVALID_ARGUMENT));
+    let huge = unsafe { super::frame::read(&nv12(plane(yp, usize::MAX, 2, 0), plane(uvp, 2, 2, 0))) };
+    assert!(huge.is_err_and(|e| e.code() == INVALID_ARGUMENT));
+    let mut tilted = nv12(plane(yp, 4, 2, 0), plane(uvp, 2, 2, 0));
+    tilted.rotation_degrees = 45;
+    assert_eq!(block(&tilted), Err(INVALID_FRAME));
+    // SAFETY: NULL.
+    let none = unsafe { super::frame::read(ptr::null()) };
+    assert!(none.is_err_and(|e| e.to_string() == "frame is NULL"));
+}
+
+#[test]
+fn one_buffer_may_hold_every_plane_and_the_plane_count_is_bounded() {
+    // I420 4×2 in one buffer: 8 bytes of Y, 2 of U, 2 of V; planes 1 and 2 without data.
+    let mut bytes = [0x33u8; 12];
+    let mut i420 = frame(
+        4,
+        2,
+        PixelFormat::I420,
+        &[
+            plane(bytes.as_mut_ptr(), bytes.len(), 4, 0),
+            plane(ptr::null_mut(), 0, 2, 0),
+            plane(ptr::null_mut(), 0, 2, 0),
+        ],
+    );
+    i420.full_range = true;
+    assert_eq!(block(&i420), Ok(()));
+    assert_eq!(bytes, [0, 0, 0, 0, 0, 0, 0, 0, 128, 128, 128, 128]);
+    // Only one of the later planes without data: the other is a NULL pointer.
+    i420.planes[2].data = bytes.as_mut_ptr();
+    i420.planes[2].len = 2;
+    assert_eq!(block(&i420), Err(INVALID_ARGUMENT));
+    for count in [-1, 4] {
+        i420.plane_count = count;
+        assert_eq!(block(&i420), Err(INVALID_ARGUMENT), "plane_count {count}");
+        assert!(last_error_of(&i420).contains(&format!("plane_count {count}")));
+    }
+    // Too few planes for the format, and an unknown format, are the core's frame errors.
+    i420.plane_count = 2;
+    assert_eq!(block(&i420), Err(INVALID_FRAME));
+    i420.plane_count = 3;
+    i420.format = 99;
+    assert_eq!(block(&i420), Err(INVALID_FRAME));
+}
+
+fn last_error_of(frame: &SafeFrameFrame) -> String {
+    // SAFETY: the frame's buffers are the caller's, alive for the call.
+    unsafe { super::frame::read(frame) }.map_or_else(|e| e.to_string(), |_| String::new())
+}
+
+#[test]
+fn a_frame_is_read_unaligned_with_any_byte_in_its_bools() {
+    let mut pixels = [200u8; 2 * 2 * 3];
+    let mut rgb = frame(
+        2,
+        2,
+        PixelFormat::Rgb8,
+        &[plane(pixels.as_mut_ptr(), pixels.len(), 6, 0)],
+    );
+    rgb.crop_width = 1;
+    rgb.crop_height = 1;
+    let size = std::mem::size_of::<SafeFrameFrame>();
+    let mut bytes = vec![0u8; size + 1];
+    // SAFETY: `size` writable bytes at offset 1; `write_unaligned` needs no alignment.
+    unsafe { bytes[1..].as_mut_ptr().cast::<SafeFrameFrame>().write_unaligned(rgb) };
+    // `has_timestamp` as C code may leave it: 2 reads as true.
+    bytes[1 + std::mem::offset_of!(SafeFrameFrame, has_timestamp)] = 2;
+    // SAFETY: a readable `SafeFrameFrame` at an odd address; its plane is `pixels`.
+    let described = unsafe { super::frame::read(bytes[1..].as_ptr().cast::<SafeFrameFrame>()) }.unwrap();
+    // SAFETY: `pixels` is alive and untouched while the frame lives.
+    let view = unsafe { described.frame() }.unwrap();
+    assert_eq!(view.timestamp_ns(), Some(0));
+    assert_eq!(view.crop().map(|c| (c.width, c.height)), Some((1, 1)));
+    // A crop outside the frame is the core's error.
+    rgb.crop_x = 5;
+    assert_eq!(block(&rgb), Err(INVALID_FRAME));
+}
+
+#[test]
+fn stream_configs_convert_to_the_cores_settings_and_defaults() {
+    let config = safeframe_stream_config_default();
+    assert_eq!(stream_settings(&config).unwrap(), StreamSettings::default());
+    let bad = SafeFrameStreamConfig { cadence: 7, ..config };
+    assert!(stream_settings(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("unknown cadence 7"));
+    let bad = SafeFrameStreamConfig { hold: 9, ..config };
+    assert!(stream_settings(&bad).unwrap_err().to_string().contains("`hold`"));
 }

@@ -15,6 +15,7 @@
 #include "safeframe.h"
 
 static int passed, failed;
+static int yuv_cases; /* oracle cases run through NV21 and YUV_420_888 (child preset) */
 
 #define CHECK(cond, ...)                                   \
     do {                                                   \
@@ -27,6 +28,68 @@ static int passed, failed;
             printf("\n");                                  \
         }                                                  \
     } while (0)
+
+/* Frames as SafeFrameFrame describes them: a packed frame in one plane, NV12 in two. */
+static SafeFrameFrame packed_frame(const unsigned char *p, size_t len, int w, int h, int stride, int format) {
+    SafeFrameFrame f;
+    memset(&f, 0, sizeof f);
+    f.width = w;
+    f.height = h;
+    f.format = format;
+    f.plane_count = 1;
+    f.planes[0].data = (uint8_t *)p;
+    f.planes[0].len = len;
+    f.planes[0].row_stride = stride;
+    return f;
+}
+
+static SafeFrameFrame nv12_frame(unsigned char *y, size_t y_len, int y_stride, unsigned char *uv, size_t uv_len,
+                                 int uv_stride, int w, int h, int rotation, bool full_range) {
+    SafeFrameFrame f = packed_frame(y, y_len, w, h, y_stride, SAFEFRAME_FORMAT_NV12);
+    f.plane_count = 2;
+    f.planes[1].data = uv;
+    f.planes[1].len = uv_len;
+    f.planes[1].row_stride = uv_stride;
+    f.rotation_degrees = rotation;
+    f.full_range = full_range;
+    return f;
+}
+
+static int check_packed(const SafeFrameFilter *filter, const unsigned char *p, size_t len, int w, int h, int stride,
+                        int format, SafeFrameVerdict *v) {
+    SafeFrameFrame f = packed_frame(p, len, w, h, stride, format);
+    return safeframe_check_frame(filter, &f, v);
+}
+
+static int filter_packed(const SafeFrameFilter *filter, unsigned char *p, size_t len, int w, int h, int stride,
+                         int format, SafeFrameVerdict *v) {
+    SafeFrameFrame f = packed_frame(p, len, w, h, stride, format);
+    return safeframe_filter_frame_in_place(filter, &f, v);
+}
+
+static int filter_nv12(const SafeFrameFilter *filter, unsigned char *y, size_t y_len, int y_stride, unsigned char *uv,
+                       size_t uv_len, int uv_stride, int w, int h, int rotation, bool full_range, SafeFrameVerdict *v) {
+    SafeFrameFrame f = nv12_frame(y, y_len, y_stride, uv, uv_len, uv_stride, w, h, rotation, full_range);
+    return safeframe_filter_frame_in_place(filter, &f, v);
+}
+
+static int stream_packed(const SafeFrameStream *stream, unsigned char *p, size_t len, int w, int h, int stride,
+                         int format, int rotation, int64_t timestamp_ns, SafeFrameVerdict *v) {
+    SafeFrameFrame f = packed_frame(p, len, w, h, stride, format);
+    f.rotation_degrees = rotation;
+    f.timestamp_ns = timestamp_ns;
+    f.has_timestamp = true;
+    return safeframe_stream_process_frame_in_place(stream, &f, v);
+}
+
+static int stream_nv12(const SafeFrameStream *stream, unsigned char *y, size_t y_len, int y_stride, unsigned char *uv,
+                       size_t uv_len, int uv_stride, int w, int h, int rotation, bool full_range, int64_t timestamp_ns,
+                       SafeFrameVerdict *v) {
+    SafeFrameFrame f = nv12_frame(y, y_len, y_stride, uv, uv_len, uv_stride, w, h, rotation, full_range);
+    f.timestamp_ns = timestamp_ns;
+    f.has_timestamp = true;
+    return safeframe_stream_process_frame_in_place(stream, &f, v);
+}
 
 static const char *ACTIONS[] = {"allow", "warn", "blur", "block"};
 static const char *CATEGORIES[] = {"drawing", "hentai", "neutral", "porn", "sexy"};
@@ -76,12 +139,119 @@ static int read_quads(FILE *f, Case *c) {
     return 1;
 }
 
-static void oracle_case(SafeFrameNativeFilter *filters[3], const Case *c, float tolerance) {
+/* Full-range BT.601 (the core's matrix with full_range set) of an RGB colour. */
+static unsigned char clamp_byte(double v) { return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5); }
+
+static void to_yuv(const unsigned char rgb[3], double *y, double *cb, double *cr) {
+    double r = rgb[0], g = rgb[1], b = rgb[2];
+    *y = 0.299 * r + 0.587 * g + 0.114 * b;
+    *cb = 128 + (b - *y) / 1.772;
+    *cr = 128 + (r - *y) / 1.402;
+}
+
+/* The colour of a case at (x, y), as image() paints it. */
+static const unsigned char *case_rgb(const Case *c, int x, int y) {
+    return c->quad[(y < c->height / 2 ? 0 : 2) + (x < c->width / 2 ? 0 : 1)];
+}
+
+/* A case as YUV 4:2:0 planes: Y (row stride ys), and chroma samples written at
+ * u + row * cs + col * ps and v + row * cs + col * ps (the mean of each 2x2 block). */
+static void yuv_planes(const Case *c, unsigned char *luma, int ys, unsigned char *u, unsigned char *v, int cs, int ps) {
+    for (int y = 0; y < c->height; y++)
+        for (int x = 0; x < c->width; x++) {
+            double yy, cb, cr;
+            to_yuv(case_rgb(c, x, y), &yy, &cb, &cr);
+            luma[y * ys + x] = clamp_byte(yy);
+        }
+    for (int row = 0; row < (c->height + 1) / 2; row++)
+        for (int col = 0; col < (c->width + 1) / 2; col++) {
+            double sum_cb = 0, sum_cr = 0;
+            int n = 0;
+            for (int dy = 0; dy < 2; dy++)
+                for (int dx = 0; dx < 2; dx++) {
+                    int x = col * 2 + dx, y = row * 2 + dy;
+                    if (x >= c->width || y >= c->height) continue;
+                    double yy, cb, cr;
+                    to_yuv(case_rgb(c, x, y), &yy, &cb, &cr);
+                    sum_cb += cb;
+                    sum_cr += cr;
+                    n++;
+                }
+            u[row * cs + col * ps] = clamp_byte(sum_cb / n);
+            v[row * cs + col * ps] = clamp_byte(sum_cr / n);
+        }
+}
+
+/* The case as NV21 (Y, then interleaved V, U) and as YUV_420_888 with chroma pixel stride 2,
+ * twice: as Android's camera gives it (U and V views into one interleaved buffer, checked
+ * without a copy) and in separate planes filtered in place. Each gets `want`'s verdict. */
+static void yuv_case(const SafeFrameFilter *filter, const Case *c, const SafeFrameVerdict *want) {
+    int w = c->width, h = c->height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+    int ys = w + 3, cs = 2 * cw + 5;
+    size_t y_len = (size_t)ys * h, c_len = (size_t)cs * ch;
+    unsigned char *luma = malloc(y_len), *vu = malloc(c_len), *u = malloc(c_len), *v = malloc(c_len);
+    memset(vu, 0x5A, c_len);
+    memset(u, 0x5A, c_len);
+    memset(v, 0x5A, c_len);
+    yuv_planes(c, luma, ys, vu + 1, vu, cs, 2);
+    SafeFrameFrame f;
+    memset(&f, 0, sizeof f);
+    f.width = w;
+    f.height = h;
+    f.full_range = true;
+    f.format = SAFEFRAME_FORMAT_NV21;
+    f.plane_count = 2;
+    f.planes[0] = (SafeFramePlane){luma, y_len, ys, 1};
+    f.planes[1] = (SafeFramePlane){vu, c_len, cs, 2};
+    SafeFrameVerdict got;
+    int status = safeframe_check_frame(filter, &f, &got);
+    CHECK(status == SAFEFRAME_OK && got.action == want->action && got.category == want->category,
+          "%s as NV21: status %d, %s/%s, want %s/%s (%s)", c->name, status, ACTIONS[got.action],
+          category_name(got.category), ACTIONS[want->action], category_name(want->category), last_error());
+    /* YUV_420_888 over the same bytes: U and V are views of the interleaved chroma. */
+    f.format = SAFEFRAME_FORMAT_YUV_420_888;
+    f.plane_count = 3;
+    f.planes[1] = (SafeFramePlane){vu + 1, c_len - 1, cs, 2};
+    f.planes[2] = (SafeFramePlane){vu, c_len, cs, 2};
+    status = safeframe_check_frame(filter, &f, &got);
+    CHECK(status == SAFEFRAME_OK && got.action == want->action && got.category == want->category,
+          "%s as YUV_420_888 (interleaved): status %d, %s/%s (%s)", c->name, status, ACTIONS[got.action],
+          category_name(got.category), last_error());
+    /* In place the planes must not overlap: separate U and V planes, pixel stride 2. */
+    status = safeframe_filter_frame_in_place(filter, &f, &got);
+    CHECK(status == SAFEFRAME_ERROR_INVALID_ARGUMENT && strstr(last_error(), "overlap") != NULL &&
+              got.action == SAFEFRAME_ACTION_BLOCK,
+          "%s: overlapping planes filtered in place: status %d `%s`", c->name, status, last_error());
+    yuv_planes(c, luma, ys, u, v, cs, 2);
+    f.planes[1] = (SafeFramePlane){u, c_len, cs, 2};
+    f.planes[2] = (SafeFramePlane){v, c_len, cs, 2};
+    status = safeframe_filter_frame_in_place(filter, &f, &got);
+    CHECK(status == SAFEFRAME_OK && got.action == want->action && got.category == want->category,
+          "%s as YUV_420_888 in place: status %d, %s/%s (%s)", c->name, status, ACTIONS[got.action],
+          category_name(got.category), last_error());
+    if (status == SAFEFRAME_OK && got.action == SAFEFRAME_ACTION_BLOCK) {
+        /* Blocked in full range: Y 0, chroma 128 at every sample, the bytes between untouched. */
+        int ok = 1;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < ys; x++) ok &= luma[y * ys + x] == (x < w ? 0 : luma[y * ys + x]);
+        for (size_t i = 0; i < c_len; i++) {
+            int sample = (int)(i % cs) < 2 * cw && (i % cs) % 2 == 0;
+            ok &= sample ? (u[i] == 128 && v[i] == 128) : (u[i] == 0x5A && v[i] == 0x5A);
+        }
+        CHECK(ok, "%s: YUV_420_888 planes not blocked exactly in place", c->name);
+    }
+    free(luma);
+    free(vu);
+    free(u);
+    free(v);
+}
+
+static void oracle_case(SafeFrameFilter *filters[3], const Case *c, float tolerance) {
     size_t stride = (size_t)c->width * 4 + 8, len;
     for (int p = 0; p < 3; p++) {
         unsigned char *pixels = image(c, stride, &len);
         SafeFrameVerdict v;
-        int status = safeframe_check(filters[p], pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
+        int status = check_packed(filters[p], pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
         CHECK(status == SAFEFRAME_OK, "%s: check failed: %s", c->name, last_error());
         float diff = 0;
         for (int k = 0; k < 5; k++) diff = fmaxf(diff, fabsf(v.scores[k] - c->scores[k]));
@@ -89,9 +259,18 @@ static void oracle_case(SafeFrameNativeFilter *filters[3], const Case *c, float 
         CHECK(strcmp(ACTIONS[v.action], c->action[p]) == 0 && strcmp(category_name(v.category), c->category[p]) == 0,
               "%s under %s: got %s/%s, want %s/%s", c->name, PRESETS[p], ACTIONS[v.action], category_name(v.category),
               c->action[p], c->category[p]);
+        /* The same image as NV21 and YUV_420_888 planes gets the same verdict, where 4:2:0
+         * chroma can carry it: every 2x2 block inside one quadrant (in tiny images with odd
+         * quadrant edges the shared chroma mixes the colours, a different image). */
+        int solid = memcmp(c->quad[0], c->quad[1], 3) == 0 && memcmp(c->quad[0], c->quad[2], 3) == 0 &&
+                    memcmp(c->quad[0], c->quad[3], 3) == 0;
+        if (p == 0 && (solid || ((c->width / 2) % 2 == 0 && (c->height / 2) % 2 == 0))) {
+            yuv_case(filters[p], c, &v);
+            yuv_cases++;
+        }
         /* In place: the same verdict, and a blocked frame is black and opaque, padding untouched. */
         SafeFrameVerdict w;
-        status = safeframe_filter_in_place(filters[p], pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &w);
+        status = filter_packed(filters[p], pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &w);
         CHECK(status == SAFEFRAME_OK && w.action == v.action && w.category == v.category, "%s: in place differs", c->name);
         if (w.action == SAFEFRAME_ACTION_BLOCK) {
             int ok = 1;
@@ -110,7 +289,7 @@ static void oracle_case(SafeFrameNativeFilter *filters[3], const Case *c, float 
 static void faulty_case(const char *oracle_dir, const char *pack, const Case *c, const char *expect) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/%s", oracle_dir, pack);
-    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "adult", false, 1);
+    SafeFrameFilter *filter = safeframe_filter_new(dir, "adult", false, 1);
     if (!filter) {
         CHECK(strcmp(expect, "error") == 0, "%s/%s: load failed: %s", pack, c->name, last_error());
         return;
@@ -118,7 +297,7 @@ static void faulty_case(const char *oracle_dir, const char *pack, const Case *c,
     size_t len, stride = (size_t)c->width * 4;
     unsigned char *pixels = image(c, stride, &len);
     SafeFrameVerdict v;
-    int status = safeframe_check(filter, pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
+    int status = check_packed(filter, pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
     if (strcmp(expect, "ok") == 0) {
         CHECK(status == SAFEFRAME_OK, "%s/%s: %s", pack, c->name, last_error());
     } else {
@@ -127,12 +306,25 @@ static void faulty_case(const char *oracle_dir, const char *pack, const Case *c,
         CHECK(strstr(last_error(), "model output rejected") != NULL || strstr(last_error(), "inference") != NULL,
               "%s/%s: last error `%s`", pack, c->name, last_error());
         /* Fail closed: even under the adult preset the frame is blocked before the error returns. */
-        status = safeframe_filter_in_place(filter, pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
+        status = filter_packed(filter, pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v);
         int black = 1;
         for (size_t i = 0; i < len; i++)
             if (pixels[i] != (i % 4 == 3 ? 255 : 0)) black = 0;
         CHECK(status != SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_NONE && black,
               "%s/%s: not blocked on error", pack, c->name);
+        /* Failing open, the verdict applied is allow and the frame is left alone. */
+        SafeFrameFilter *open = safeframe_filter_new(dir, "adult", true, 1);
+        free(pixels);
+        pixels = image(c, stride, &len);
+        unsigned char *before = malloc(len);
+        memcpy(before, pixels, len);
+        status = open ? filter_packed(open, pixels, len, c->width, c->height, stride, SAFEFRAME_FORMAT_RGBA8, &v) : -1;
+        CHECK(status == SAFEFRAME_ERROR_INVALID_SCORES || status == SAFEFRAME_ERROR_INFERENCE,
+              "%s/%s fail-open: status %d", pack, c->name, status);
+        CHECK(v.action == SAFEFRAME_ACTION_ALLOW && memcmp(pixels, before, len) == 0,
+              "%s/%s fail-open: action %d, frame changed", pack, c->name, v.action);
+        free(before);
+        safeframe_filter_free(open);
     }
     free(pixels);
     safeframe_filter_free(filter);
@@ -151,7 +343,7 @@ static void bad_input(const char *oracle_dir) {
     CHECK(strstr(last_error(), "intra_threads") != NULL, "last error `%s`", last_error());
     CHECK(safeframe_filter_from_handle(12345678) == NULL, "forged handle accepted");
     /* Execution providers: the host's ONNX Runtime is CPU-only. */
-    SafeFrameNativeFilter *ep = safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_CPU, false);
+    SafeFrameFilter *ep = safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_CPU, false);
     CHECK(ep != NULL, "CPU provider failed: %s", last_error());
     safeframe_filter_free(ep);
     CHECK(safeframe_filter_new_with_provider(dir, "child", false, 1, SAFEFRAME_EP_XNNPACK, false) == NULL &&
@@ -167,34 +359,65 @@ static void bad_input(const char *oracle_dir) {
               strstr(last_error(), "unknown execution provider 9") != NULL,
           "provider 9: `%s`", last_error());
 
-    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
+    SafeFrameFilter *filter = safeframe_filter_new(dir, "child", false, 1);
     CHECK(filter != NULL, "oracle did not load: %s", last_error());
     CHECK(safeframe_last_error() == NULL, "success left an error behind");
     unsigned char pixels[64 * 4];
     memset(pixels, 128, sizeof pixels);
     SafeFrameVerdict v;
-    CHECK(safeframe_check(NULL, pixels, sizeof pixels, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
+    CHECK(check_packed(NULL, pixels, sizeof pixels, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
           "NULL filter accepted");
     CHECK(strcmp(last_error(), "filter is NULL") == 0, "last error `%s`", last_error());
-    CHECK(safeframe_check(filter, NULL, 256, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
+    CHECK(check_packed(filter, NULL, 256, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
           "NULL pixels accepted");
-    CHECK(safeframe_check(filter, pixels, 100, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_FRAME,
+    CHECK(check_packed(filter, pixels, 100, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_FRAME,
           "short buffer accepted");
     CHECK(strstr(last_error(), "buffer of 100 bytes is too small") != NULL, "last error `%s`", last_error());
-    CHECK(safeframe_filter_in_place(filter, pixels, sizeof pixels, 8, 8, 31, SAFEFRAME_FORMAT_RGBA8, &v) ==
+    CHECK(filter_packed(filter, pixels, sizeof pixels, 8, 8, 31, SAFEFRAME_FORMAT_RGBA8, &v) ==
               SAFEFRAME_ERROR_INVALID_FRAME,
           "short stride accepted");
     CHECK(strstr(last_error(), "row stride 31") != NULL, "last error `%s`", last_error());
-    CHECK(safeframe_check(filter, pixels, sizeof pixels, 8, 8, 32, 99, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
+    /* An unknown format code is the core's frame error (PixelFormat::from_code). */
+    CHECK(check_packed(filter, pixels, sizeof pixels, 8, 8, 32, 99, &v) == SAFEFRAME_ERROR_INVALID_FRAME,
           "bad format accepted");
-    CHECK(safeframe_check(filter, pixels, sizeof pixels, 0, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_FRAME,
+    CHECK(strstr(last_error(), "pixel format code 99") != NULL, "last error `%s`", last_error());
+    CHECK(check_packed(filter, pixels, sizeof pixels, 0, 8, 32, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_ERROR_INVALID_FRAME,
           "zero width accepted");
-    CHECK(safeframe_check(filter, pixels, sizeof pixels, 100000, 1, 400000, SAFEFRAME_FORMAT_RGBA8, &v) ==
+    CHECK(check_packed(filter, pixels, sizeof pixels, 100000, 1, 400000, SAFEFRAME_FORMAT_RGBA8, &v) ==
               SAFEFRAME_ERROR_FRAME_TOO_LARGE,
           "huge frame accepted");
-    CHECK(safeframe_check(filter, pixels, sizeof pixels, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, NULL) == SAFEFRAME_OK,
+    CHECK(check_packed(filter, pixels, sizeof pixels, 8, 8, 32, SAFEFRAME_FORMAT_RGBA8, NULL) == SAFEFRAME_OK,
           "NULL verdict pointer refused: %s", last_error());
     CHECK(safeframe_last_error() == NULL, "success left an error behind");
+
+    /* Fail closed before validation: the verdict out-param says block before the frame is
+     * looked at, so a frame that cannot even be described is never shown by a caller that
+     * misses the status; the pixels stay untouched. A fail-open filter says allow instead. */
+    SafeFrameFrame bad = packed_frame(pixels, sizeof pixels, 0, 8, 32, SAFEFRAME_FORMAT_RGBA8);
+    unsigned char before[sizeof pixels];
+    memcpy(before, pixels, sizeof pixels);
+    v.action = SAFEFRAME_ACTION_ALLOW;
+    CHECK(safeframe_check_frame(filter, &bad, &v) == SAFEFRAME_ERROR_INVALID_FRAME && v.action == SAFEFRAME_ACTION_BLOCK &&
+              v.category == SAFEFRAME_CATEGORY_NONE,
+          "invalid frame, check: action %d", v.action);
+    v.action = SAFEFRAME_ACTION_ALLOW;
+    CHECK(safeframe_filter_frame_in_place(filter, &bad, &v) == SAFEFRAME_ERROR_INVALID_FRAME &&
+              v.action == SAFEFRAME_ACTION_BLOCK && memcmp(pixels, before, sizeof pixels) == 0,
+          "invalid frame, in place: action %d", v.action);
+    v.action = SAFEFRAME_ACTION_ALLOW;
+    CHECK(safeframe_filter_frame_in_place(filter, NULL, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT &&
+              strcmp(last_error(), "frame is NULL") == 0 && v.action == SAFEFRAME_ACTION_BLOCK,
+          "NULL frame: action %d `%s`", v.action, last_error());
+    v.action = SAFEFRAME_ACTION_ALLOW;
+    CHECK(safeframe_filter_frame_in_place(NULL, &bad, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT &&
+              v.action == SAFEFRAME_ACTION_BLOCK,
+          "NULL filter: action %d", v.action);
+    SafeFrameFilter *open = safeframe_filter_new(dir, "child", true, 1);
+    v.action = SAFEFRAME_ACTION_BLOCK;
+    CHECK(open && safeframe_filter_frame_in_place(open, &bad, &v) == SAFEFRAME_ERROR_INVALID_FRAME &&
+              v.action == SAFEFRAME_ACTION_ALLOW && memcmp(pixels, before, sizeof pixels) == 0,
+          "fail-open filter, invalid frame: action %d", v.action);
+    safeframe_filter_free(open);
     safeframe_filter_free(filter);
     safeframe_filter_free(NULL);
     CHECK(strlen(safeframe_version()) > 0, "empty version");
@@ -206,7 +429,7 @@ static void bad_input(const char *oracle_dir) {
 static void nv12_planes(const char *oracle_dir) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
-    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
+    SafeFrameFilter *filter = safeframe_filter_new(dir, "child", false, 1);
     CHECK(filter != NULL, "oracle did not load: %s", last_error());
     if (!filter) return;
     enum { W = 34, H = 22, YS = 40, CS = 36, PAD = 0x5A };
@@ -216,7 +439,7 @@ static void nv12_planes(const char *oracle_dir) {
         for (int i = 0; i < YS * H; i++) y[i] = (i % YS) < W ? 81 : PAD;
         for (int i = 0; i < CS * (H / 2); i++) uv[i] = (i % CS) < W ? ((i % 2) ? 240 : 90) : PAD;
         SafeFrameVerdict v;
-        int status = safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, rotation, false, &v);
+        int status = filter_nv12(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, rotation, false, &v);
         CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_PORN,
               "nv12 red at %d degrees: status %d action %d category %d (%s)", rotation, status, v.action, v.category,
               last_error());
@@ -231,21 +454,21 @@ static void nv12_planes(const char *oracle_dir) {
     memcpy(y0, y, sizeof y);
     memcpy(uv0, uv, sizeof uv);
     SafeFrameVerdict v;
-    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, 0, false, &v) == SAFEFRAME_OK &&
+    CHECK(filter_nv12(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, 0, false, &v) == SAFEFRAME_OK &&
               v.action == SAFEFRAME_ACTION_ALLOW && memcmp(y, y0, sizeof y) == 0 && memcmp(uv, uv0, sizeof uv) == 0,
           "nv12 grey: not allowed untouched (%s)", last_error());
-    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, uv, sizeof uv - 10, CS, W, H, 0, false, &v) ==
+    CHECK(filter_nv12(filter, y, sizeof y, YS, uv, sizeof uv - 10, CS, W, H, 0, false, &v) ==
               SAFEFRAME_ERROR_INVALID_FRAME,
           "short UV plane accepted");
     CHECK(strstr(last_error(), "too small") != NULL, "last error `%s`", last_error());
-    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, y + 8, 100, CS, W, H, 0, false, &v) ==
+    CHECK(filter_nv12(filter, y, sizeof y, YS, y + 8, 100, CS, W, H, 0, false, &v) ==
               SAFEFRAME_ERROR_INVALID_ARGUMENT,
           "overlapping planes accepted");
     CHECK(strstr(last_error(), "overlap") != NULL, "last error `%s`", last_error());
-    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, NULL, sizeof uv, CS, W, H, 0, false, &v) ==
+    CHECK(filter_nv12(filter, y, sizeof y, YS, NULL, sizeof uv, CS, W, H, 0, false, &v) ==
               SAFEFRAME_ERROR_INVALID_ARGUMENT,
           "NULL UV plane accepted");
-    CHECK(safeframe_filter_nv12_in_place(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, 45, false, &v) ==
+    CHECK(filter_nv12(filter, y, sizeof y, YS, uv, sizeof uv, CS, W, H, 45, false, &v) ==
               SAFEFRAME_ERROR_INVALID_FRAME,
           "rotation 45 accepted");
     CHECK(strstr(last_error(), "45") != NULL, "last error `%s`", last_error());
@@ -274,7 +497,7 @@ static int rgba_blocked(const unsigned char *p, int w, int h, int stride) {
 static void stream_in_place(const char *oracle_dir) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
-    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
+    SafeFrameFilter *filter = safeframe_filter_new(dir, "child", false, 1);
     CHECK(filter != NULL, "oracle did not load: %s", last_error());
     if (!filter) return;
     SafeFrameStreamConfig config = safeframe_stream_config_default();
@@ -286,7 +509,7 @@ static void stream_in_place(const char *oracle_dir) {
     /* This test is about the cadence: without the change gate, changed frames between
      * classifications get the verdict in force (the gate would classify them at once). */
     config.change_gate = false;
-    SafeFrameNativeStream *stream = safeframe_stream_new(filter, &config);
+    SafeFrameStream *stream = safeframe_stream_new(filter, &config);
     CHECK(stream != NULL, "stream not made: %s", last_error());
     safeframe_filter_free(filter); /* the stream keeps the model */
     if (!stream) return;
@@ -296,19 +519,19 @@ static void stream_in_place(const char *oracle_dir) {
     SafeFrameVerdict v;
     /* frame 0: red, classified -> blocked in place */
     fill_rgba(px, W, H, S, 255, 0, 0);
-    int status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
+    int status = stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_PORN,
           "stream frame 0: status %d action %d (%s)", status, v.action, last_error());
     CHECK(rgba_blocked(px, W, H, S), "stream frame 0 not blocked exactly in place");
     /* frame 1: grey, not classified (every 2nd) -> the block is reused */
     fill_rgba(px, W, H, S, 128, 128, 128);
-    status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 33, &v);
+    status = stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 33, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && rgba_blocked(px, W, H, S),
           "stream frame 1: the verdict in force was not reused");
     /* frame 2: grey, classified -> allowed, bytes untouched */
     fill_rgba(px, W, H, S, 128, 128, 128);
     memcpy(before, px, sizeof px);
-    status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 90, 66, &v);
+    status = stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 90, 66, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_ALLOW && memcmp(px, before, sizeof px) == 0,
           "stream frame 2: not allowed untouched");
     /* frames 3, 4: NV12 red (not classified: allow reused, untouched), then NV12 red classified -> blocked */
@@ -319,11 +542,11 @@ static void stream_in_place(const char *oracle_dir) {
     unsigned char y0[sizeof y], uv0[sizeof uv];
     memcpy(y0, y, sizeof y);
     memcpy(uv0, uv, sizeof uv);
-    status = safeframe_stream_process_nv12_in_place(stream, y, sizeof y, YS, uv, sizeof uv, CS, NW, NH, 0, false, 99, &v);
+    status = stream_nv12(stream, y, sizeof y, YS, uv, sizeof uv, CS, NW, NH, 0, false, 99, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_ALLOW && memcmp(y, y0, sizeof y) == 0 &&
               memcmp(uv, uv0, sizeof uv) == 0,
           "stream frame 3 (nv12, reused allow): status %d action %d", status, v.action);
-    status = safeframe_stream_process_nv12_in_place(stream, y, sizeof y, YS, uv, sizeof uv, CS, NW, NH, 0, false, 132, &v);
+    status = stream_nv12(stream, y, sizeof y, YS, uv, sizeof uv, CS, NW, NH, 0, false, 132, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK, "stream frame 4 (nv12 red): action %d", v.action);
     int ok = 1;
     for (int i = 0; i < YS * NH; i++) ok &= y[i] == ((i % YS) < NW ? 16 : PAD);
@@ -337,20 +560,20 @@ static void stream_in_place(const char *oracle_dir) {
           (unsigned long long)c.classified, (unsigned long long)c.blocked, (unsigned long long)c.errors);
 
     /* bad input: errors with messages, no frame counted */
-    CHECK(safeframe_stream_process_in_place(NULL, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v) ==
+    CHECK(stream_packed(NULL, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v) ==
               SAFEFRAME_ERROR_INVALID_ARGUMENT && strcmp(last_error(), "stream is NULL") == 0,
           "NULL stream: `%s`", last_error());
-    CHECK(safeframe_stream_process_in_place(stream, px, 100, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v) ==
+    CHECK(stream_packed(stream, px, 100, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v) ==
               SAFEFRAME_ERROR_INVALID_FRAME && strstr(last_error(), "too small") != NULL,
           "short buffer: `%s`", last_error());
     v.action = SAFEFRAME_ACTION_ALLOW;
-    CHECK(safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, 9, 0, 0, &v) == SAFEFRAME_ERROR_INVALID_ARGUMENT,
+    CHECK(stream_packed(stream, px, sizeof px, W, H, S, 9, 0, 0, &v) == SAFEFRAME_ERROR_INVALID_FRAME,
           "bad format accepted");
     CHECK(v.action == SAFEFRAME_ACTION_BLOCK, "an error left the verdict at %d, not block", v.action);
-    CHECK(safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 45, 0, &v) ==
+    CHECK(stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 45, 0, &v) ==
               SAFEFRAME_ERROR_INVALID_FRAME,
           "rotation 45 accepted");
-    CHECK(safeframe_stream_process_nv12_in_place(stream, y, sizeof y, YS, y + 8, 100, CS, NW, NH, 0, false, 0, &v) ==
+    CHECK(stream_nv12(stream, y, sizeof y, YS, y + 8, 100, CS, NW, NH, 0, false, 0, &v) ==
               SAFEFRAME_ERROR_INVALID_ARGUMENT && strstr(last_error(), "overlap") != NULL,
           "overlapping nv12 planes: `%s`", last_error());
     CHECK(safeframe_stream_counters(stream, NULL) == SAFEFRAME_ERROR_INVALID_ARGUMENT, "NULL counters accepted");
@@ -378,7 +601,7 @@ static void stream_in_place(const char *oracle_dir) {
     /* A bool left as some other byte by C code (here 2) is read as true, never as UB. */
     config = safeframe_stream_config_default();
     memset(&config.background, 2, 1);
-    SafeFrameNativeStream *odd = safeframe_stream_new(filter, &config);
+    SafeFrameStream *odd = safeframe_stream_new(filter, &config);
     CHECK(odd != NULL, "config with bool byte 2 refused: %s", last_error());
     safeframe_stream_free(odd);
     safeframe_filter_free(filter);
@@ -391,7 +614,7 @@ static void stream_in_place(const char *oracle_dir) {
     stream = safeframe_stream_new(filter, NULL);
     safeframe_filter_free(filter);
     fill_rgba(px, W, H, S, 255, 0, 255);
-    status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
+    status = stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && rgba_blocked(px, W, H, S),
           "failing model: status %d action %d", status, v.action);
     CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.errors == 1 && c.blocked == 1,
@@ -417,7 +640,7 @@ static void fill_quadrant(unsigned char *p, int w, int h, int stride, int r, int
 static void stream_change_gate(const char *oracle_dir) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
-    SafeFrameNativeFilter *filter = safeframe_filter_new(dir, "child", false, 1);
+    SafeFrameFilter *filter = safeframe_filter_new(dir, "child", false, 1);
     CHECK(filter != NULL, "oracle did not load: %s", last_error());
     if (!filter) return;
     SafeFrameStreamConfig config = safeframe_stream_config_default();
@@ -425,7 +648,7 @@ static void stream_change_gate(const char *oracle_dir) {
               config.max_age_ms == 1000 && config.hold == SAFEFRAME_ACTION_BLUR,
           "change gate defaults: %d %g %u %lld %d", config.change_gate, config.change_threshold, config.change_tiles,
           (long long)config.max_age_ms, config.hold);
-    CHECK(sizeof(SafeFrameStreamConfig) == 48 && sizeof(SafeFrameStreamCounters) == 88, "struct sizes %zu, %zu",
+    CHECK(sizeof(SafeFrameStreamConfig) == 56 && sizeof(SafeFrameStreamCounters) == 88, "struct sizes %zu, %zu",
           sizeof(SafeFrameStreamConfig), sizeof(SafeFrameStreamCounters));
 
     /* (a) bad settings: NULL, SAFEFRAME_ERROR_INVALID_ARGUMENT, the field named */
@@ -452,7 +675,7 @@ static void stream_change_gate(const char *oracle_dir) {
         config.change_tiles = bad[i].tiles;
         config.max_age_ms = bad[i].max_age_ms;
         config.hold = bad[i].hold;
-        SafeFrameNativeStream *refused = safeframe_stream_new(filter, &config);
+        SafeFrameStream *refused = safeframe_stream_new(filter, &config);
         CHECK(refused == NULL && safeframe_last_error_code() == SAFEFRAME_ERROR_INVALID_ARGUMENT &&
                   strstr(last_error(), bad[i].field) != NULL,
               "bad config %zu: code %d `%s`, want %s", i, safeframe_last_error_code(), last_error(), bad[i].field);
@@ -462,7 +685,7 @@ static void stream_change_gate(const char *oracle_dir) {
     config = safeframe_stream_config_default();
     config.change_gate = false;
     config.change_tiles = 0;
-    SafeFrameNativeStream *off = safeframe_stream_new(filter, &config);
+    SafeFrameStream *off = safeframe_stream_new(filter, &config);
     CHECK(off != NULL, "gate off with tiles 0 refused: %s", last_error());
     safeframe_stream_free(off);
     memset(&config.change_gate, 2, 1);
@@ -476,12 +699,12 @@ static void stream_change_gate(const char *oracle_dir) {
     const int64_t frame_ns = 1000000000 / 30;
 
     /* (b) a static scene: two seconds at 30 fps, classified on frame 0 and when the verdict is 1 s old */
-    SafeFrameNativeStream *stream = safeframe_stream_new(filter, NULL);
+    SafeFrameStream *stream = safeframe_stream_new(filter, NULL);
     CHECK(stream != NULL, "default stream not made: %s", last_error());
     int allowed = 0;
     for (int i = 0; i < 60; i++) {
         fill_quadrant(px, W, H, S, 128, 128, 128);
-        allowed += safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0,
+        allowed += stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0,
                                                      i * frame_ns, &v) == SAFEFRAME_OK &&
                    v.action == SAFEFRAME_ACTION_ALLOW;
     }
@@ -501,11 +724,11 @@ static void stream_change_gate(const char *oracle_dir) {
     CHECK(stream != NULL, "gated stream not made: %s", last_error());
     for (int i = 0; i < 5; i++) {
         fill_quadrant(px, W, H, S, 128, 128, 128);
-        safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, i * frame_ns, &v);
+        stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, i * frame_ns, &v);
     }
     fill_quadrant(px, W, H, S, 255, 0, 0);
     int status =
-        safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 5 * frame_ns, &v);
+        stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 5 * frame_ns, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_PORN &&
               rgba_blocked(px, W, H, S),
           "cut with the gate: status %d action %d, blocked in place %d", status, v.action, rgba_blocked(px, W, H, S));
@@ -523,7 +746,7 @@ static void stream_change_gate(const char *oracle_dir) {
     for (int i = 0; i < 11; i++) {
         fill_quadrant(px, W, H, S, i < 5 ? 128 : 255, i < 5 ? 128 : 0, i < 5 ? 128 : 0);
         memcpy(before, px, sizeof px);
-        safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, i * frame_ns, &v);
+        stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, i * frame_ns, &v);
         int want = i < 10 ? SAFEFRAME_ACTION_ALLOW : SAFEFRAME_ACTION_BLOCK;
         actions_ok &= v.action == want && (want != SAFEFRAME_ACTION_ALLOW || memcmp(px, before, sizeof px) == 0);
     }
@@ -546,7 +769,7 @@ static const char *TWO_MODELS =
 static void second_opinion(const char *oracle_dir) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
-    SafeFrameNativeFilter *filter = safeframe_filter_new_with_second_opinion(dir, dir, TWO_MODELS, false, 1);
+    SafeFrameFilter *filter = safeframe_filter_new_with_second_opinion(dir, dir, TWO_MODELS, false, 1);
     CHECK(filter != NULL, "cascade did not load: %s", last_error());
     if (!filter) return;
     enum { W = 8, H = 6, S = 36 };
@@ -555,38 +778,38 @@ static void second_opinion(const char *oracle_dir) {
     /* (a) the primary flags dark red, the second model does not reach 0.9: allowed, untouched */
     fill_rgba(px, W, H, S, 170, 0, 0);
     memcpy(before, px, sizeof px);
-    int status = safeframe_filter_in_place(filter, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v);
+    int status = filter_packed(filter, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_ALLOW && v.rule == SAFEFRAME_RULE_NONE &&
               v.scores[SAFEFRAME_CATEGORY_PORN] >= 0.3f && memcmp(px, before, sizeof px) == 0,
           "dark red under two models: status %d action %d rule %d porn %g (%s)", status, v.action, v.rule,
           v.scores[SAFEFRAME_CATEGORY_PORN], last_error());
     /* (b) both flag red: blocked in place by rule 1 */
     fill_rgba(px, W, H, S, 255, 0, 0);
-    status = safeframe_filter_in_place(filter, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v);
+    status = filter_packed(filter, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v);
     CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.category == SAFEFRAME_CATEGORY_PORN &&
               v.rule == 1 && rgba_blocked(px, W, H, S),
           "red under two models: status %d action %d category %d rule %d", status, v.action, v.category, v.rule);
     /* The one-model presets report their rule too (child: rule 0 blocks porn). */
-    SafeFrameNativeFilter *child = safeframe_filter_new(dir, "child", false, 1);
+    SafeFrameFilter *child = safeframe_filter_new(dir, "child", false, 1);
     fill_rgba(px, W, H, S, 255, 0, 0);
-    CHECK(child && safeframe_check(child, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_OK &&
+    CHECK(child && check_packed(child, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, &v) == SAFEFRAME_OK &&
               v.rule == 0,
           "child preset on red: rule %d", v.rule);
     safeframe_filter_free(child);
 
     /* (e) a stream made from the filter runs the second opinion and counts it */
-    SafeFrameNativeStream *stream = safeframe_stream_new(filter, NULL);
+    SafeFrameStream *stream = safeframe_stream_new(filter, NULL);
     CHECK(stream != NULL, "cascade stream not made: %s", last_error());
     safeframe_filter_free(filter);
     if (stream) {
         fill_rgba(px, W, H, S, 128, 128, 128);
-        status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
+        status = stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 0, &v);
         SafeFrameStreamCounters c;
         CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_ALLOW &&
                   safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.second_opinions == 0,
               "cascade stream, grey: action %d, second opinions %llu", v.action, (unsigned long long)c.second_opinions);
         fill_rgba(px, W, H, S, 255, 0, 0);
-        status = safeframe_stream_process_in_place(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 33, &v);
+        status = stream_packed(stream, px, sizeof px, W, H, S, SAFEFRAME_FORMAT_RGBA8, 0, 33, &v);
         CHECK(status == SAFEFRAME_OK && v.action == SAFEFRAME_ACTION_BLOCK && v.rule == 1 && rgba_blocked(px, W, H, S),
               "cascade stream, red: action %d rule %d", v.action, v.rule);
         CHECK(safeframe_stream_counters(stream, &c) == SAFEFRAME_OK && c.frames == 2 && c.second_opinions == 1,
@@ -613,7 +836,7 @@ static void second_opinion(const char *oracle_dir) {
               safeframe_last_error_code() == SAFEFRAME_ERROR_INVALID_POLICY && strstr(last_error(), "nsfw") != NULL,
           "child preset with the oracle as second model: `%s`", last_error());
     /* A success clears the code. */
-    SafeFrameNativeFilter *again = safeframe_filter_new_with_second_opinion(dir, dir, TWO_MODELS, false, 1);
+    SafeFrameFilter *again = safeframe_filter_new_with_second_opinion(dir, dir, TWO_MODELS, false, 1);
     CHECK(again != NULL && safeframe_last_error_code() == SAFEFRAME_OK, "success left code %d", safeframe_last_error_code());
     safeframe_filter_free(again);
 }
@@ -631,7 +854,7 @@ int main(int argc, char **argv) {
     }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/oracle", oracle_dir);
-    SafeFrameNativeFilter *filters[3];
+    SafeFrameFilter *filters[3];
     for (int p = 0; p < 3; p++) {
         filters[p] = safeframe_filter_new(dir, PRESETS[p], false, 1);
         if (!filters[p]) {
@@ -669,13 +892,15 @@ int main(int argc, char **argv) {
     }
     fclose(f);
     CHECK(cases >= 20 && faulty >= 3, "read %d cases and %d faulty cases", cases, faulty);
+    CHECK(yuv_cases >= 20, "only %d cases ran as NV21 and YUV_420_888", yuv_cases);
     for (int p = 0; p < 3; p++) safeframe_filter_free(filters[p]);
     bad_input(oracle_dir);
     nv12_planes(oracle_dir);
     stream_in_place(oracle_dir);
     stream_change_gate(oracle_dir);
     second_opinion(oracle_dir);
-    printf("C ABI: %d oracle cases x 3 presets, %d faulty cases\n", cases, faulty);
+    printf("C ABI: %d oracle cases x 3 presets (%d also as NV21 and YUV_420_888), %d faulty cases\n", cases,
+           yuv_cases, faulty);
     printf("c-abi: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

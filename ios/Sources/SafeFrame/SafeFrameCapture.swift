@@ -8,7 +8,7 @@ import CoreMedia
 import CoreVideo
 
 /// Runs a SafeFrame stream on every camera frame of an `AVCaptureVideoDataOutput`, in place:
-/// BGRA and NV12 (`420YpCbCr8BiPlanar{Video,Full}Range`) pixel buffers are classified on the
+/// BGRA, RGBA and NV12 (`420YpCbCr8BiPlanar{Video,Full}Range`) pixel buffers are classified on the
 /// stream's cadence and blurred or blocked where they lie (with hysteresis: no flicker) before
 /// `next` sees them. Preview layers fed from the same session are not filtered: show frames from
 /// `next`, e.g. through an `AVSampleBufferDisplayLayer`.
@@ -25,18 +25,16 @@ import CoreVideo
 public final class SafeFrameVideoDelegate: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate, @unchecked Sendable {
     /// The stream (counters, and the listener given at init).
     public let stream: SafeFrameStream
-    private let direct: DirectStreamFilter
-    private let rotationDegrees: () -> Int
+    private let rotationDegrees: () -> Int32
     private let next: (CMSampleBuffer, Verdict) -> Void
 
     /// `options` and `listener` configure the stream; `rotationDegrees` tells the clockwise turn
     /// that makes the current frame upright (from the connection's orientation); `next` gets
     /// every frame after filtering, with its verdict.
     public init(filter: SafeFrameFilter, options: StreamOptions = StreamOptions(), listener: StreamListener? = nil,
-                rotationDegrees: @escaping () -> Int = { 0 },
+                rotationDegrees: @escaping () -> Int32 = { 0 },
                 next: @escaping (CMSampleBuffer, Verdict) -> Void) throws {
         self.stream = try SafeFrameStream(filter: filter, options: options, listener: listener)
-        self.direct = try DirectStreamFilter(stream)
         self.rotationDegrees = rotationDegrees
         self.next = next
     }
@@ -45,8 +43,8 @@ public final class SafeFrameVideoDelegate: NSObject, AVCaptureVideoDataOutputSam
                               from connection: AVCaptureConnection) {
         guard let pixels = CMSampleBufferGetImageBuffer(sampleBuffer) else { return }
         // A frame that cannot be filtered is not passed on (fail closed).
-        guard let verdict = try? processPixelBuffer(direct, pixels, rotationDegrees: rotationDegrees(),
-                                                    timestampNanos: nanoseconds(sampleBuffer)) else { return }
+        guard let verdict = try? stream.processFrameInPlace(pixels, rotationDegrees: rotationDegrees(),
+                                                            timestampNs: nanoseconds(sampleBuffer)) else { return }
         next(sampleBuffer, verdict)
     }
 }
@@ -59,68 +57,6 @@ public func nanoseconds(_ sampleBuffer: CMSampleBuffer) -> Int64 {
     return CMTimeConvertScale(pts, timescale: 1_000_000_000, method: .roundHalfAwayFromZero).value
 }
 
-/// Runs `direct`'s stream on a `CVPixelBuffer` in place (BGRA or NV12). Throws for other pixel
-/// formats and when the buffer cannot be locked.
-public func processPixelBuffer(_ direct: DirectStreamFilter, _ buffer: CVPixelBuffer, rotationDegrees: Int = 0,
-                               timestampNanos: Int64) throws -> Verdict {
-    try withLockedPlanes(buffer,
-        bgra: { pixels, width, height, stride in
-            try direct.process(pixels: pixels, width: width, height: height, rowStride: stride, format: .bgra8,
-                               rotationDegrees: rotationDegrees, timestampNanos: timestampNanos)
-        },
-        nv12: { y, yStride, uv, uvStride, width, height, full in
-            try direct.processNV12(y: y, yRowStride: yStride, uv: uv, uvRowStride: uvStride, width: width, height: height,
-                                   rotationDegrees: rotationDegrees, fullRange: full, timestampNanos: timestampNanos)
-        })
-}
-
-/// Filters one `CVPixelBuffer` in place (BGRA or NV12) through `direct`, without a stream
-/// (each frame judged on its own). Throws for other pixel formats and when the buffer cannot be
-/// locked.
-public func filterPixelBuffer(_ direct: DirectFrameFilter, _ buffer: CVPixelBuffer, rotationDegrees: Int = 0) throws -> Verdict {
-    try withLockedPlanes(buffer,
-        bgra: { pixels, width, height, stride in
-            try direct.filter(pixels: pixels, width: width, height: height, rowStride: stride, format: .bgra8)
-        },
-        nv12: { y, yStride, uv, uvStride, width, height, full in
-            try direct.filterNV12(y: y, yRowStride: yStride, uv: uv, uvRowStride: uvStride,
-                                  width: width, height: height, rotationDegrees: rotationDegrees, fullRange: full)
-        })
-}
-
-/// Locks `buffer` and hands its memory to `bgra` (one plane) or `nv12` (Y and CbCr planes,
-/// full range or not), unlocking afterwards.
-private func withLockedPlanes(
-    _ buffer: CVPixelBuffer,
-    bgra: (UnsafeMutableRawBufferPointer, Int, Int, Int) throws -> Verdict,
-    nv12: (UnsafeMutableRawBufferPointer, Int, UnsafeMutableRawBufferPointer, Int, Int, Int, Bool) throws -> Verdict
-) throws -> Verdict {
-    guard CVPixelBufferLockBaseAddress(buffer, []) == kCVReturnSuccess else {
-        throw SafeFrameError.InvalidFrame(message: "invalid frame: cannot lock the pixel buffer")
-    }
-    defer { CVPixelBufferUnlockBaseAddress(buffer, []) }
-    let width = CVPixelBufferGetWidth(buffer), height = CVPixelBufferGetHeight(buffer)
-    let format = CVPixelBufferGetPixelFormatType(buffer)
-    switch format {
-    case kCVPixelFormatType_32BGRA:
-        let stride = CVPixelBufferGetBytesPerRow(buffer)
-        guard let base = CVPixelBufferGetBaseAddress(buffer) else { break }
-        return try bgra(UnsafeMutableRawBufferPointer(start: base, count: stride * height), width, height, stride)
-    case kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange, kCVPixelFormatType_420YpCbCr8BiPlanarFullRange:
-        guard let y = CVPixelBufferGetBaseAddressOfPlane(buffer, 0),
-              let uv = CVPixelBufferGetBaseAddressOfPlane(buffer, 1) else { break }
-        let yStride = CVPixelBufferGetBytesPerRowOfPlane(buffer, 0)
-        let uvStride = CVPixelBufferGetBytesPerRowOfPlane(buffer, 1)
-        let yPlane = UnsafeMutableRawBufferPointer(start: y, count: yStride * CVPixelBufferGetHeightOfPlane(buffer, 0))
-        let uvPlane = UnsafeMutableRawBufferPointer(start: uv, count: uvStride * CVPixelBufferGetHeightOfPlane(buffer, 1))
-        return try nv12(yPlane, yStride, uvPlane, uvStride, width, height,
-                        format == kCVPixelFormatType_420YpCbCr8BiPlanarFullRange)
-    default:
-        break
-    }
-    throw SafeFrameError.InvalidFrame(
-        message: "invalid frame: pixel format \(format) is not BGRA or NV12 (or has no base address); set the output's videoSettings to one of them")
-}
 #endif
 
 #if canImport(ReplayKit) && canImport(AVFoundation) && canImport(CoreVideo)
@@ -134,19 +70,17 @@ import ReplayKit
 public final class SafeFrameBroadcastHelper: @unchecked Sendable {
     /// The stream (counters, and the listener given at init).
     public let stream: SafeFrameStream
-    private let direct: DirectStreamFilter
 
     /// Screen content changes less often than camera frames; a `.minIntervalMs(millis: 250)`
     /// cadence keeps the extension within its memory and CPU budget.
     public init(filter: SafeFrameFilter, options: StreamOptions = StreamOptions(), listener: StreamListener? = nil) throws {
         self.stream = try SafeFrameStream(filter: filter, options: options, listener: listener)
-        self.direct = try DirectStreamFilter(stream)
     }
 
     /// Filters the video frame in place; returns whether it may be sent.
     public func filterForBroadcast(_ sampleBuffer: CMSampleBuffer) -> Bool {
         guard let pixels = CMSampleBufferGetImageBuffer(sampleBuffer),
-              let verdict = try? processPixelBuffer(direct, pixels, timestampNanos: nanoseconds(sampleBuffer))
+              let verdict = try? stream.processFrameInPlace(pixels, timestampNs: nanoseconds(sampleBuffer))
         else { return false }
         return verdict.action != .block
     }

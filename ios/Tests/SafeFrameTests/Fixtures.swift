@@ -1,5 +1,8 @@
 import Foundation
 @testable import SafeFrame
+#if canImport(SafeFrameFFI)
+import SafeFrameFFI
+#endif
 
 /// The repository's oracle fixtures, found from this file's path.
 enum Fixtures {
@@ -46,10 +49,58 @@ enum Fixtures {
                 case .rgba8: out[o] = rgb[0]; out[o + 1] = rgb[1]; out[o + 2] = rgb[2]; out[o + 3] = 255
                 case .bgra8: out[o] = rgb[2]; out[o + 1] = rgb[1]; out[o + 2] = rgb[0]; out[o + 3] = 255
                 case .rgb8: out[o] = rgb[0]; out[o + 1] = rgb[1]; out[o + 2] = rgb[2]
+                default: fatalError("image() paints packed RGB formats; use yuv() for the others")
                 }
             }
         }
         return out
+    }
+
+    /// The colour of a case at (x, y), as `image` paints it.
+    static func rgb(_ c: [String: Any], _ x: Int, _ y: Int) -> [Double] {
+        let (width, height) = (int(c["width"]), int(c["height"]))
+        let spec = c["image"] as! [String: Any]
+        let key = spec["kind"] as! String == "solid" ? "rgb"
+            : (y < height / 2 ? (x < width / 2 ? "top_left" : "top_right") : (x < width / 2 ? "bottom_left" : "bottom_right"))
+        return (spec[key] as! [NSNumber]).map { $0.doubleValue }
+    }
+
+    /// A case as full-range BT.601 4:2:0 planes, tightly packed: Y (`width` per row), and U and
+    /// V (`(width + 1) / 2` samples per row, each the mean of its 2x2 block).
+    static func yuv(_ c: [String: Any]) -> (y: [UInt8], u: [UInt8], v: [UInt8]) {
+        let (w, h) = (int(c["width"]), int(c["height"]))
+        let (cw, ch) = ((w + 1) / 2, (h + 1) / 2)
+        func byte(_ v: Double) -> UInt8 { UInt8(max(0, min(255, v + 0.5))) }
+        func convert(_ p: [Double]) -> (Double, Double, Double) {
+            let y = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]
+            return (y, 128 + (p[2] - y) / 1.772, 128 + (p[0] - y) / 1.402)
+        }
+        var luma = [UInt8](repeating: 0, count: w * h), u = [UInt8](repeating: 0, count: cw * ch), v = u
+        for y in 0..<h { for x in 0..<w { luma[y * w + x] = byte(convert(rgb(c, x, y)).0) } }
+        for row in 0..<ch {
+            for col in 0..<cw {
+                let block = [(0, 0), (1, 0), (0, 1), (1, 1)].map { (col * 2 + $0.0, row * 2 + $0.1) }.filter { $0.0 < w && $0.1 < h }
+                let samples = block.map { convert(rgb(c, $0.0, $0.1)) }
+                u[row * cw + col] = byte(samples.map { $0.1 }.reduce(0, +) / Double(samples.count))
+                v[row * cw + col] = byte(samples.map { $0.2 }.reduce(0, +) / Double(samples.count))
+            }
+        }
+        return (luma, u, v)
+    }
+
+    /// Cases whose 2x2 chroma blocks each lie inside one quadrant (or solid ones): 4:2:0 chroma
+    /// carries the same image.
+    static var yuvCases: [[String: Any]] {
+        oracleCases.filter {
+            let spec = $0["image"] as! [String: Any]
+            return spec["kind"] as! String == "solid" || (int($0["width"]) / 2 % 2 == 0 && int($0["height"]) / 2 % 2 == 0)
+        }
+    }
+
+    /// A packed frame's description, one plane `stride` bytes per row.
+    static func packed(_ width: Int, _ height: Int, _ format: PixelFormat, stride: Int, timestampNs: Int64? = nil) -> Frame {
+        Frame(width: Int32(width), height: Int32(height), format: format, planes: [FramePlane(rowStride: Int32(stride))],
+              timestampNs: timestampNs)
     }
 
     static func scores(_ m: Any?) -> Scores {
@@ -83,6 +134,20 @@ enum Fixtures {
         case .sexy: return "sexy"
         case .known: return "known"
         }
+    }
+
+    /// The counters of `stream` as the C ABI reports them (`safeframe_stream_counters`).
+    static func cCounters(_ stream: SafeFrameStream) -> StreamCounters {
+        let native = safeframe_stream_from_handle(stream.directHandle())!
+        defer { safeframe_stream_free(native) }
+        var c = SafeFrameStreamCounters()
+        _ = safeframe_stream_counters(native, &c)
+        let n = { (v: UInt64) in Int64(clamping: v) }
+        return StreamCounters(
+            frames: n(c.frames), classified: n(c.classified), blurred: n(c.blurred), blocked: n(c.blocked),
+            errors: n(c.errors), samplesDropped: n(c.samples_dropped), hashed: n(c.hashed),
+            knownMatches: n(c.known_matches), secondOpinions: n(c.second_opinions), held: n(c.held),
+            reused: n(c.reused))
     }
 
     static let presets: [(String, Preset)] = [("child", .child), ("teen", .teen), ("adult", .adult)]

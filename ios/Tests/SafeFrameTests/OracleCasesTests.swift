@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import SafeFrame
 
-/// Every case of `oracle-cases.json` through the generated Swift bindings and through the C ABI.
+/// Every case of `oracle-cases.json` through the copying methods and the zero-copy ones (C ABI).
 final class OracleCasesTests: XCTestCase {
     func testEveryOracleCaseScoresAndDecidesAsExpectedUnderEveryPreset() throws {
         XCTAssertGreaterThanOrEqual(Fixtures.oracleCases.count, 20)
@@ -14,8 +14,7 @@ final class OracleCasesTests: XCTestCase {
                 let (w, h) = (Fixtures.int(c["width"]), Fixtures.int(c["height"]))
                 let stride = w * 4 + 8
                 let pixels = Data(Fixtures.image(c, format: .bgra8, stride: stride))
-                let verdict = try filter.checkFrame(
-                    pixels: pixels, width: Int32(w), height: Int32(h), stride: Int32(stride), format: .bgra8)
+                let verdict = try filter.checkFrame(frame: Fixtures.packed(w, h, .bgra8, stride: stride), planes: [pixels])
                 XCTAssertLessThanOrEqual(
                     Fixtures.maxDiff(verdict.scores, Fixtures.scores(c["expected_scores"])), Fixtures.tolerance, name)
                 let want = (c["expected"] as! [String: [String: Any]])[presetName]!
@@ -25,24 +24,22 @@ final class OracleCasesTests: XCTestCase {
         }
     }
 
-    func testEveryOracleCaseThroughTheCABIInPlace() throws {
-        let direct = try DirectFrameFilter(packDirectory: Fixtures.pack("oracle"), policy: "child")
+    func testEveryOracleCaseWithoutACopyInPlace() throws {
+        let direct = try SafeFrameFilter.fromDirectory(
+            packDir: Fixtures.pack("oracle"), policy: Policy.preset(preset: .child), failOpen: false, options: FilterOptions())
         for c in Fixtures.oracleCases {
             let name = c["name"] as! String
             let (w, h) = (Fixtures.int(c["width"]), Fixtures.int(c["height"]))
             let stride = w * 3 + 3
             var pixels = Fixtures.image(c, format: .rgb8, stride: stride)
-            let checked = try pixels.withUnsafeBytes {
-                try direct.check(pixels: $0, width: w, height: h, rowStride: stride, format: .rgb8)
-            }
+            let frame = Fixtures.packed(w, h, .rgb8, stride: stride)
+            let checked = try pixels.withUnsafeBytes { try direct.checkFrame(frame, buffers: [$0]) }
             XCTAssertLessThanOrEqual(
                 Fixtures.maxDiff(checked.scores, Fixtures.scores(c["expected_scores"])), Fixtures.tolerance, name)
             let want = (c["expected"] as! [String: [String: Any]])["child"]!
             XCTAssertEqual(Fixtures.name(checked.action), want["action"] as? String, name)
             XCTAssertEqual(Fixtures.name(checked.category), want["category"] as? String, name)
-            let filtered = try pixels.withUnsafeMutableBytes {
-                try direct.filter(pixels: $0, width: w, height: h, rowStride: stride, format: .rgb8)
-            }
+            let filtered = try pixels.withUnsafeMutableBytes { try direct.filterFrameInPlace(frame, buffers: [$0]) }
             XCTAssertEqual(filtered, checked, name)
             if checked.action == .block {
                 for y in 0..<h {
@@ -69,8 +66,7 @@ final class OracleCasesTests: XCTestCase {
                 continue
             }
             do {
-                let verdict = try filter.checkFrame(
-                    pixels: pixels, width: Int32(w), height: Int32(h), stride: Int32(w * 4), format: .rgba8)
+                let verdict = try filter.checkFrame(frame: Fixtures.packed(w, h, .rgba8, stride: w * 4), planes: [pixels])
                 XCTAssertEqual(expect, "ok", "\(name) gave \(verdict)")
             } catch SafeFrameError.InvalidScores(let message) {
                 XCTAssertEqual(expect, "error", "\(name): \(message)")

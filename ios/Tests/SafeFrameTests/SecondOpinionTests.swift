@@ -24,6 +24,8 @@ final class SecondOpinionTests: XCTestCase {
             policy: Policy.fromJson(json: Self.twoModels), failOpen: false, options: FilterOptions())
     }
 
+    private let rgbFrame = Fixtures.packed(16, 12, .rgb8, stride: 48)
+
     private func rgb(_ c: (UInt8, UInt8, UInt8), width: Int = 16, height: Int = 12) -> Data {
         var d = Data(capacity: width * height * 3)
         for _ in 0..<(width * height) { d.append(contentsOf: [c.0, c.1, c.2]) }
@@ -31,7 +33,7 @@ final class SecondOpinionTests: XCTestCase {
     }
 
     func testAFrameThePrimaryFlagsButTheSecondDoesNotReachIsAllowed() throws {
-        let v = try cascade().checkFrame(pixels: rgb((170, 0, 0)), width: 16, height: 12, stride: 48, format: .rgb8)
+        let v = try cascade().checkFrame(frame: rgbFrame, planes: [rgb((170, 0, 0))])
         XCTAssertEqual(v.action, .allow)
         XCTAssertNil(v.rule)
         XCTAssertGreaterThanOrEqual(v.scores.porn, 0.3)
@@ -41,18 +43,18 @@ final class SecondOpinionTests: XCTestCase {
 
     func testAFrameBothModelsFlagIsBlockedWithTheRuleAndTheSecondScores() throws {
         let filter = try cascade()
-        let out = try filter.filterFrame(pixels: rgb((255, 0, 0)), width: 16, height: 12, stride: 48, format: .rgb8)
+        let out = try filter.filterFrame(frame: rgbFrame, planes: [rgb((255, 0, 0))])
         XCTAssertEqual(out.verdict.action, .block)
         XCTAssertEqual(out.verdict.category, .porn)
         XCTAssertEqual(out.verdict.rule, 1)
         let second = try XCTUnwrap(out.verdict.secondScores)
         XCTAssertEqual(second.count, 5)
         XCTAssertEqual(second[3], 0.9503, accuracy: 0.001)
-        XCTAssertTrue(out.pixels.allSatisfy { $0 == 0 })
+        XCTAssertTrue(out.planes[0].allSatisfy { $0 == 0 })
         XCTAssertEqual(filter.secondOpinionName(), "oracle")
         XCTAssertEqual(filter.secondOpinionLabels(), ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"])
         // Grey: the primary flags nothing, so the second model does not run.
-        let grey = try filter.checkFrame(pixels: rgb((128, 128, 128)), width: 16, height: 12, stride: 48, format: .rgb8)
+        let grey = try filter.checkFrame(frame: rgbFrame, planes: [rgb((128, 128, 128))])
         XCTAssertEqual(grey.action, .allow)
         XCTAssertNil(grey.secondScores)
     }
@@ -60,13 +62,26 @@ final class SecondOpinionTests: XCTestCase {
     func testTheCAbiCarriesTheRuleThroughSharedAndLoadedFilters() throws {
         var pixels = [UInt8](repeating: 0, count: 16 * 12 * 4)
         for i in stride(from: 0, to: pixels.count, by: 4) { pixels[i + 2] = 255; pixels[i + 3] = 255 }  // BGRA red
-        for direct in [try DirectFrameFilter(try cascade()),
-                       try DirectFrameFilter(packDirectory: Fixtures.pack("oracle"), secondPackDirectory: Fixtures.pack("oracle"),
-                                             policy: Self.twoModels)] {
-            let v = try pixels.withUnsafeBytes { try direct.check(pixels: $0, width: 16, height: 12, rowStride: 64, format: .bgra8) }
-            XCTAssertEqual(v.action, .block)
-            XCTAssertEqual(v.rule, 1)
+        let frame = Fixtures.packed(16, 12, .bgra8, stride: 64)
+        // Shared: the uniffi filter's zero-copy method.
+        let v = try pixels.withUnsafeBytes { try cascade().checkFrame(frame, buffers: [$0]) }
+        XCTAssertEqual(v.action, .block)
+        XCTAssertEqual(v.rule, 1)
+        // Loaded by the C ABI itself.
+        let native = try XCTUnwrap(safeframe_filter_new_with_second_opinion(
+            Fixtures.pack("oracle"), Fixtures.pack("oracle"), Self.twoModels, false, 1))
+        defer { safeframe_filter_free(native) }
+        var out = SafeFrameVerdict()
+        let status = pixels.withUnsafeMutableBytes { p -> Int32 in
+            var c = SafeFrameFrame()
+            (c.width, c.height, c.format, c.plane_count) = (16, 12, SAFEFRAME_FORMAT_BGRA8, 1)
+            c.planes.0 = SafeFramePlane(data: p.baseAddress?.assumingMemoryBound(to: UInt8.self), len: p.count, row_stride: 64,
+                                        pixel_stride: 0)
+            return safeframe_check_frame(native, &c, &out)
         }
+        XCTAssertEqual(status, SAFEFRAME_OK)
+        XCTAssertEqual(out.action, SAFEFRAME_ACTION_BLOCK)
+        XCTAssertEqual(out.rule, 1)
     }
 
     func testAPolicyNamingTheSecondModelWithoutOneIsAnInvalidPolicy() throws {
@@ -75,9 +90,8 @@ final class SecondOpinionTests: XCTestCase {
             guard case SafeFrameError.InvalidPolicy(let message) = $0 else { return XCTFail("\($0)") }
             XCTAssertTrue(message.contains("rules[1].when[1].model"), message)
         }
-        XCTAssertThrowsError(try DirectFrameFilter(packDirectory: Fixtures.pack("oracle"), policy: Self.twoModels)) {
-            guard case SafeFrameError.InvalidPolicy = $0 else { return XCTFail("\($0)") }
-        }
+        XCTAssertNil(safeframe_filter_new(Fixtures.pack("oracle"), Self.twoModels, false, 1))
+        XCTAssertEqual(safeframe_last_error_code(), SAFEFRAME_ERROR_INVALID_POLICY)
     }
 
     func testAMissingSecondPackIsAnIoErrorAtConstruction() throws {
@@ -87,10 +101,9 @@ final class SecondOpinionTests: XCTestCase {
             guard case SafeFrameError.Io(let message) = $0 else { return XCTFail("\($0)") }
             XCTAssertTrue(message.contains("/nonexistent/second"), message)
         }
-        XCTAssertThrowsError(try DirectFrameFilter(
-            packDirectory: Fixtures.pack("oracle"), secondPackDirectory: "/nonexistent/second", policy: Self.twoModels)) {
-            guard case SafeFrameError.Io = $0 else { return XCTFail("\($0)") }
-        }
+        XCTAssertNil(safeframe_filter_new_with_second_opinion(
+            Fixtures.pack("oracle"), "/nonexistent/second", Self.twoModels, false, 1))
+        XCTAssertEqual(safeframe_last_error_code(), SAFEFRAME_ERROR_IO)
     }
 
     func testPresetsPickTheirRulesForTheModelsLoaded() throws {
@@ -108,7 +121,7 @@ final class SecondOpinionTests: XCTestCase {
     func testAStreamFromTheFilterRunsAndCountsTheSecondOpinion() throws {
         let stream = try SafeFrameStream(filter: try cascade(), options: StreamOptions())
         func process(_ c: (UInt8, UInt8, UInt8)) throws -> Verdict {
-            try stream.processFrame(pixels: rgb(c), width: 16, height: 12, stride: 48, format: .rgb8).verdict
+            try stream.processFrame(frame: rgbFrame, planes: [rgb(c)]).verdict
         }
         XCTAssertNil(try process((128, 128, 128)).secondScores)
         XCTAssertEqual(stream.counters().secondOpinions, 0)
@@ -117,15 +130,15 @@ final class SecondOpinionTests: XCTestCase {
         XCTAssertEqual(red.rule, 1)
         XCTAssertNotNil(red.secondScores)
         XCTAssertEqual(stream.counters().secondOpinions, 1)
-        let direct = try DirectStreamFilter(stream)
         var pixels = [UInt8](repeating: 0, count: 16 * 12 * 4)
         for i in stride(from: 0, to: pixels.count, by: 4) { pixels[i + 2] = 170; pixels[i + 3] = 255 }  // BGRA dark red
         let v = try pixels.withUnsafeMutableBytes {
-            try direct.process(pixels: $0, width: 16, height: 12, rowStride: 64, format: .bgra8, timestampNanos: 0)
+            try stream.processFrameInPlace(Fixtures.packed(16, 12, .bgra8, stride: 64, timestampNs: 0), buffers: [$0])
         }
         XCTAssertEqual(v.action, .block, "hysteresis holds the block")
-        XCTAssertEqual(direct.counters.frames, 3)
-        XCTAssertEqual(direct.counters.secondOpinions, 2)
-        XCTAssertEqual(direct.counters, stream.counters())
+        let counters = Fixtures.cCounters(stream)
+        XCTAssertEqual(counters.frames, 3)
+        XCTAssertEqual(counters.secondOpinions, 2)
+        XCTAssertEqual(counters, stream.counters())
     }
 }

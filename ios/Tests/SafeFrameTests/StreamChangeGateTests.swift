@@ -23,8 +23,8 @@ final class StreamChangeGateTests: XCTestCase {
     private let grey = Data(repeating: 128, count: 61 * 37 * 3)
 
     private func frame(_ stream: SafeFrameStream, _ pixels: Data, _ i: Int) throws -> FilteredFrame {
-        try stream.processFrame(pixels: pixels, width: 61, height: 37, stride: 61 * 3, format: .rgb8,
-                                timestampNanos: Int64(i) * frameNanos)
+        try stream.processFrame(frame: Fixtures.packed(61, 37, .rgb8, stride: 61 * 3, timestampNs: Int64(i) * frameNanos),
+                                planes: [pixels])
     }
 
     func testTheGateIsOnByDefaultWithTheCoresSettings() {
@@ -60,16 +60,13 @@ final class StreamChangeGateTests: XCTestCase {
         let stream = try SafeFrameStream(filter: try oracle(), options: StreamOptions())
         for i in 0..<30 { XCTAssertEqual(try frame(stream, grey, i).verdict.action, .allow, "frame \(i)") }
         // The same scene through the C ABI: its counters carry held and reused.
-        let direct = try DirectStreamFilter(stream)
         for i in 30..<60 {
             var pixels = [UInt8](repeating: 128, count: 61 * 37 * 4)
-            let v = try pixels.withUnsafeMutableBytes {
-                try direct.process(pixels: $0, width: 61, height: 37, rowStride: 61 * 4, format: .bgra8,
-                                   timestampNanos: Int64(i) * frameNanos)
-            }
+            let frame = Fixtures.packed(61, 37, .bgra8, stride: 61 * 4, timestampNs: Int64(i) * frameNanos)
+            let v = try pixels.withUnsafeMutableBytes { try stream.processFrameInPlace(frame, buffers: [$0]) }
             XCTAssertEqual(v.action, .allow, "frame \(i)")
         }
-        let counters = direct.counters
+        let counters = Fixtures.cCounters(stream)
         XCTAssertEqual(counters, stream.counters())
         // Two seconds of one scene: classified on frame 0 and on frame 30, when the verdict is 1 s old.
         XCTAssertEqual([counters.frames, counters.classified, counters.reused, counters.held], [60, 2, 58, 0])
@@ -82,7 +79,7 @@ final class StreamChangeGateTests: XCTestCase {
         let out = try frame(stream, cut, 5)
         XCTAssertEqual(out.verdict.action, .block)
         XCTAssertEqual(out.verdict.category, .porn)
-        XCTAssertTrue(out.pixels.allSatisfy { $0 == 0 }, "the cut was released unredacted")
+        XCTAssertTrue(out.planes[0].allSatisfy { $0 == 0 }, "the cut was released unredacted")
         let c = stream.counters()
         XCTAssertEqual([c.frames, c.classified, c.reused], [6, 2, 4])
     }
@@ -94,7 +91,7 @@ final class StreamChangeGateTests: XCTestCase {
         for i in 0..<11 {
             let pixels = i < 5 ? grey : cut
             let out = try frame(stream, pixels, i)
-            if out.verdict.action == .allow { XCTAssertEqual(out.pixels, pixels, "frame \(i) untouched") }
+            if out.verdict.action == .allow { XCTAssertEqual(out.planes, [pixels], "frame \(i) untouched") }
             actions.append(out.verdict.action)
         }
         // As before the gate: frames 5–9 keep the allow in force; frame 10 is classified.

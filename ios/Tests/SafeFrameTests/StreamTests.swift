@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import SafeFrame
 
-/// The stream filter from Swift: SafeFrameStream with a StreamListener, and DirectStreamFilter
-/// (C ABI) processing NV12 planes in place.
+/// The stream filter from Swift: SafeFrameStream with a StreamListener, and its zero-copy
+/// `processFrameInPlace` (C ABI) processing NV12 planes in place.
 final class StreamTests: XCTestCase {
     private func oracle() throws -> SafeFrameFilter {
         try SafeFrameFilter.fromDirectory(
@@ -34,10 +34,10 @@ final class StreamTests: XCTestCase {
         let blue = solid((0, 0, 255), width: 16, height: 12), red = solid((255, 0, 0), width: 16, height: 12)
         var actions: [Action] = []
         for (i, frame) in [blue, red, blue, blue, blue].enumerated() {
-            let out = try stream.processFrame(pixels: frame, width: 16, height: 12, stride: 48, format: .rgb8,
-                                              timestampNanos: Int64(i) * 1_000)
+            let out = try stream.processFrame(
+                frame: Fixtures.packed(16, 12, .rgb8, stride: 48, timestampNs: Int64(i) * 1_000), planes: [frame])
             actions.append(out.verdict.action)
-            if out.verdict.action == .block { XCTAssertTrue(out.pixels.allSatisfy { $0 == 0 }) }
+            if out.verdict.action == .block { XCTAssertTrue(out.planes[0].allSatisfy { $0 == 0 }) }
         }
         XCTAssertEqual(actions, [.allow, .block, .block, .allow, .allow])
         let seen = recorder.changes.map { [$0.frameIndex, $0.counters.frames, $0.counters.blocked, $0.timestampNanos ?? -1] }
@@ -55,7 +55,7 @@ final class StreamTests: XCTestCase {
             filter: try oracle(), options: StreamOptions(cadence: .everyNth(k: 2), clearAfter: 1, changeGate: false))
         let blue = solid((0, 0, 255), width: 8, height: 8), red = solid((255, 0, 0), width: 8, height: 8)
         let actions = try [red, blue, blue, red].map {
-            try stream.processFrame(pixels: $0, width: 8, height: 8, stride: 24, format: .rgb8).verdict.action
+            try stream.processFrame(frame: Fixtures.packed(8, 8, .rgb8, stride: 24), planes: [$0]).verdict.action
         }
         XCTAssertEqual(actions, [.block, .block, .allow, .allow])
         XCTAssertEqual(stream.counters().classified, 2)
@@ -64,11 +64,10 @@ final class StreamTests: XCTestCase {
         }
     }
 
-    func testDirectStreamFilterProcessesNV12PlanesInPlace() throws {
+    func testProcessFrameInPlaceProcessesNV12PlanesWithoutACopy() throws {
         let (w, h, ys, cs, pad): (Int, Int, Int, Int, UInt8) = (34, 22, 40, 36, 0x5A)
         let recorder = Recorder()
         let stream = try SafeFrameStream(filter: try oracle(), options: StreamOptions(clearAfter: 1), listener: recorder)
-        let direct = try DirectStreamFilter(stream)
         // BT.601 video range: grey 128 is (126, 128, 128), red is (81, 90, 240).
         func planes(_ yv: UInt8, _ cb: UInt8, _ cr: UInt8) -> ([UInt8], [UInt8]) {
             let y = (0..<(ys * h)).map { $0 % ys < w ? yv : pad }
@@ -78,8 +77,10 @@ final class StreamTests: XCTestCase {
         func run(_ y: inout [UInt8], _ uv: inout [UInt8], _ t: Int64) throws -> Verdict {
             try y.withUnsafeMutableBytes { yp in
                 try uv.withUnsafeMutableBytes { uvp in
-                    try direct.processNV12(y: yp, yRowStride: ys, uv: uvp, uvRowStride: cs, width: w, height: h,
-                                           rotationDegrees: 90, timestampNanos: t)
+                    let frame = Frame(width: Int32(w), height: Int32(h), format: .nv12,
+                                      planes: [FramePlane(rowStride: Int32(ys)), FramePlane(rowStride: Int32(cs))],
+                                      rotationDegrees: 90, timestampNs: t)
+                    return try stream.processFrameInPlace(frame, buffers: [yp, uvp])
                 }
             }
         }
@@ -94,8 +95,8 @@ final class StreamTests: XCTestCase {
         XCTAssertEqual(blocked.category, .porn)
         XCTAssertEqual(redY, (0..<(ys * h)).map { $0 % ys < w ? 16 : pad })
         XCTAssertEqual(redUV, (0..<(cs * h / 2)).map { $0 % cs < w ? 128 : pad })
-        XCTAssertEqual(direct.counters, stream.counters())
-        XCTAssertEqual(direct.counters.frames, 2)
+        XCTAssertEqual(Fixtures.cCounters(stream), stream.counters())
+        XCTAssertEqual(stream.counters().frames, 2)
         XCTAssertEqual(recorder.changes.map { $0.verdict.action }, [.allow, .block])
         XCTAssertEqual(recorder.changes.map { $0.timestampNanos }, [10, 20])
         // Bad planes: a typed error, nothing counted.
@@ -104,6 +105,6 @@ final class StreamTests: XCTestCase {
             guard case SafeFrameError.InvalidFrame(let message) = $0 else { return XCTFail("\($0)") }
             XCTAssertTrue(message.contains("too small"), message)
         }
-        XCTAssertEqual(direct.counters.frames, 2)
+        XCTAssertEqual(stream.counters().frames, 2)
     }
 }

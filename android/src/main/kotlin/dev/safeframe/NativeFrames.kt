@@ -3,8 +3,14 @@ package dev.safeframe
 import java.nio.ByteBuffer
 
 /**
- * JNI declarations of SafeFrame's zero-copy frame path (implemented in Rust,
- * `bindings/src/jni_api.rs`). Use [DirectFrameFilter]; these are its plumbing.
+ * JNI declarations of the zero-copy path (implemented in Rust, `bindings/src/jni_api.rs`); the
+ * public surface is the extension functions in ZeroCopy.kt.
+ *
+ * The [Frame] description goes to Rust and the [Verdict] comes back in uniffi's own
+ * serialization (the generated `FfiConverterType…` objects), read and written on the Rust side by
+ * the same uniffi types the copying path uses: the two doors share one conversion, and no field
+ * order or numeric code is written down here. Errors are thrown from Rust as the generated
+ * [SafeFrameException] subclasses.
  */
 internal object NativeFrames {
     init {
@@ -13,99 +19,27 @@ internal object NativeFrames {
     }
 
     /**
-     * Classifies the packed frame at the start of the direct [buffer] and, when [redact] is
-     * true, applies the verdict to it in place. Writes the scores to [scoresOut] (5 floats)
-     * when it is not null. Returns the verdict packed as
-     * `action | (category + 1) shl 8 | (rule + 1) shl 16` (0 in a field: none).
-     * Throws [SafeFrameNativeException].
+     * Classifies the frame [frame] (an [encode]d [Frame]) in the direct [buffers] of the filter
+     * behind [handle] (`SafeFrameFilter.directHandle()`) and, when [inPlace], applies the verdict
+     * to them. Returns the verdict, to be read with [verdict].
      */
     @JvmStatic
-    external fun process(
-        handle: Long,
-        buffer: ByteBuffer,
-        width: Int,
-        height: Int,
-        rowStride: Int,
-        format: Int,
-        redact: Boolean,
-        scoresOut: FloatArray?,
-    ): Int
+    external fun filterFrame(handle: Long, frame: ByteArray, buffers: Array<out ByteBuffer>, inPlace: Boolean): ByteArray
 
     /**
-     * Classifies an Android `YUV_420_888` image in its three direct plane buffers and, when
-     * [redact] is true, applies the verdict to the planes in place. U and V may be two views of
-     * one interleaved chroma block (pixel stride 2, one byte apart), as on most phones.
-     * Returns the packed verdict like [process]. Throws [SafeFrameNativeException].
+     * Runs the stream behind [handle] (`SafeFrameStream.directHandle()`) on the frame in the
+     * direct [buffers], redacting them in place. Returns the verdict in force, read with [verdict].
      */
     @JvmStatic
-    external fun processYuv420888(
-        handle: Long,
-        y: ByteBuffer,
-        yRowStride: Int,
-        u: ByteBuffer,
-        uRowStride: Int,
-        uPixelStride: Int,
-        v: ByteBuffer,
-        vRowStride: Int,
-        vPixelStride: Int,
-        width: Int,
-        height: Int,
-        rotationDegrees: Int,
-        fullRange: Boolean,
-        redact: Boolean,
-        scoresOut: FloatArray?,
-    ): Int
+    external fun processFrame(handle: Long, frame: ByteArray, buffers: Array<out ByteBuffer>): ByteArray
 
-    /** Releases a handle from [SafeFrameFilter.directHandle]. */
-    @JvmStatic
-    external fun release(handle: Long)
+    /** [frame] in uniffi's serialization, as `bindings/src/jni_api.rs` reads it. */
+    fun encode(frame: Frame): ByteArray {
+        val buffer = ByteBuffer.allocate(FfiConverterTypeFrame.allocationSize(frame).toInt())
+        FfiConverterTypeFrame.write(frame, buffer)
+        return buffer.array().copyOf(buffer.position())
+    }
 
-    /**
-     * Runs the stream behind [handle] (from [SafeFrameStream.directHandle]) on the packed frame
-     * at the start of the direct [buffer], redacting it in place. Returns the packed verdict in
-     * force like [process]. Throws [SafeFrameNativeException] for bad arguments only.
-     */
-    @JvmStatic
-    external fun processStream(
-        handle: Long,
-        buffer: ByteBuffer,
-        width: Int,
-        height: Int,
-        rowStride: Int,
-        format: Int,
-        rotationDegrees: Int,
-        timestampNanos: Long,
-        scoresOut: FloatArray?,
-    ): Int
-
-    /**
-     * Runs the stream behind [handle] on a `YUV_420_888` image in its three direct plane
-     * buffers (validated as in [processYuv420888]), redacting the planes in place.
-     */
-    @JvmStatic
-    external fun processStreamYuv420888(
-        handle: Long,
-        y: ByteBuffer,
-        yRowStride: Int,
-        u: ByteBuffer,
-        uRowStride: Int,
-        uPixelStride: Int,
-        v: ByteBuffer,
-        vRowStride: Int,
-        vPixelStride: Int,
-        width: Int,
-        height: Int,
-        rotationDegrees: Int,
-        fullRange: Boolean,
-        timestampNanos: Long,
-        scoresOut: FloatArray?,
-    ): Int
-
-    /** Writes the stream's 11 counters to [out] (see [StreamCounters], in field order). */
-    @JvmStatic
-    external fun streamCounters(handle: Long, out: LongArray)
-
-    /** Releases a handle from [SafeFrameStream.directHandle]. */
-    @JvmStatic
-    external fun releaseStream(handle: Long)
+    /** The verdict `bindings/src/jni_api.rs` wrote in uniffi's serialization. */
+    fun verdict(bytes: ByteArray): Verdict = FfiConverterTypeVerdict.read(ByteBuffer.wrap(bytes))
 }

@@ -57,10 +57,10 @@ class BlocklistTest {
         assertEquals(1L, list.len())
         assertEquals("bridge square", list.label(0u))
         val (pixels, w, h) = rgba(BRIDGE)
-        val plain = filter.checkFrame(pixels, w, h, w * 4, PixelFormat.RGBA8)
+        val plain = filter.checkFrame(TestFrames.packed(w, h, w * 4), listOf(pixels))
         assertNotEquals(Category.KNOWN, plain.category)
         filter.withBlocklist(list).use { guarded ->
-            val verdict = guarded.checkFrame(pixels, w, h, w * 4, PixelFormat.RGBA8)
+            val verdict = guarded.checkFrame(TestFrames.packed(w, h, w * 4), listOf(pixels))
             assertEquals(Action.BLOCK, verdict.action)
             assertEquals(Category.KNOWN, verdict.category)
             assertEquals(0u, verdict.known!!.entry)
@@ -71,7 +71,7 @@ class BlocklistTest {
         // Another image's hash does not match.
         val other = Blocklist.fromBytes("${hashOf("labelme-q0122.png")}\n".toByteArray(), BlocklistOptions())
         filter.withBlocklist(other).use { guarded ->
-            val verdict = guarded.checkFrame(pixels, w, h, w * 4, PixelFormat.RGBA8)
+            val verdict = guarded.checkFrame(TestFrames.packed(w, h, w * 4), listOf(pixels))
             assertNotEquals(Category.KNOWN, verdict.category)
             assertNull(verdict.known)
         }
@@ -87,17 +87,15 @@ class BlocklistTest {
             val (pixels, w, h) = rgba(BRIDGE)
             filter.withBlocklist(list).use { guarded ->
                 SafeFrameStream(guarded, StreamOptions(), recorder).use { stream ->
-                    val out = stream.processFrame(pixels, w, h, w * 4, PixelFormat.RGBA8, 0, 0L)
+                    val out = stream.processFrame(TestFrames.packed(w, h, w * 4, timestampNs = 0L), listOf(pixels))
                     assertEquals(Category.KNOWN, out.verdict.category)
                     assertEquals(Action.BLOCK, out.verdict.action)
-                    DirectStreamFilter(stream).use { direct ->
-                        val buffer = ByteBuffer.allocateDirect(pixels.size).put(pixels)
-                        val verdict = direct.process(buffer, w, h, w * 4, timestampNanos = 1L)
-                        assertEquals(Category.KNOWN, verdict.category)
-                        assertTrue((0 until buffer.capacity()).all { buffer.get(it) == (if (it % 4 == 3) (-1).toByte() else 0) })
-                        assertEquals(2L, direct.counters.knownMatches)
-                        assertEquals(2L, direct.counters.hashed)
-                    }
+                    val buffer = ByteBuffer.allocateDirect(pixels.size).put(pixels)
+                    val verdict = stream.processFrameInPlace(TestFrames.packed(w, h, w * 4, timestampNs = 1L), buffer)
+                    assertEquals(Category.KNOWN, verdict.category)
+                    assertTrue((0 until buffer.capacity()).all { buffer.get(it) == (if (it % 4 == 3) (-1).toByte() else 0) })
+                    assertEquals(2L, stream.counters().knownMatches)
+                    assertEquals(2L, stream.counters().hashed)
                 }
             }
             assertEquals(ChangeCause.KNOWN_CONTENT, recorder.changes.first().cause)

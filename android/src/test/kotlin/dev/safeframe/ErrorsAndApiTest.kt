@@ -33,12 +33,14 @@ class ErrorsAndApiTest {
             for (y in 0 until height) for (x in 0 until width) image.setRGB(x, y, rgb)
             return ByteArrayOutputStream().also { ImageIO.write(image, "png", it) }.toByteArray()
         }
+
+        fun rgba(width: Int, height: Int, stride: Int) = TestFrames.packed(width, height, stride)
     }
 
     @Test
     fun aShortBufferIsAnInvalidFrameThatSaysWhy() {
         val e = assertThrows(SafeFrameException.InvalidFrame::class.java) {
-            filter.checkFrame(ByteArray(10), 4, 4, 16, PixelFormat.RGBA8)
+            filter.checkFrame(rgba(4, 4, 16), listOf(ByteArray(10)))
         }
         assertTrue(e.message, e.message!!.contains("10 bytes is too small"))
     }
@@ -46,22 +48,22 @@ class ErrorsAndApiTest {
     @Test
     fun aStrideShorterThanARowIsAnInvalidFrame() {
         val e = assertThrows(SafeFrameException.InvalidFrame::class.java) {
-            filter.checkFrame(ByteArray(64), 4, 4, 15, PixelFormat.RGBA8)
+            filter.checkFrame(rgba(4, 4, 15), listOf(ByteArray(64)))
         }
         assertTrue(e.message, e.message!!.contains("stride 15"))
     }
 
     @Test
     fun negativeAndZeroSizesAreInvalidFrames() {
-        assertThrows(SafeFrameException.InvalidFrame::class.java) { filter.checkFrame(ByteArray(64), -4, 4, 16, PixelFormat.RGBA8) }
-        assertThrows(SafeFrameException.InvalidFrame::class.java) { filter.checkFrame(ByteArray(64), 4, 4, -16, PixelFormat.RGBA8) }
-        assertThrows(SafeFrameException.InvalidFrame::class.java) { filter.checkFrame(ByteArray(0), 0, 0, 0, PixelFormat.RGBA8) }
+        assertThrows(SafeFrameException.InvalidFrame::class.java) { filter.checkFrame(rgba(-4, 4, 16), listOf(ByteArray(64))) }
+        assertThrows(SafeFrameException.InvalidFrame::class.java) { filter.checkFrame(rgba(4, 4, -16), listOf(ByteArray(64))) }
+        assertThrows(SafeFrameException.InvalidFrame::class.java) { filter.checkFrame(rgba(0, 0, 0), listOf(ByteArray(0))) }
     }
 
     @Test
     fun aHugeFrameIsFrameTooLarge() {
         assertThrows(SafeFrameException.FrameTooLarge::class.java) {
-            filter.checkFrame(ByteArray(16), 100_000, 1, 400_000, PixelFormat.RGBA8)
+            filter.checkFrame(rgba(100_000, 1, 400_000), listOf(ByteArray(16)))
         }
     }
 
@@ -132,13 +134,13 @@ class ErrorsAndApiTest {
     fun filterFrameReturnsRedactedPixels() {
         val (w, h) = 16 to 12
         val red = ByteArray(w * h * 4) { if (it % 4 == 0 || it % 4 == 3) -1 else 0 }
-        val out = filter.filterFrame(red, w, h, w * 4, PixelFormat.RGBA8)
+        val out = filter.filterFrame(rgba(w, h, w * 4), listOf(red))
         assertEquals(Action.BLOCK, out.verdict.action)
-        assertTrue(out.pixels.toList().chunked(4).all { it == listOf<Byte>(0, 0, 0, -1) })
+        assertTrue(out.planes[0].toList().chunked(4).all { it == listOf<Byte>(0, 0, 0, -1) })
         val grey = ByteArray(w * h * 4) { 0x80.toByte() }
-        val kept = filter.filterFrame(grey, w, h, w * 4, PixelFormat.RGBA8)
+        val kept = filter.filterFrame(rgba(w, h, w * 4), listOf(grey))
         assertEquals(Action.ALLOW, kept.verdict.action)
-        assertTrue(kept.pixels.contentEquals(grey))
+        assertTrue(kept.planes[0].contentEquals(grey))
     }
 
     @Test

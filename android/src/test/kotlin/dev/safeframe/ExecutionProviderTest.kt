@@ -17,9 +17,10 @@ class ExecutionProviderTest {
     @Test
     fun missingProvidersAreTypedErrorsAndFallBackOnlyWhenAsked() {
         val red = ByteArray(8 * 8 * 3) { if (it % 3 == 0) -1 else 0 }
-        val reference = load(FilterOptions()).use { it.checkFrame(red, 8, 8, 24, PixelFormat.RGB8) }
+        val frame = TestFrames.packed(8, 8, 24, PixelFormat.RGB8)
+        val reference = load(FilterOptions()).use { it.checkFrame(frame, listOf(red)) }
         load(FilterOptions(executionProvider = ExecutionProvider.CPU)).use {
-            assertEquals(reference, it.checkFrame(red, 8, 8, 24, PixelFormat.RGB8))
+            assertEquals(reference, it.checkFrame(frame, listOf(red)))
         }
         for ((provider, name) in listOf(ExecutionProvider.XNNPACK to "XNNPACK", ExecutionProvider.NNAPI to "NNAPI", ExecutionProvider.CORE_ML to "CoreML")) {
             val error = assertThrows(SafeFrameException.ExecutionProviderUnavailable::class.java) {
@@ -27,7 +28,7 @@ class ExecutionProviderTest {
             }
             assertTrue(error.message, error.message!!.contains("execution provider $name is not available"))
             load(FilterOptions(executionProvider = provider, fallbackToCpu = true)).use {
-                assertEquals(reference, it.checkFrame(red, 8, 8, 24, PixelFormat.RGB8))
+                assertEquals(reference, it.checkFrame(frame, listOf(red)))
             }
         }
     }

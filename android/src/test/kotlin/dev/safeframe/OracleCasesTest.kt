@@ -52,7 +52,7 @@ class OracleCasesTest {
             @Suppress("UNCHECKED_CAST")
             val wantScores = OracleFixtures.scoresOf(case["expected_scores"] as Map<String, Any?>)
             for ((preset, filter) in filters) {
-                val verdict = filter.checkFrame(pixels, width, height, stride, PixelFormat.RGBA8)
+                val verdict = filter.checkFrame(TestFrames.packed(width, height, stride), listOf(pixels))
                 assertScores(name, wantScores, verdict.scores)
                 val want = expected[preset.name.lowercase()]!!
                 assertEquals("$name under $preset", want["action"], verdict.action.name.lowercase())
@@ -71,7 +71,7 @@ class OracleCasesTest {
             val want = OracleFixtures.scoresOf(case["expected_scores"] as Map<String, Any?>)
             for ((format, bpp) in listOf(PixelFormat.BGRA8 to 4, PixelFormat.RGB8 to 3)) {
                 val stride = width * bpp + 5
-                val verdict = filter.checkFrame(OracleFixtures.image(case, format, stride), width, height, stride, format)
+                val verdict = filter.checkFrame(TestFrames.packed(width, height, stride, format), listOf(OracleFixtures.image(case, format, stride)))
                 assertScores("${case["name"]} as $format", want, verdict.scores)
             }
         }
@@ -96,7 +96,7 @@ class OracleCasesTest {
             filter.use {
                 var checked: Verdict? = null
                 try {
-                    checked = it.checkFrame(pixels, width, height, width * 4, PixelFormat.RGBA8)
+                    checked = it.checkFrame(TestFrames.packed(width, height, width * 4), listOf(pixels))
                     assertEquals("$name gave $checked", "ok", case["expect"])
                     @Suppress("UNCHECKED_CAST")
                     assertScores(name, OracleFixtures.scoresOf(case["expected_scores"] as Map<String, Any?>), checked.scores)
@@ -106,7 +106,7 @@ class OracleCasesTest {
                 }
                 // filterFrame agrees: the same verdict, or the same error (never an allow).
                 try {
-                    val out = it.filterFrame(pixels, width, height, width * 4, PixelFormat.RGBA8)
+                    val out = it.filterFrame(TestFrames.packed(width, height, width * 4), listOf(pixels))
                     assertEquals(name, checked, out.verdict)
                 } catch (e: SafeFrameException) {
                     if (case["expect"] != "error") fail("$name: unexpected ${e.message}")

@@ -34,6 +34,7 @@ object OracleFixtures {
                 PixelFormat.RGBA8 -> { out[o] = rgb[0]; out[o + 1] = rgb[1]; out[o + 2] = rgb[2]; out[o + 3] = -1 }
                 PixelFormat.BGRA8 -> { out[o] = rgb[2]; out[o + 1] = rgb[1]; out[o + 2] = rgb[0]; out[o + 3] = -1 }
                 PixelFormat.RGB8 -> { out[o] = rgb[0]; out[o + 1] = rgb[1]; out[o + 2] = rgb[2] }
+                else -> error("image() writes packed RGB formats, not $format")
             }
         }
         return out

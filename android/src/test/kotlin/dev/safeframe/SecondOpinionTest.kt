@@ -43,11 +43,14 @@ class SecondOpinionTest {
 
         fun rgba(w: Int, h: Int, r: Int, g: Int, b: Int): ByteArray =
             ByteArray(w * h * 4) { i -> when (i % 4) { 0 -> r; 1 -> g; 2 -> b; else -> 255 }.toByte() }
+
+        /** The 16×12 RGBA frames of these tests. */
+        val frame = TestFrames.packed(16, 12, 64)
     }
 
     @Test
     fun aFrameThePrimaryFlagsButTheSecondDoesNotReachIsAllowed() {
-        val v = filter.checkFrame(rgba(16, 12, 170, 0, 0), 16, 12, 64, PixelFormat.RGBA8)
+        val v = filter.checkFrame(frame, listOf(rgba(16, 12, 170, 0, 0)))
         assertEquals(Action.ALLOW, v.action)
         assertNull(v.rule)
         assertTrue("porn ${v.scores.porn}", v.scores.porn >= 0.3f)
@@ -57,7 +60,7 @@ class SecondOpinionTest {
 
     @Test
     fun aFrameBothModelsFlagIsBlockedWithTheRuleAndTheSecondScores() {
-        val out = filter.filterFrame(rgba(16, 12, 255, 0, 0), 16, 12, 64, PixelFormat.RGBA8)
+        val out = filter.filterFrame(frame, listOf(rgba(16, 12, 255, 0, 0)))
         val v = out.verdict
         assertEquals(Action.BLOCK, v.action)
         assertEquals(Category.PORN, v.category)
@@ -67,24 +70,24 @@ class SecondOpinionTest {
         assertEquals(0.9503f, second[3], 0.001f)
         assertEquals(listOf("Drawing", "Hentai", "Neutral", "Porn", "Sexy"), filter.secondOpinionLabels())
         assertEquals("oracle", filter.secondOpinionName())
-        assertTrue(out.pixels.toList().chunked(4).all { it == listOf<Byte>(0, 0, 0, -1) })
+        assertTrue(out.planes[0].toList().chunked(4).all { it == listOf<Byte>(0, 0, 0, -1) })
         // Grey: the primary flags nothing, so the second model does not run.
-        val grey = filter.checkFrame(rgba(16, 12, 128, 128, 128), 16, 12, 64, PixelFormat.RGBA8)
+        val grey = filter.checkFrame(frame, listOf(rgba(16, 12, 128, 128, 128)))
         assertEquals(Action.ALLOW, grey.action)
         assertNull(grey.secondScores)
     }
 
     @Test
     fun theZeroCopyPathCarriesTheRule() {
-        DirectFrameFilter(filter).use { direct ->
-            val buffer = ByteBuffer.allocateDirect(16 * 12 * 4).put(rgba(16, 12, 255, 0, 0))
-            val v = direct.check(buffer, 16, 12, 64)
-            assertEquals(Action.BLOCK, v.action)
-            assertEquals(1u, v.rule)
-            buffer.clear()
-            buffer.put(rgba(16, 12, 170, 0, 0))
-            assertNull(direct.check(buffer, 16, 12, 64).rule)
-        }
+        val buffer = ByteBuffer.allocateDirect(16 * 12 * 4).put(rgba(16, 12, 255, 0, 0))
+        val v = filter.checkFrame(frame, buffer)
+        assertEquals(Action.BLOCK, v.action)
+        assertEquals(1u, v.rule)
+        // The whole verdict crosses the zero-copy path: the second model's scores too.
+        assertEquals(filter.checkFrame(frame, listOf(rgba(16, 12, 255, 0, 0))), v)
+        buffer.clear()
+        buffer.put(rgba(16, 12, 170, 0, 0))
+        assertNull(filter.checkFrame(frame, buffer).rule)
     }
 
     @Test
@@ -126,7 +129,7 @@ class SecondOpinionTest {
     fun aStreamFromTheFilterRunsAndCountsTheSecondOpinion() {
         SafeFrameStream(filter, StreamOptions(), null).use { stream ->
             fun process(r: Int, g: Int, b: Int) =
-                stream.processFrame(rgba(16, 12, r, g, b), 16, 12, 64, PixelFormat.RGBA8, 0, null).verdict
+                stream.processFrame(frame, listOf(rgba(16, 12, r, g, b))).verdict
             assertNull(process(128, 128, 128).secondScores)
             assertEquals(0L, stream.counters().secondOpinions)
             val red = process(255, 0, 0)
@@ -134,14 +137,12 @@ class SecondOpinionTest {
             assertEquals(1u, red.rule)
             assertNotNull(red.secondScores)
             assertEquals(1L, stream.counters().secondOpinions)
-            DirectStreamFilter(stream).use { direct ->
-                val buffer = ByteBuffer.allocateDirect(16 * 12 * 4).put(rgba(16, 12, 170, 0, 0))
-                assertEquals(Action.BLOCK, direct.process(buffer, 16, 12, 64, timestampNanos = 0L).action) // hysteresis
-                val counters = direct.counters
-                assertEquals(3L, counters.frames)
-                assertEquals(2L, counters.secondOpinions)
-                assertEquals(stream.counters(), counters)
-            }
+            val buffer = ByteBuffer.allocateDirect(16 * 12 * 4).put(rgba(16, 12, 170, 0, 0))
+            val timed = TestFrames.packed(16, 12, 64, timestampNs = 0L)
+            assertEquals(Action.BLOCK, stream.processFrameInPlace(timed, buffer).action) // hysteresis
+            val counters = stream.counters()
+            assertEquals(3L, counters.frames)
+            assertEquals(2L, counters.secondOpinions)
         }
     }
 }

@@ -10,7 +10,7 @@ import org.junit.Test
 
 /**
  * The stream's change gate from Kotlin: its options and their defaults, bad settings refused naming
- * the field, a static scene resting the model (through uniffi and the JNI counters), a cut redacted
+ * the field, a static scene resting the model (through uniffi and the zero-copy path), a cut redacted
  * on its own frame whatever the cadence, and the cadence alone without the gate.
  */
 class StreamChangeGateTest {
@@ -36,7 +36,7 @@ class StreamChangeGateTest {
         val grey: ByteArray = ByteArray(61 * 37 * 3) { 128.toByte() }
 
         fun SafeFrameStream.frame(pixels: ByteArray, i: Int): FilteredFrame =
-            processFrame(pixels, 61, 37, 61 * 3, PixelFormat.RGB8, 0, i * FRAME_NANOS)
+            processFrame(TestFrames.packed(61, 37, 61 * 3, PixelFormat.RGB8, timestampNs = i * FRAME_NANOS), listOf(pixels))
     }
 
     @Test
@@ -75,20 +75,18 @@ class StreamChangeGateTest {
     fun aStaticSceneRestsTheModelAndCountsReusedFrames() {
         SafeFrameStream(filter, StreamOptions()).use { stream ->
             for (i in 0 until 30) assertEquals("frame $i", Action.ALLOW, stream.frame(grey, i).verdict.action)
-            // The same scene through the zero-copy path: the JNI counters carry held and reused.
-            DirectStreamFilter(stream).use { direct ->
-                for (i in 30 until 60) {
-                    val buffer = DirectFrameFilterTest.frame(61, 37, 61 * 4, Triple(128, 128, 128))
-                    assertEquals("frame $i", Action.ALLOW, direct.process(buffer, 61, 37, 61 * 4, timestampNanos = i * FRAME_NANOS).action)
-                }
-                val counters = direct.counters
-                assertEquals(stream.counters(), counters)
-                // Two seconds of one scene: classified on frame 0 and on frame 30, when the verdict is 1 s old.
-                assertEquals(60L, counters.frames)
-                assertEquals(2L, counters.classified)
-                assertEquals(58L, counters.reused)
-                assertEquals(0L, counters.held)
+            // The same scene through the zero-copy path, on the same stream.
+            for (i in 30 until 60) {
+                val buffer = ZeroCopyTest.frame(61, 37, 61 * 4, Triple(128, 128, 128))
+                val frame = TestFrames.packed(61, 37, 61 * 4, timestampNs = i * FRAME_NANOS)
+                assertEquals("frame $i", Action.ALLOW, stream.processFrameInPlace(frame, buffer).action)
             }
+            val counters = stream.counters()
+            // Two seconds of one scene: classified on frame 0 and on frame 30, when the verdict is 1 s old.
+            assertEquals(60L, counters.frames)
+            assertEquals(2L, counters.classified)
+            assertEquals(58L, counters.reused)
+            assertEquals(0L, counters.held)
         }
     }
 
@@ -100,7 +98,7 @@ class StreamChangeGateTest {
             val out = stream.frame(cut, 5)
             assertEquals(Action.BLOCK, out.verdict.action)
             assertEquals(Category.PORN, out.verdict.category)
-            assertTrue("the cut was released unredacted", out.pixels.all { it == 0.toByte() })
+            assertTrue("the cut was released unredacted", out.planes[0].all { it == 0.toByte() })
             val counters = stream.counters()
             assertEquals(listOf(6L, 2L, 4L), listOf(counters.frames, counters.classified, counters.reused))
         }
@@ -113,7 +111,7 @@ class StreamChangeGateTest {
             val actions = (0 until 11).map { i ->
                 val pixels = if (i < 5) grey else cut
                 val out = stream.frame(pixels, i)
-                if (out.verdict.action == Action.ALLOW) assertArrayEquals("frame $i untouched", pixels, out.pixels)
+                if (out.verdict.action == Action.ALLOW) assertArrayEquals("frame $i untouched", pixels, out.planes[0])
                 out.verdict.action
             }
             // As before the gate: frames 5–9 keep the allow in force; frame 10 is classified.

@@ -11,7 +11,7 @@ import org.junit.Test
 import java.nio.ByteBuffer
 import java.util.Collections
 
-/** The StreamFilter through uniffi (SafeFrameStream + StreamListener) and JNI (DirectStreamFilter). */
+/** The StreamFilter through uniffi (SafeFrameStream + StreamListener) and JNI (processFrameInPlace). */
 class StreamTest {
     companion object {
         private lateinit var filter: SafeFrameFilter
@@ -42,6 +42,10 @@ class StreamTest {
         fun redacts(action: Action) = action == Action.BLUR || action == Action.BLOCK
 
         fun severity(action: Action) = action.ordinal
+
+        /** A packed RGB8 frame without row padding. */
+        fun rgb(width: Int, height: Int, timestampNs: Long? = null) =
+            TestFrames.packed(width, height, width * 3, PixelFormat.RGB8, timestampNs = timestampNs)
     }
 
     /** Records every listener call, in order. */
@@ -97,11 +101,11 @@ class StreamTest {
                 val c = case(name)
                 val (w, h) = Pair((c["width"] as Number).toInt(), (c["height"] as Number).toInt())
                 val pixels = OracleFixtures.image(c, PixelFormat.RGBA8, w * 4)
-                val out = stream.processFrame(pixels, w, h, w * 4, PixelFormat.RGBA8, 0, i * 33_000_000L)
+                val out = stream.processFrame(TestFrames.packed(w, h, w * 4, timestampNs = i * 33_000_000L), listOf(pixels))
                 assertEquals("frame $i ($name)", expectedActions[i], out.verdict.action)
-                if (out.verdict.action == Action.ALLOW) assertArrayEquals("frame $i untouched", pixels, out.pixels)
+                if (out.verdict.action == Action.ALLOW) assertArrayEquals("frame $i untouched", pixels, out.planes[0])
                 if (out.verdict.action == Action.BLOCK) {
-                    assertTrue("frame $i blocked", out.pixels.withIndex().all { (j, b) -> b == (if (j % 4 == 3) (-1).toByte() else 0) })
+                    assertTrue("frame $i blocked", out.planes[0].withIndex().all { (j, b) -> b == (if (j % 4 == 3) (-1).toByte() else 0) })
                 }
             }
             val counters = stream.counters()
@@ -140,7 +144,7 @@ class StreamTest {
         SafeFrameStream(filter, options).use { stream ->
             val actions = sequence.mapIndexed { i, c ->
                 val pixels = OracleFixtures.image(c, PixelFormat.RGB8, 64 * 3)
-                stream.processFrame(pixels, 64, 48, 64 * 3, PixelFormat.RGB8, timestampNanos = i.toLong()).verdict.action
+                stream.processFrame(rgb(64, 48, timestampNs = i.toLong()), listOf(pixels)).verdict.action
             }
             // Frames 0, 3, 6 are classified (red, blue, red); the others reuse the verdict.
             val b = Action.BLOCK
@@ -157,7 +161,7 @@ class StreamTest {
         // The cadence alone (no change gate): the gate would let the unchanged frames reuse the verdict.
         SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.MinIntervalMs(100), changeGate = false)).use { stream ->
             for (ms in listOf(0L, 40L, 99L, 100L, 150L, 250L)) {
-                stream.processFrame(grey, 64, 48, 64 * 3, PixelFormat.RGB8, 0, ms * 1_000_000L)
+                stream.processFrame(rgb(64, 48, timestampNs = ms * 1_000_000L), listOf(grey))
             }
             // Classified at 0, 100 and 250 ms.
             assertEquals(3L, stream.counters().classified)
@@ -177,8 +181,8 @@ class StreamTest {
         val red = OracleFixtures.image(case("solid-red-64x48"), PixelFormat.RGB8, 64 * 3)
         val blue = OracleFixtures.image(case("solid-blue-64x48"), PixelFormat.RGB8, 64 * 3)
         SafeFrameStream(filter, StreamOptions(clearAfter = 1), listener).use { stream ->
-            assertEquals(Action.BLOCK, stream.processFrame(red, 64, 48, 64 * 3, PixelFormat.RGB8).verdict.action)
-            assertEquals(Action.ALLOW, stream.processFrame(blue, 64, 48, 64 * 3, PixelFormat.RGB8).verdict.action)
+            assertEquals(Action.BLOCK, stream.processFrame(rgb(64, 48), listOf(red)).verdict.action)
+            assertEquals(Action.ALLOW, stream.processFrame(rgb(64, 48), listOf(blue)).verdict.action)
             assertEquals(2L, stream.counters().frames)
         }
         assertEquals(2, listener.calls)
@@ -191,63 +195,59 @@ class StreamTest {
             SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(0)))
         }
         SafeFrameStream(filter, StreamOptions()).use { stream ->
-            assertThrows(SafeFrameException.InvalidFrame::class.java) { stream.processFrame(ByteArray(10), 64, 48, 64 * 3, PixelFormat.RGB8) }
-            assertThrows(SafeFrameException.InvalidFrame::class.java) { stream.processFrame(ByteArray(10), 2, 2, 6, PixelFormat.RGB8, rotationDegrees = 45) }
+            assertThrows(SafeFrameException.InvalidFrame::class.java) { stream.processFrame(rgb(64, 48), listOf(ByteArray(10))) }
+            assertThrows(SafeFrameException.InvalidFrame::class.java) { stream.processFrame(TestFrames.packed(2, 2, 6, PixelFormat.RGB8, rotationDegrees = 45), listOf(ByteArray(10))) }
             assertEquals(0L, stream.counters().frames)
         }
     }
 
     @Test
-    fun directStreamFilterRedactsYuvPlanesInPlaceWithoutACopy() {
+    fun processFrameInPlaceRedactsYuvPlanesWithoutACopy() {
         val (w, h, stride) = Triple(64, 48, 72)
         val recorder = Recorder()
         val stream = SafeFrameStream(filter, StreamOptions(clearAfter = 1), recorder)
-        DirectStreamFilter(stream).use { direct ->
-            // An allowed grey frame: every byte the same after the call.
-            val (gy, gu, gv) = DirectYuvTest.yuv(128, 128, 128)
-            val greyY = DirectYuvTest.lumaPlane(w, h, stride, gy)
-            val (greyU, greyV) = DirectYuvTest.interleavedVu(w, h, stride, gu, gv)
-            val before = listOf(DirectYuvTest.bytes(greyY), DirectYuvTest.bytes(greyV))
-            val allowed = direct.processYuv420888(YuvPlane(greyY, stride, 1), YuvPlane(greyU, stride, 2), YuvPlane(greyV, stride, 2),
-                w, h, rotationDegrees = 90, timestampNanos = 1_000L)
-            assertEquals(Action.ALLOW, allowed.action)
-            assertArrayEquals(before[0], DirectYuvTest.bytes(greyY))
-            assertArrayEquals(before[1], DirectYuvTest.bytes(greyV))
+        fun yuvFrame(rotation: Int, ts: Long) = TestFrames.yuv420888(w, h, stride to 1, stride to 2, stride to 2, rotation, ts)
+        // An allowed grey frame: every byte the same after the call.
+        val (gy, gu, gv) = TestFrames.yuv(128, 128, 128)
+        val greyY = ZeroCopyYuvTest.lumaPlane(w, h, stride, gy)
+        val (greyU, greyV) = TestFrames.interleavedVu(w, h, stride, gu, gv)
+        val before = listOf(TestFrames.bytes(greyY), TestFrames.bytes(greyV))
+        val allowed = stream.processFrameInPlace(yuvFrame(90, 1_000L), greyY, greyU, greyV)
+        assertEquals(Action.ALLOW, allowed.action)
+        assertArrayEquals(before[0], TestFrames.bytes(greyY))
+        assertArrayEquals(before[1], TestFrames.bytes(greyV))
 
-            // A red frame: blocked where it lies; Kotlin reads its own buffers back.
-            val (ry, ru, rv) = DirectYuvTest.yuv(255, 0, 0)
-            val redY = DirectYuvTest.lumaPlane(w, h, stride, ry)
-            val (redU, redV) = DirectYuvTest.interleavedVu(w, h, stride, ru, rv)
-            val blocked = direct.processYuv420888(YuvPlane(redY, stride, 1), YuvPlane(redU, stride, 2), YuvPlane(redV, stride, 2),
-                w, h, timestampNanos = 2_000L)
-            assertEquals(Action.BLOCK, blocked.action)
-            assertEquals(Category.PORN, blocked.category)
-            for (i in 0 until redY.capacity()) {
-                assertEquals("Y byte $i", if (i % stride < w) 16.toByte() else DirectYuvTest.PAD, redY.get(i))
-            }
-            val chroma = DirectYuvTest.bytes(redV)
-            for (i in chroma.indices) {
-                assertEquals("VU byte $i", if (i % stride < w) 128.toByte() else DirectYuvTest.PAD, chroma[i])
-            }
-
-            // Packed RGBA through the same stream: a grey frame is allowed again (clearAfter = 1).
-            val rgba = DirectFrameFilterTest.frame(8, 6, 40, Triple(128, 128, 128))
-            val rgbaBefore = DirectFrameFilterTest.bytes(rgba)
-            assertEquals(Action.ALLOW, direct.process(rgba, 8, 6, 40, timestampNanos = 3_000L).action)
-            assertArrayEquals(rgbaBefore, DirectFrameFilterTest.bytes(rgba))
-            val red = DirectFrameFilterTest.frame(8, 6, 40, Triple(255, 0, 0))
-            assertEquals(Action.BLOCK, direct.process(red, 8, 6, 40, PixelFormat.RGBA8, timestampNanos = 4_000L).action)
-            for (i in 0 until red.capacity()) {
-                val x = i % 40
-                val want: Byte = if (x >= 32) 0x5A else if (x % 4 == 3) -1 else 0
-                assertEquals("RGBA byte $i", want, red.get(i))
-            }
-
-            val counters = direct.counters
-            assertEquals(stream.counters(), counters)
-            assertEquals(4L, counters.frames)
-            assertEquals(2L, counters.blocked)
+        // A red frame: blocked where it lies; Kotlin reads its own buffers back.
+        val (ry, ru, rv) = TestFrames.yuv(255, 0, 0)
+        val redY = ZeroCopyYuvTest.lumaPlane(w, h, stride, ry)
+        val (redU, redV) = TestFrames.interleavedVu(w, h, stride, ru, rv)
+        val blocked = stream.processFrameInPlace(yuvFrame(0, 2_000L), redY, redU, redV)
+        assertEquals(Action.BLOCK, blocked.action)
+        assertEquals(Category.PORN, blocked.category)
+        for (i in 0 until redY.capacity()) {
+            assertEquals("Y byte $i", if (i % stride < w) 16.toByte() else ZeroCopyYuvTest.PAD, redY.get(i))
         }
+        val chroma = TestFrames.bytes(redV)
+        for (i in chroma.indices) {
+            assertEquals("VU byte $i", if (i % stride < w) 128.toByte() else ZeroCopyYuvTest.PAD, chroma[i])
+        }
+
+        // Packed RGBA through the same stream: a grey frame is allowed again (clearAfter = 1).
+        val rgba = ZeroCopyTest.frame(8, 6, 40, Triple(128, 128, 128))
+        val rgbaBefore = TestFrames.bytes(rgba)
+        assertEquals(Action.ALLOW, stream.processFrameInPlace(TestFrames.packed(8, 6, 40, timestampNs = 3_000L), rgba).action)
+        assertArrayEquals(rgbaBefore, TestFrames.bytes(rgba))
+        val red = ZeroCopyTest.frame(8, 6, 40, Triple(255, 0, 0))
+        assertEquals(Action.BLOCK, stream.processFrameInPlace(TestFrames.packed(8, 6, 40, PixelFormat.RGBA8, timestampNs = 4_000L), red).action)
+        for (i in 0 until red.capacity()) {
+            val x = i % 40
+            val want: Byte = if (x >= 32) 0x5A else if (x % 4 == 3) -1 else 0
+            assertEquals("RGBA byte $i", want, red.get(i))
+        }
+
+        val counters = stream.counters()
+        assertEquals(4L, counters.frames)
+        assertEquals(2L, counters.blocked)
         stream.close()
         val seen = recorder.changes.map { Triple(it.frameIndex, it.verdict.action, it.timestampNanos) }
         assertEquals(
@@ -259,46 +259,44 @@ class StreamTest {
     @Test
     fun malformedPlanesAndClosedStreamsAreKotlinExceptions() {
         val (w, h) = Pair(16, 8)
-        val y = DirectYuvTest.lumaPlane(w, h, w, 100)
-        val (u, v) = DirectYuvTest.interleavedVu(w, h, w, 128, 128)
-        SafeFrameStream(filter, StreamOptions()).use { stream ->
-            val direct = DirectStreamFilter(stream)
-            fun call(yp: YuvPlane, up: YuvPlane, vp: YuvPlane) =
-                assertThrows(SafeFrameNativeException::class.java) { direct.processYuv420888(yp, up, vp, w, h, timestampNanos = 0L) }
-            assertEquals("InvalidFrame", call(YuvPlane(ByteBuffer.allocateDirect(w * h - 1), w, 1), YuvPlane(u, w, 2), YuvPlane(v, w, 2)).kind)
-            val heap = call(YuvPlane(ByteBuffer.allocate(w * h), w, 1), YuvPlane(u, w, 2), YuvPlane(v, w, 2))
+        val y = ZeroCopyYuvTest.lumaPlane(w, h, w, 100)
+        val (u, v) = TestFrames.interleavedVu(w, h, w, 128, 128)
+        val closedHandle = SafeFrameStream(filter, StreamOptions()).use { stream ->
+            fun call(planes: List<Pair<ByteBuffer, Pair<Int, Int>>>, rotation: Int = 0) =
+                assertThrows(SafeFrameException::class.java) {
+                    val (yp, up, vp) = planes
+                    val frame = TestFrames.yuv420888(w, h, yp.second, up.second, vp.second, rotation, timestampNs = 0L)
+                    stream.processFrameInPlace(frame, yp.first, up.first, vp.first)
+                }
+            assertEquals(ErrorKind.INVALID_FRAME, call(listOf(ByteBuffer.allocateDirect(w * h - 1) to (w to 1), u to (w to 2), v to (w to 2))).kind)
+            val heap = call(listOf(ByteBuffer.allocate(w * h) to (w to 1), u to (w to 2), v to (w to 2)))
             assertTrue(heap.message, heap.message!!.contains("not a direct ByteBuffer"))
-            val stride = call(YuvPlane(y, w, 1), YuvPlane(u, w, 1), YuvPlane(v, w, 2))
+            val stride = call(listOf(y to (w to 1), u to (w to 1), v to (w to 2)))
             assertTrue(stride.message, stride.message!!.contains("pixel stride 2"))
-            val negative = call(YuvPlane(y, -w, 1), YuvPlane(u, w, 2), YuvPlane(v, w, 2))
+            val negative = call(listOf(y to (-w to 1), u to (w to 2), v to (w to 2)))
             assertTrue(negative.message, negative.message!!.contains("negative"))
-            val rotation = assertThrows(SafeFrameNativeException::class.java) {
-                direct.processYuv420888(YuvPlane(y, w, 1), YuvPlane(u, w, 2), YuvPlane(v, w, 2), w, h, rotationDegrees = 45, timestampNanos = 0L)
+            val rotation = call(listOf(y to (w to 1), u to (w to 2), v to (w to 2)), rotation = 45)
+            assertEquals(ErrorKind.INVALID_FRAME, rotation.kind)
+            val short = assertThrows(SafeFrameException::class.java) {
+                stream.processFrameInPlace(TestFrames.packed(4, 4, 16, timestampNs = 0L), ByteBuffer.allocateDirect(10))
             }
-            assertEquals("InvalidFrame", rotation.kind)
-            val short = assertThrows(SafeFrameNativeException::class.java) {
-                direct.process(ByteBuffer.allocateDirect(10), 4, 4, 16, timestampNanos = 0L)
-            }
-            assertEquals("InvalidFrame", short.kind)
+            assertEquals(ErrorKind.INVALID_FRAME, short.kind)
             // None of these reached the stream.
-            assertEquals(0L, direct.counters.frames)
-            direct.close()
-            direct.close() // idempotent
-            val closed = assertThrows(SafeFrameNativeException::class.java) {
-                direct.processYuv420888(YuvPlane(y, w, 1), YuvPlane(u, w, 2), YuvPlane(v, w, 2), w, h, timestampNanos = 0L)
-            }
-            assertTrue(closed.message, closed.message!!.contains("closed"))
-            assertThrows(SafeFrameNativeException::class.java) { direct.counters }
+            assertEquals(0L, stream.counters().frames)
+            stream.directHandle()
         }
+        // A closed stream's handle is refused.
+        val frame = NativeFrames.encode(TestFrames.yuv420888(w, h, w to 1, w to 2, w to 2, timestampNs = 0L))
+        val closed = assertThrows(SafeFrameException::class.java) { NativeFrames.processFrame(closedHandle, frame, arrayOf(y, u, v)) }
+        assertEquals(ErrorKind.INVALID_ARGUMENT, closed.kind)
         // A forged or filter handle is not a stream.
-        val forged = assertThrows(SafeFrameNativeException::class.java) {
-            NativeFrames.processStream(987_654_321L, ByteBuffer.allocateDirect(64), 4, 4, 16, 0, 0, 0L, null)
+        val packed = NativeFrames.encode(TestFrames.packed(4, 4, 16))
+        val forged = assertThrows(SafeFrameException::class.java) {
+            NativeFrames.processFrame(987_654_321L, packed, arrayOf(ByteBuffer.allocateDirect(64)))
         }
         assertTrue(forged.message, forged.message!!.contains("stream handle 987654321 is unknown"))
-        val filterHandle = filter.directHandle()
-        assertThrows(SafeFrameNativeException::class.java) {
-            NativeFrames.processStream(filterHandle, ByteBuffer.allocateDirect(64), 4, 4, 16, 0, 0, 0L, null)
+        assertThrows(SafeFrameException.InvalidArgument::class.java) {
+            NativeFrames.processFrame(filter.directHandle(), packed, arrayOf(ByteBuffer.allocateDirect(64)))
         }
-        NativeFrames.release(filterHandle)
     }
 }

@@ -10,13 +10,16 @@ import ai.onnxruntime.OrtEnvironment
 import ai.onnxruntime.OrtSession
 import com.sun.jna.Native
 import com.sun.jna.Pointer
-import dev.safeframe.DirectFrameFilter
+import com.sun.jna.Structure
 import dev.safeframe.FilterOptions
+import dev.safeframe.Frame
+import dev.safeframe.FramePlane
 import dev.safeframe.PixelFormat
 import dev.safeframe.Policy
 import dev.safeframe.Preset
 import dev.safeframe.SafeFrameFilter
-import dev.safeframe.YuvPlane
+import dev.safeframe.checkFrame
+import dev.safeframe.pixelFormatCode
 import java.io.File
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
@@ -30,11 +33,40 @@ object CAbi {
 
     @JvmStatic external fun safeframe_filter_from_handle(handle: Long): Pointer?
 
-    @JvmStatic external fun safeframe_check(
-        filter: Pointer, pixels: Pointer, len: Long, width: Int, height: Int, stride: Long, format: Int, out: Pointer,
-    ): Int
+    @JvmStatic external fun safeframe_check_frame(filter: Pointer, frame: Pointer, out: Pointer): Int
 
     @JvmStatic external fun safeframe_filter_free(filter: Pointer?)
+}
+
+/** `SafeFramePlane` of safeframe.h (`size_t` as a 64-bit `long`). */
+@Structure.FieldOrder("data", "len", "rowStride", "pixelStride")
+open class CPlane : Structure() {
+    @JvmField var data: Pointer? = null
+    @JvmField var len: Long = 0
+    @JvmField var rowStride: Int = 0
+    @JvmField var pixelStride: Int = 0
+}
+
+/** `SafeFrameFrame` of safeframe.h (C `bool` as a byte). Written once, passed as a pointer. */
+@Structure.FieldOrder(
+    "width", "height", "format", "rotationDegrees", "planes", "planeCount",
+    "cropX", "cropY", "cropWidth", "cropHeight", "timestampNs", "hasTimestamp", "fullRange",
+)
+class CFrame : Structure() {
+    @JvmField var width: Int = 0
+    @JvmField var height: Int = 0
+    @JvmField var format: Int = 0
+    @JvmField var rotationDegrees: Int = 0
+    @Suppress("UNCHECKED_CAST")
+    @JvmField var planes: Array<CPlane> = CPlane().toArray(3) as Array<CPlane>
+    @JvmField var planeCount: Int = 0
+    @JvmField var cropX: Int = 0
+    @JvmField var cropY: Int = 0
+    @JvmField var cropWidth: Int = 0
+    @JvmField var cropHeight: Int = 0
+    @JvmField var timestampNs: Long = 0
+    @JvmField var hasTimestamp: Byte = 0
+    @JvmField var fullRange: Byte = 0
 }
 
 const val W = 1920
@@ -117,41 +149,50 @@ fun main(args: Array<String>) {
     val filter = SafeFrameFilter.fromDirectory(
         packDir, Policy.preset(Preset.CHILD), false, FilterOptions(intraThreads = 1, runtimeLibrary = ortLib),
     )
-    val direct = DirectFrameFilter(filter)
     val cFilter = CAbi.safeframe_filter_from_handle(filter.directHandle()) ?: error("safeframe_filter_from_handle failed")
-    val verdictOut = com.sun.jna.Memory(28)
+    val verdictOut = com.sun.jna.Memory(32)
 
     val rgba = ByteBuffer.allocateDirect(W * H * 4)
     syntheticRgba(rgba)
-    val rgbaPtr = Native.getDirectBufferPointer(rgba)
+    val rgbaFrame = Frame(W, H, PixelFormat.RGBA8, listOf(FramePlane(W * 4)))
+    val cFrame = CFrame().apply {
+        width = W
+        height = H
+        format = pixelFormatCode(PixelFormat.RGBA8)
+        planes[0].data = Native.getDirectBufferPointer(rgba)
+        planes[0].len = (W * H * 4).toLong()
+        planes[0].rowStride = W * 4
+        planeCount = 1
+        write()
+    }
     val bytes = ByteArray(W * H * 4).also { rgba.duplicate().get(it) }
     // YUV_420_888 as most phones deliver it: Y (stride 1920), V/U interleaved (pixel stride 2).
     val yPlane = ByteBuffer.allocateDirect(W * H)
     for (i in 0 until W * H) yPlane.put(i, (16 + (i % W) * 219 / W).toByte())
     val chroma = ByteBuffer.allocateDirect(W * H / 2)
     for (i in 0 until W * H / 2) chroma.put(i, (100 + (i % 40)).toByte())
-    val v = YuvPlane(chroma.duplicate(), W, 2)
-    val u = YuvPlane(chroma.duplicate().position(1).slice(), W, 2)
-    val y = YuvPlane(yPlane, W, 1)
+    val v = chroma.duplicate()
+    val u = chroma.duplicate().position(1).slice()
+    val yuvFrame = Frame(W, H, PixelFormat.YUV420888, listOf(FramePlane(W, 1), FramePlane(W, 2), FramePlane(W, 2)))
 
     val tensorBuf = ByteBuffer.allocateDirect(SIDE * SIDE * 3 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer()
     val pre = KotlinPreprocessor()
 
     var sink = 0f
     val variants = linkedMapOf<String, () -> Unit>(
-        "(a) Rust call via C ABI safeframe_check (JNA direct, RGBA)" to {
-            val rc = CAbi.safeframe_check(cFilter, rgbaPtr, (W * H * 4).toLong(), W, H, (W * 4).toLong(), 0, verdictOut)
-            check(rc == 0) { "safeframe_check returned $rc" }
+        "(a) Rust call via C ABI safeframe_check_frame (JNA direct)" to {
+            val rc = CAbi.safeframe_check_frame(cFilter, cFrame.pointer, verdictOut)
+            check(rc == 0) { "safeframe_check_frame returned $rc" }
             sink += verdictOut.getFloat(8)
         },
-        "(c1) JNI DirectFrameFilter.check(direct ByteBuffer) RGBA" to {
-            sink += direct.check(rgba, W, H, W * 4, PixelFormat.RGBA8).scores.neutral
+        "(c1) JNI checkFrame(frame, direct ByteBuffer) RGBA" to {
+            sink += filter.checkFrame(rgbaFrame, rgba).scores.neutral
         },
-        "(c2) JNI DirectFrameFilter.checkYuv420888 (3 planes)" to {
-            sink += direct.checkYuv420888(y, u, v, W, H, 0).scores.neutral
+        "(c2) JNI checkFrame(frame, y, u, v) YUV_420_888" to {
+            sink += filter.checkFrame(yuvFrame, yPlane, u, v).scores.neutral
         },
-        "(b) uniffi SafeFrameFilter.checkFrame(ByteArray) RGBA" to {
-            sink += filter.checkFrame(bytes, W, H, W * 4, PixelFormat.RGBA8).scores.neutral
+        "(b) uniffi checkFrame(frame, listOf(ByteArray)) RGBA" to {
+            sink += filter.checkFrame(rgbaFrame, listOf(bytes)).scores.neutral
         },
         "(d) ONNX Runtime Java 1.x + Kotlin preprocessing" to {
             pre.run(rgba, W * 4, tensorBuf)
@@ -165,8 +206,8 @@ fun main(args: Array<String>) {
         "(d-pre) Kotlin preprocessing alone" to { pre.run(rgba, W * 4, tensorBuf); sink += tensorBuf.get(7) },
     )
     // Same verdict through every SafeFrame door.
-    val viaJni = direct.check(rgba, W, H, W * 4, PixelFormat.RGBA8)
-    val viaUniffi = filter.checkFrame(bytes, W, H, W * 4, PixelFormat.RGBA8)
+    val viaJni = filter.checkFrame(rgbaFrame, rgba)
+    val viaUniffi = filter.checkFrame(rgbaFrame, listOf(bytes))
     check(viaJni.scores == viaUniffi.scores) { "JNI and uniffi scores differ: ${viaJni.scores} vs ${viaUniffi.scores}" }
     // (The strict child preset may block this synthetic frame; check() never alters it.)
     System.err.println("frame verdict (child preset): ${viaJni.action}, neutral ${viaJni.scores.neutral}")
@@ -204,7 +245,6 @@ fun main(args: Array<String>) {
     println(String.format("ONNX Runtime Java + Kotlin preprocessing vs JNI direct (d / c1): %.2fx", med[keys[4]]!! / med[keys[1]]!!))
     System.err.println("(sink $sink)")
     CAbi.safeframe_filter_free(cFilter)
-    direct.close()
     filter.close()
     session.close()
 }

@@ -3,12 +3,14 @@ package dev.safeframe.android
 import android.graphics.ImageFormat
 import androidx.camera.core.ImageAnalysis
 import androidx.camera.core.ImageProxy
-import dev.safeframe.DirectStreamFilter
+import dev.safeframe.Frame
+import dev.safeframe.FramePlane
 import dev.safeframe.PixelFormat
-import dev.safeframe.SafeFrameNativeException
+import dev.safeframe.SafeFrameException
+import dev.safeframe.SafeFrameStream
 import dev.safeframe.StreamCounters
 import dev.safeframe.Verdict
-import dev.safeframe.YuvPlane
+import dev.safeframe.processFrameInPlace
 import java.util.concurrent.Executor
 import android.graphics.PixelFormat as AndroidPixelFormat
 
@@ -25,11 +27,11 @@ import android.graphics.PixelFormat as AndroidPixelFormat
  * analysis.setAnalyzer(cameraExecutor, SafeFrameAnalyzer(stream, overlay.mainThreadExecutor, overlay))
  * ```
  *
- * Formats: `YUV_420_888` (CameraX's default; its three planes with their row and pixel strides
- * go to [DirectStreamFilter.processYuv420888]) and `RGBA_8888`
- * (`ImageAnalysis.OUTPUT_IMAGE_FORMAT_RGBA_8888`; plane 0 with its row stride goes to
- * [DirectStreamFilter.process]). The image's `rotationDegrees` and timestamp are passed on, so the
- * model sees the upright frame and the stream filter can pace itself on camera time.
+ * Formats: `YUV_420_888` (CameraX's default) and `RGBA_8888`
+ * (`ImageAnalysis.OUTPUT_IMAGE_FORMAT_RGBA_8888`): the image's planes, each with its row and
+ * pixel stride, go to [SafeFrameStream.processFrameInPlace] as one [Frame]. The image's
+ * `rotationDegrees` and timestamp are passed on, so the model sees the upright frame and the
+ * stream filter can pace itself on camera time.
  *
  * The proxy is always closed (in `finally`), whatever happens. `analyze` runs on the executor
  * CameraX was given (a background thread); one inference at a time. A model failure is not an
@@ -37,10 +39,10 @@ import android.graphics.PixelFormat as AndroidPixelFormat
  * delivered to [Listener.onVerdict]. An error (a closed filter, an unsupported format, a
  * malformed frame) goes to [Listener.onError], which every listener must handle (fail-closed:
  * hide the preview); the frame is still closed and the analyzer keeps running. This class does
- * not own [filter]: close it after `ImageAnalysis.clearAnalyzer()`.
+ * not own [stream]: close it after `ImageAnalysis.clearAnalyzer()`.
  */
 class SafeFrameAnalyzer @JvmOverloads constructor(
-    private val filter: DirectStreamFilter,
+    private val stream: SafeFrameStream,
     private val callbackExecutor: Executor,
     private val listener: Listener,
     /** Camera samples span 0–255 (JFIF) rather than 16–235; CameraX YUV output is usually limited range. */
@@ -62,7 +64,7 @@ class SafeFrameAnalyzer @JvmOverloads constructor(
 
     /** The stream filter's counters (frames seen, classified, blurred, blocked, errors, …). */
     val counters: StreamCounters
-        get() = filter.counters
+        get() = stream.counters()
 
     override fun analyze(image: ImageProxy) {
         val timestamp: Long
@@ -85,39 +87,25 @@ class SafeFrameAnalyzer @JvmOverloads constructor(
     }
 
     private fun check(image: ImageProxy, rotationDegrees: Int, timestamp: Long): Verdict {
-        val planes = image.planes
-        return when (image.format) {
-            ImageFormat.YUV_420_888 -> {
-                if (planes.size < 3) throw invalid("a YUV_420_888 image needs 3 planes, this one has ${planes.size}")
-                filter.processYuv420888(
-                    y = YuvPlane(planes[0].buffer, planes[0].rowStride, planes[0].pixelStride),
-                    u = YuvPlane(planes[1].buffer, planes[1].rowStride, planes[1].pixelStride),
-                    v = YuvPlane(planes[2].buffer, planes[2].rowStride, planes[2].pixelStride),
-                    width = image.width,
-                    height = image.height,
-                    rotationDegrees = rotationDegrees,
-                    timestampNanos = timestamp,
-                    fullRange = fullRange,
-                )
-            }
-            AndroidPixelFormat.RGBA_8888 -> {
-                if (planes.isEmpty()) throw invalid("an RGBA_8888 image has no plane")
-                val p = planes[0]
-                if (p.pixelStride != 4) throw invalid("an RGBA_8888 plane needs a pixel stride of 4, not ${p.pixelStride}")
-                filter.process(
-                    buffer = p.buffer,
-                    width = image.width,
-                    height = image.height,
-                    rowStride = p.rowStride,
-                    format = PixelFormat.RGBA8,
-                    rotationDegrees = rotationDegrees,
-                    timestampNanos = timestamp,
-                )
-            }
-            else -> throw invalid(
+        val format = when (image.format) {
+            ImageFormat.YUV_420_888 -> PixelFormat.YUV420888
+            AndroidPixelFormat.RGBA_8888 -> PixelFormat.RGBA8
+            else -> throw SafeFrameException.InvalidFrame(
                 "unsupported ImageProxy format ${image.format}: use OUTPUT_IMAGE_FORMAT_YUV_420_888 (default) or OUTPUT_IMAGE_FORMAT_RGBA_8888",
             )
         }
+        // Plane counts and strides are checked by SafeFrame against the format, like any frame's.
+        val planes = image.planes
+        val frame = Frame(
+            width = image.width,
+            height = image.height,
+            format = format,
+            planes = planes.map { FramePlane(it.rowStride, it.pixelStride) },
+            rotationDegrees = rotationDegrees,
+            timestampNs = timestamp,
+            fullRange = fullRange,
+        )
+        return stream.processFrameInPlace(frame, *Array(planes.size) { planes[it].buffer })
     }
 
     private fun deliverError(e: Exception) {
@@ -126,9 +114,5 @@ class SafeFrameAnalyzer @JvmOverloads constructor(
         } catch (_: Exception) {
             // A rejecting executor (shut down) must not break CameraX's analysis thread.
         }
-    }
-
-    private companion object {
-        fun invalid(what: String) = SafeFrameNativeException("InvalidFrame: invalid frame: $what")
     }
 }

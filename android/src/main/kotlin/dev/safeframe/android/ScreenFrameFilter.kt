@@ -7,9 +7,11 @@ import android.media.ImageReader
 import android.media.projection.MediaProjection
 import android.os.Handler
 import android.os.HandlerThread
-import dev.safeframe.DirectStreamFilter
+import dev.safeframe.Frame
+import dev.safeframe.FramePlane
 import dev.safeframe.PixelFormat
-import dev.safeframe.SafeFrameNativeException
+import dev.safeframe.SafeFrameStream
+import dev.safeframe.processFrameInPlace
 import java.util.concurrent.Executor
 import android.graphics.PixelFormat as AndroidPixelFormat
 
@@ -40,7 +42,7 @@ import android.graphics.PixelFormat as AndroidPixelFormat
  */
 class ScreenFrameFilter @JvmOverloads constructor(
     private val projection: MediaProjection,
-    private val filter: DirectStreamFilter,
+    private val stream: SafeFrameStream,
     /** Capture size in pixels; the model looks at 224×224, so a scaled-down capture costs less. */
     val width: Int,
     val height: Int,
@@ -96,7 +98,7 @@ class ScreenFrameFilter @JvmOverloads constructor(
 
     /**
      * Stops checking: releases the virtual display and the reader and ends the thread. Does not
-     * stop the projection or close [filter] (they are the caller's). Idempotent, any thread.
+     * stop the projection or close [stream] (they are the caller's). Idempotent, any thread.
      */
     override fun close() {
         synchronized(lock) {
@@ -123,19 +125,16 @@ class ScreenFrameFilter @JvmOverloads constructor(
         } ?: return
         val timestamp = image.timestamp
         val verdict = try {
+            // SafeFrame checks the plane's strides against RGBA8, like any frame's.
             val plane = image.planes[0]
-            if (plane.pixelStride != 4) {
-                throw SafeFrameNativeException("InvalidFrame: invalid frame: an RGBA_8888 plane needs a pixel stride of 4, not ${plane.pixelStride}")
-            }
-            filter.process(
-                buffer = plane.buffer,
+            val frame = Frame(
                 width = image.width,
                 height = image.height,
-                rowStride = plane.rowStride,
                 format = PixelFormat.RGBA8,
-                rotationDegrees = 0,
-                timestampNanos = timestamp,
+                planes = listOf(FramePlane(plane.rowStride, plane.pixelStride)),
+                timestampNs = timestamp,
             )
+            stream.processFrameInPlace(frame, plane.buffer)
         } catch (e: Exception) {
             try {
                 callbackExecutor.execute { listener.onError(e) }
@@ -162,7 +161,7 @@ class ScreenFrameFilter @JvmOverloads constructor(
         fun forDisplay(
             context: Context,
             projection: MediaProjection,
-            filter: DirectStreamFilter,
+            stream: SafeFrameStream,
             callbackExecutor: Executor,
             listener: SafeFrameAnalyzer.Listener,
             scale: Float = 0.5f,
@@ -171,7 +170,7 @@ class ScreenFrameFilter @JvmOverloads constructor(
             val metrics = context.resources.displayMetrics
             val w = maxOf(1, (metrics.widthPixels * scale).toInt())
             val h = maxOf(1, (metrics.heightPixels * scale).toInt())
-            return ScreenFrameFilter(projection, filter, w, h, metrics.densityDpi, callbackExecutor, listener)
+            return ScreenFrameFilter(projection, stream, w, h, metrics.densityDpi, callbackExecutor, listener)
         }
     }
 }

@@ -710,9 +710,17 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_safeframe_ffi_checksum_func_error_kind_code(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_func_error_kind_from_code(
+    ): Int
     external fun uniffi_safeframe_ffi_checksum_func_preset_names(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_func_version(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_func_throw_c_status(
+    ): Int
+    external fun uniffi_safeframe_ffi_checksum_func_pixel_format_code(
     ): Int
     external fun uniffi_safeframe_ffi_checksum_method_blocklist_is_empty(
     ): Int
@@ -831,11 +839,11 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_method_safeframefilter_check_encoded_image_async(`ptr`: Long,`image`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_safeframe_ffi_fn_method_safeframefilter_check_frame(`ptr`: Long,`pixels`: RustBuffer.ByValue,`width`: Int,`height`: Int,`stride`: Int,`format`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_safeframe_ffi_fn_method_safeframefilter_check_frame(`ptr`: Long,`frame`: RustBuffer.ByValue,`planes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_method_safeframefilter_direct_handle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_safeframe_ffi_fn_method_safeframefilter_filter_frame(`ptr`: Long,`pixels`: RustBuffer.ByValue,`width`: Int,`height`: Int,`stride`: Int,`format`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_safeframe_ffi_fn_method_safeframefilter_filter_frame(`ptr`: Long,`frame`: RustBuffer.ByValue,`planes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_method_safeframefilter_model_name(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -877,7 +885,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_method_safeframestream_direct_handle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(`ptr`: Long,`pixels`: RustBuffer.ByValue,`width`: Int,`height`: Int,`stride`: Int,`format`: RustBuffer.ByValue,`rotationDegrees`: Int,`timestampNanos`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(`ptr`: Long,`frame`: RustBuffer.ByValue,`planes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_clone_streamlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -889,10 +897,18 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_safeframe_ffi_fn_method_streamlistener_on_failure(`ptr`: Long,`failure`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_safeframe_ffi_fn_func_error_kind_code(`kind`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_safeframe_ffi_fn_func_error_kind_from_code(`code`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_func_preset_names(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_safeframe_ffi_fn_func_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_safeframe_ffi_fn_func_throw_c_status(`code`: Int,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_safeframe_ffi_fn_func_pixel_format_code(`format`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
     external fun ffi_safeframe_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_safeframe_ffi_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1012,10 +1028,22 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_safeframe_ffi_checksum_func_error_kind_code() and 0xFFFF) != 18885) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_func_error_kind_from_code() and 0xFFFF) != 10172) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_safeframe_ffi_checksum_func_preset_names() and 0xFFFF) != 2440) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_func_version() and 0xFFFF) != 31148) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_func_throw_c_status() and 0xFFFF) != 22955) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_safeframe_ffi_checksum_func_pixel_format_code() and 0xFFFF) != 8399) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_method_blocklist_is_empty() and 0xFFFF) != 28754) {
@@ -1033,13 +1061,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_check_encoded_image_async() and 0xFFFF) != 2441) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_check_frame() and 0xFFFF) != 43364) {
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_check_frame() and 0xFFFF) != 13165) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_direct_handle() and 0xFFFF) != 48331) {
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_direct_handle() and 0xFFFF) != 40813) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_filter_frame() and 0xFFFF) != 14774) {
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_filter_frame() and 0xFFFF) != 25777) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_method_safeframefilter_model_name() and 0xFFFF) != 29375) {
@@ -1072,10 +1100,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_safeframe_ffi_checksum_method_safeframestream_counters() and 0xFFFF) != 38069) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframestream_direct_handle() and 0xFFFF) != 23538) {
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframestream_direct_handle() and 0xFFFF) != 32334) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframestream_process_frame() and 0xFFFF) != 49712) {
+    if ((lib.uniffi_safeframe_ffi_checksum_method_safeframestream_process_frame() and 0xFFFF) != 39771) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_method_streamlistener_on_verdict_change() and 0xFFFF) != 26937) {
@@ -2404,8 +2432,10 @@ public object FfiConverterTypePolicy: FfiConverter<Policy, Long> {
  * reference) when done.
  *
  * Frames and images passed to these methods are copied across the boundary. For camera
- * frames without a copy, use the zero-copy paths (`DirectFrameFilter` on Android and in the
- * Swift package), which take a handle from [`SafeFrameFilter::direct_handle`].
+ * frames without a copy, use the zero-copy overloads on this same type: `checkFrame` and
+ * `filterFrameInPlace` taking direct `ByteBuffer`s (Kotlin) or buffer pointers and
+ * `CVPixelBuffer`s (Swift); C calls `safeframe_check_frame` and
+ * `safeframe_filter_frame_in_place`.
  */
 public interface SafeFrameFilterInterface {
     
@@ -2423,28 +2453,30 @@ public interface SafeFrameFilterInterface {
     suspend fun `checkEncodedImageAsync`(`image`: kotlin.ByteArray): Verdict
     
     /**
-     * Classifies a packed frame and returns the verdict, without changing any pixel.
-     *
-     * `stride` is the distance in bytes between the starts of two rows (at least
-     * `width × bytes per pixel`); the last row needs no padding.
+     * Classifies a frame (copied across the boundary) and returns the verdict, without
+     * changing any pixel. `planes`: one buffer per plane of `frame.format`, or one holding
+     * every plane one after another. For camera frames without the copy, use the zero-copy
+     * overloads (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`).
      */
-    fun `checkFrame`(`pixels`: kotlin.ByteArray, `width`: kotlin.Int, `height`: kotlin.Int, `stride`: kotlin.Int, `format`: PixelFormat): Verdict
+    fun `checkFrame`(`frame`: Frame, `planes`: List<kotlin.ByteArray>): Verdict
     
     /**
-     * A new numbered handle to this filter for the zero-copy paths: Android's
-     * `DirectFrameFilter` (JNI) and the C ABI's `safeframe_filter_from_handle`. The handle
-     * keeps the model loaded until it is released; those wrappers release it when closed.
+     * This filter's number for the zero-copy paths (JNI, the C ABI's
+     * `safeframe_filter_from_handle`): the same for the object's whole life, and unknown
+     * (an `InvalidArgument` error) once the object is closed.
      */
     fun `directHandle`(): kotlin.Long
     
     /**
-     * Classifies a packed frame and returns its pixels with the verdict's action applied
-     * (blurred or blocked), plus the verdict.
+     * Classifies a frame (copied in and back out) and returns its planes with the verdict's
+     * action applied (blurred or blocked), plus the verdict.
      *
      * When the frame cannot be classified this throws; do not show the frame then (SafeFrame
-     * fails closed).
+     * fails closed). The zero-copy `filterFrameInPlace` overloads block the frame in place
+     * first (failing closed) before they report the error; C and Swift also hand back the
+     * verdict applied.
      */
-    fun `filterFrame`(`pixels`: kotlin.ByteArray, `width`: kotlin.Int, `height`: kotlin.Int, `stride`: kotlin.Int, `format`: PixelFormat): FilteredFrame
+    fun `filterFrame`(`frame`: Frame, `planes`: List<kotlin.ByteArray>): FilteredFrame
     
     /**
      * The model's name from its manifest.
@@ -2492,8 +2524,10 @@ public interface SafeFrameFilterInterface {
  * reference) when done.
  *
  * Frames and images passed to these methods are copied across the boundary. For camera
- * frames without a copy, use the zero-copy paths (`DirectFrameFilter` on Android and in the
- * Swift package), which take a handle from [`SafeFrameFilter::direct_handle`].
+ * frames without a copy, use the zero-copy overloads on this same type: `checkFrame` and
+ * `filterFrameInPlace` taking direct `ByteBuffer`s (Kotlin) or buffer pointers and
+ * `CVPixelBuffer`s (Swift); C calls `safeframe_check_frame` and
+ * `safeframe_filter_frame_in_place`.
  */
 open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
 {
@@ -2644,23 +2678,20 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
 
     
     /**
-     * Classifies a packed frame and returns the verdict, without changing any pixel.
-     *
-     * `stride` is the distance in bytes between the starts of two rows (at least
-     * `width × bytes per pixel`); the last row needs no padding.
+     * Classifies a frame (copied across the boundary) and returns the verdict, without
+     * changing any pixel. `planes`: one buffer per plane of `frame.format`, or one holding
+     * every plane one after another. For camera frames without the copy, use the zero-copy
+     * overloads (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`).
      */
-    @Throws(SafeFrameException::class)override fun `checkFrame`(`pixels`: kotlin.ByteArray, `width`: kotlin.Int, `height`: kotlin.Int, `stride`: kotlin.Int, `format`: PixelFormat): Verdict {
+    @Throws(SafeFrameException::class)override fun `checkFrame`(`frame`: Frame, `planes`: List<kotlin.ByteArray>): Verdict {
             return FfiConverterTypeVerdict.lift(
     callWithHandle {
     uniffiRustCallWithError(SafeFrameException) { _status ->
     UniffiLib.uniffi_safeframe_ffi_fn_method_safeframefilter_check_frame(
         it,
         
-        FfiConverterByteArray.lower(`pixels`),
-        FfiConverterInt.lower(`width`),
-        FfiConverterInt.lower(`height`),
-        FfiConverterInt.lower(`stride`),
-        FfiConverterTypePixelFormat.lower(`format`),_status)
+        FfiConverterTypeFrame.lower(`frame`),
+        FfiConverterSequenceByteArray.lower(`planes`),_status)
 }
     }
     )
@@ -2669,9 +2700,9 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
 
     
     /**
-     * A new numbered handle to this filter for the zero-copy paths: Android's
-     * `DirectFrameFilter` (JNI) and the C ABI's `safeframe_filter_from_handle`. The handle
-     * keeps the model loaded until it is released; those wrappers release it when closed.
+     * This filter's number for the zero-copy paths (JNI, the C ABI's
+     * `safeframe_filter_from_handle`): the same for the object's whole life, and unknown
+     * (an `InvalidArgument` error) once the object is closed.
      */override fun `directHandle`(): kotlin.Long {
             return FfiConverterLong.lift(
     callWithHandle {
@@ -2687,24 +2718,23 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
 
     
     /**
-     * Classifies a packed frame and returns its pixels with the verdict's action applied
-     * (blurred or blocked), plus the verdict.
+     * Classifies a frame (copied in and back out) and returns its planes with the verdict's
+     * action applied (blurred or blocked), plus the verdict.
      *
      * When the frame cannot be classified this throws; do not show the frame then (SafeFrame
-     * fails closed).
+     * fails closed). The zero-copy `filterFrameInPlace` overloads block the frame in place
+     * first (failing closed) before they report the error; C and Swift also hand back the
+     * verdict applied.
      */
-    @Throws(SafeFrameException::class)override fun `filterFrame`(`pixels`: kotlin.ByteArray, `width`: kotlin.Int, `height`: kotlin.Int, `stride`: kotlin.Int, `format`: PixelFormat): FilteredFrame {
+    @Throws(SafeFrameException::class)override fun `filterFrame`(`frame`: Frame, `planes`: List<kotlin.ByteArray>): FilteredFrame {
             return FfiConverterTypeFilteredFrame.lift(
     callWithHandle {
     uniffiRustCallWithError(SafeFrameException) { _status ->
     UniffiLib.uniffi_safeframe_ffi_fn_method_safeframefilter_filter_frame(
         it,
         
-        FfiConverterByteArray.lower(`pixels`),
-        FfiConverterInt.lower(`width`),
-        FfiConverterInt.lower(`height`),
-        FfiConverterInt.lower(`stride`),
-        FfiConverterTypePixelFormat.lower(`format`),_status)
+        FfiConverterTypeFrame.lower(`frame`),
+        FfiConverterSequenceByteArray.lower(`planes`),_status)
 }
     }
     )
@@ -3048,13 +3078,15 @@ public object FfiConverterTypeSafeFrameFilter: FfiConverter<SafeFrameFilter, Lon
  * Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
  * blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
  * processed one at a time in call order. `processFrame` copies the frame across the boundary;
- * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
- * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+ * for camera frames use the zero-copy `processFrameInPlace` overloads on this same type
+ * (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`; C:
+ * `safeframe_stream_process_frame_in_place`).
  *
  * ```kotlin
  * SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
- * val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
- * show(out.pixels)   // blurred or blocked when out.verdict says so
+ * val frame = Frame(width, height, PixelFormat.RGBA8, listOf(FramePlane(width * 4)), timestampNs = nanos)
+ * val out = stream.processFrame(frame, listOf(rgba))
+ * show(out.planes[0])   // blurred or blocked when out.verdict says so
  * }
  * ```
  */
@@ -3066,23 +3098,23 @@ public interface SafeFrameStreamInterface {
     fun `counters`(): StreamCounters
     
     /**
-     * A new numbered handle to this stream for the zero-copy paths: Kotlin's
-     * `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
-     * `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
-     * wrappers release it when closed.
+     * This stream's number for the zero-copy paths (JNI, the C ABI's
+     * `safeframe_stream_from_handle`): the same for the object's whole life, and unknown (an
+     * `InvalidArgument` error) once the object is closed.
      */
     fun `directHandle`(): kotlin.Long
     
     /**
-     * Processes one packed frame (copied in, copied back out): classifies it if the cadence
-     * says so and returns its pixels with the verdict in force applied (blurred or blocked),
-     * plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
-     * the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+     * Processes one frame (copied in, copied back out): classifies it if the cadence and the
+     * change gate say so and returns its planes with the verdict in force applied (blurred or
+     * blocked), plus that verdict. `frame.timestampNs` drives `MinIntervalMs` cadences and the
+     * gate's `maxAgeMs`. For camera frames without the copy use the zero-copy
+     * `processFrameInPlace` overloads.
      *
      * Never fails on a model error: the stream counts it, tells the listener and blocks the
      * frame (unless it fails open). Throws only for a malformed frame.
      */
-    fun `processFrame`(`pixels`: kotlin.ByteArray, `width`: kotlin.Int, `height`: kotlin.Int, `stride`: kotlin.Int, `format`: PixelFormat, `rotationDegrees`: kotlin.Int = 0, `timestampNanos`: kotlin.Long? = null): FilteredFrame
+    fun `processFrame`(`frame`: Frame, `planes`: List<kotlin.ByteArray>): FilteredFrame
     
     companion object
 }
@@ -3094,13 +3126,15 @@ public interface SafeFrameStreamInterface {
  * Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
  * blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
  * processed one at a time in call order. `processFrame` copies the frame across the boundary;
- * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
- * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+ * for camera frames use the zero-copy `processFrameInPlace` overloads on this same type
+ * (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`; C:
+ * `safeframe_stream_process_frame_in_place`).
  *
  * ```kotlin
  * SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
- * val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
- * show(out.pixels)   // blurred or blocked when out.verdict says so
+ * val frame = Frame(width, height, PixelFormat.RGBA8, listOf(FramePlane(width * 4)), timestampNs = nanos)
+ * val out = stream.processFrame(frame, listOf(rgba))
+ * show(out.planes[0])   // blurred or blocked when out.verdict says so
  * }
  * ```
  */
@@ -3239,10 +3273,9 @@ open class SafeFrameStream: Disposable, AutoCloseable, SafeFrameStreamInterface
 
     
     /**
-     * A new numbered handle to this stream for the zero-copy paths: Kotlin's
-     * `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
-     * `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
-     * wrappers release it when closed.
+     * This stream's number for the zero-copy paths (JNI, the C ABI's
+     * `safeframe_stream_from_handle`): the same for the object's whole life, and unknown (an
+     * `InvalidArgument` error) once the object is closed.
      */override fun `directHandle`(): kotlin.Long {
             return FfiConverterLong.lift(
     callWithHandle {
@@ -3258,28 +3291,24 @@ open class SafeFrameStream: Disposable, AutoCloseable, SafeFrameStreamInterface
 
     
     /**
-     * Processes one packed frame (copied in, copied back out): classifies it if the cadence
-     * says so and returns its pixels with the verdict in force applied (blurred or blocked),
-     * plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
-     * the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+     * Processes one frame (copied in, copied back out): classifies it if the cadence and the
+     * change gate say so and returns its planes with the verdict in force applied (blurred or
+     * blocked), plus that verdict. `frame.timestampNs` drives `MinIntervalMs` cadences and the
+     * gate's `maxAgeMs`. For camera frames without the copy use the zero-copy
+     * `processFrameInPlace` overloads.
      *
      * Never fails on a model error: the stream counts it, tells the listener and blocks the
      * frame (unless it fails open). Throws only for a malformed frame.
      */
-    @Throws(SafeFrameException::class)override fun `processFrame`(`pixels`: kotlin.ByteArray, `width`: kotlin.Int, `height`: kotlin.Int, `stride`: kotlin.Int, `format`: PixelFormat, `rotationDegrees`: kotlin.Int, `timestampNanos`: kotlin.Long?): FilteredFrame {
+    @Throws(SafeFrameException::class)override fun `processFrame`(`frame`: Frame, `planes`: List<kotlin.ByteArray>): FilteredFrame {
             return FfiConverterTypeFilteredFrame.lift(
     callWithHandle {
     uniffiRustCallWithError(SafeFrameException) { _status ->
     UniffiLib.uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(
         it,
         
-        FfiConverterByteArray.lower(`pixels`),
-        FfiConverterInt.lower(`width`),
-        FfiConverterInt.lower(`height`),
-        FfiConverterInt.lower(`stride`),
-        FfiConverterTypePixelFormat.lower(`format`),
-        FfiConverterInt.lower(`rotationDegrees`),
-        FfiConverterOptionalLong.lower(`timestampNanos`),_status)
+        FfiConverterTypeFrame.lower(`frame`),
+        FfiConverterSequenceByteArray.lower(`planes`),_status)
 }
     }
     )
@@ -3424,7 +3453,7 @@ public object FfiConverterTypeSafeFrameStream: FfiConverter<SafeFrameStream, Lon
  * Receives a stream's verdict changes and failures (never pixels).
  *
  * **Threading:** called synchronously on the thread that calls
- * `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+ * `SafeFrameStream.processFrame` or `processFrameInPlace`, during that call and while
  * the stream is locked — also in background mode (the worker's results are picked up by the
  * next frame's call). Keep it short (post to your UI thread), and never call back into the
  * same stream from it (that would deadlock). An exception thrown by the listener is caught and
@@ -3456,7 +3485,7 @@ public interface StreamListener {
  * Receives a stream's verdict changes and failures (never pixels).
  *
  * **Threading:** called synchronously on the thread that calls
- * `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+ * `SafeFrameStream.processFrame` or `processFrameInPlace`, during that call and while
  * the stream is locked — also in background mode (the worker's results are picked up by the
  * next frame's call). Keep it short (post to your UI thread), and never call back into the
  * same stream from it (that would deadlock). An exception thrown by the listener is caught and
@@ -3777,6 +3806,69 @@ public object FfiConverterTypeBlocklistOptions: FfiConverterRustBuffer<Blocklist
 
 
 /**
+ * A rectangle of a frame in the buffer's own (unrotated) pixel coordinates.
+ */
+data class CropRect (
+    /**
+     * Left column.
+     */
+    var `x`: kotlin.Int
+    , 
+    /**
+     * Top row.
+     */
+    var `y`: kotlin.Int
+    , 
+    /**
+     * Width in pixels.
+     */
+    var `width`: kotlin.Int
+    , 
+    /**
+     * Height in pixels.
+     */
+    var `height`: kotlin.Int
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCropRect: FfiConverterRustBuffer<CropRect> {
+    override fun read(buf: ByteBuffer): CropRect {
+        return CropRect(
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CropRect) = (
+            FfiConverterInt.allocationSize(value.`x`) +
+            FfiConverterInt.allocationSize(value.`y`) +
+            FfiConverterInt.allocationSize(value.`width`) +
+            FfiConverterInt.allocationSize(value.`height`)
+    )
+
+    override fun write(value: CropRect, buf: ByteBuffer) {
+            FfiConverterInt.write(value.`x`, buf)
+            FfiConverterInt.write(value.`y`, buf)
+            FfiConverterInt.write(value.`width`, buf)
+            FfiConverterInt.write(value.`height`, buf)
+    }
+}
+
+
+
+/**
  * Options for loading a model.
  */
 data class FilterOptions (
@@ -3846,7 +3938,8 @@ public object FfiConverterTypeFilterOptions: FfiConverterRustBuffer<FilterOption
 
 
 /**
- * A frame after filtering: its pixels with the verdict's action applied, and the verdict.
+ * A frame after filtering (a copy): its planes with the verdict's action applied, and the
+ * verdict.
  */
 data class FilteredFrame (
     /**
@@ -3855,9 +3948,9 @@ data class FilteredFrame (
     var `verdict`: Verdict
     , 
     /**
-     * The pixels, in the layout they came in (blurred or blocked when the verdict says so).
+     * The planes, as they came in (blurred or blocked when the verdict says so).
      */
-    var `pixels`: kotlin.ByteArray
+    var `planes`: List<kotlin.ByteArray>
     
 ){
     
@@ -3875,18 +3968,171 @@ public object FfiConverterTypeFilteredFrame: FfiConverterRustBuffer<FilteredFram
     override fun read(buf: ByteBuffer): FilteredFrame {
         return FilteredFrame(
             FfiConverterTypeVerdict.read(buf),
-            FfiConverterByteArray.read(buf),
+            FfiConverterSequenceByteArray.read(buf),
         )
     }
 
     override fun allocationSize(value: FilteredFrame) = (
             FfiConverterTypeVerdict.allocationSize(value.`verdict`) +
-            FfiConverterByteArray.allocationSize(value.`pixels`)
+            FfiConverterSequenceByteArray.allocationSize(value.`planes`)
     )
 
     override fun write(value: FilteredFrame, buf: ByteBuffer) {
             FfiConverterTypeVerdict.write(value.`verdict`, buf)
-            FfiConverterByteArray.write(value.`pixels`, buf)
+            FfiConverterSequenceByteArray.write(value.`planes`, buf)
+    }
+}
+
+
+
+/**
+ * A description of a frame — size, format, one [`FramePlane`] per plane, rotation, crop,
+ * timestamp — whose bytes are passed beside it: one buffer per plane, in the format's plane
+ * order (packed RGB: the pixels; NV12/NV21: Y, then the chroma pairs; I420 and YUV_420_888:
+ * Y, U, V), or one buffer holding every plane one after another.
+ *
+ * ```kotlin
+ * val frame = Frame(width = 640, height = 480, format = PixelFormat.RGBA8,
+ * planes = listOf(FramePlane(rowStride = 640 * 4)))
+ * ```
+ */
+data class Frame (
+    /**
+     * Width in pixels.
+     */
+    var `width`: kotlin.Int
+    , 
+    /**
+     * Height in pixels.
+     */
+    var `height`: kotlin.Int
+    , 
+    /**
+     * The pixel format.
+     */
+    var `format`: PixelFormat
+    , 
+    /**
+     * One entry per plane, in the format's plane order.
+     */
+    var `planes`: List<FramePlane>
+    , 
+    /**
+     * The clockwise turn, 0, 90, 180 or 270 degrees, that makes the image upright (CameraX
+     * `imageInfo.rotationDegrees`); the model looks at the upright image.
+     */
+    var `rotationDegrees`: kotlin.Int = 0 
+    , 
+    /**
+     * Classify only this part of the frame (redaction still covers all of it); absent: all.
+     */
+    var `crop`: CropRect? = null 
+    , 
+    /**
+     * The frame's timestamp in nanoseconds (streams' cadence and change gate use it).
+     */
+    var `timestampNs`: kotlin.Long? = null 
+    , 
+    /**
+     * YUV samples span 0–255 (JPEG, some screen captures) rather than the video range 16–235.
+     */
+    var `fullRange`: kotlin.Boolean = false 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFrame: FfiConverterRustBuffer<Frame> {
+    override fun read(buf: ByteBuffer): Frame {
+        return Frame(
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterTypePixelFormat.read(buf),
+            FfiConverterSequenceTypeFramePlane.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterOptionalTypeCropRect.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Frame) = (
+            FfiConverterInt.allocationSize(value.`width`) +
+            FfiConverterInt.allocationSize(value.`height`) +
+            FfiConverterTypePixelFormat.allocationSize(value.`format`) +
+            FfiConverterSequenceTypeFramePlane.allocationSize(value.`planes`) +
+            FfiConverterInt.allocationSize(value.`rotationDegrees`) +
+            FfiConverterOptionalTypeCropRect.allocationSize(value.`crop`) +
+            FfiConverterOptionalLong.allocationSize(value.`timestampNs`) +
+            FfiConverterBoolean.allocationSize(value.`fullRange`)
+    )
+
+    override fun write(value: Frame, buf: ByteBuffer) {
+            FfiConverterInt.write(value.`width`, buf)
+            FfiConverterInt.write(value.`height`, buf)
+            FfiConverterTypePixelFormat.write(value.`format`, buf)
+            FfiConverterSequenceTypeFramePlane.write(value.`planes`, buf)
+            FfiConverterInt.write(value.`rotationDegrees`, buf)
+            FfiConverterOptionalTypeCropRect.write(value.`crop`, buf)
+            FfiConverterOptionalLong.write(value.`timestampNs`, buf)
+            FfiConverterBoolean.write(value.`fullRange`, buf)
+    }
+}
+
+
+
+/**
+ * Where one plane's samples lie in its buffer.
+ */
+data class FramePlane (
+    /**
+     * Bytes from the start of one row to the start of the next (Android `rowStride`, iOS
+     * `bytesPerRowOfPlane`).
+     */
+    var `rowStride`: kotlin.Int
+    , 
+    /**
+     * Bytes from one sample to the next within a row (Android `pixelStride`); 0: the format's
+     * own (4 for RGBA8, 2 for an NV12 chroma pair, …). Only `YUV_420_888` lets it vary.
+     */
+    var `pixelStride`: kotlin.Int = 0 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFramePlane: FfiConverterRustBuffer<FramePlane> {
+    override fun read(buf: ByteBuffer): FramePlane {
+        return FramePlane(
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FramePlane) = (
+            FfiConverterInt.allocationSize(value.`rowStride`) +
+            FfiConverterInt.allocationSize(value.`pixelStride`)
+    )
+
+    override fun write(value: FramePlane, buf: ByteBuffer) {
+            FfiConverterInt.write(value.`rowStride`, buf)
+            FfiConverterInt.write(value.`pixelStride`, buf)
     }
 }
 
@@ -4152,6 +4398,11 @@ data class StreamFailureInfo (
     var `message`: kotlin.String
     , 
     /**
+     * The error's kind (the case of `SafeFrameException` / `SafeFrameError` it would be).
+     */
+    var `errorKind`: ErrorKind
+    , 
+    /**
      * The counters, with this failure counted.
      */
     var `counters`: StreamCounters
@@ -4174,6 +4425,7 @@ public object FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer<StreamFa
             FfiConverterLong.read(buf),
             FfiConverterTypeFailureKind.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterTypeErrorKind.read(buf),
             FfiConverterTypeStreamCounters.read(buf),
         )
     }
@@ -4182,6 +4434,7 @@ public object FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer<StreamFa
             FfiConverterLong.allocationSize(value.`frameIndex`) +
             FfiConverterTypeFailureKind.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterTypeErrorKind.allocationSize(value.`errorKind`) +
             FfiConverterTypeStreamCounters.allocationSize(value.`counters`)
     )
 
@@ -4189,6 +4442,7 @@ public object FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer<StreamFa
             FfiConverterLong.write(value.`frameIndex`, buf)
             FfiConverterTypeFailureKind.write(value.`kind`, buf)
             FfiConverterString.write(value.`message`, buf)
+            FfiConverterTypeErrorKind.write(value.`errorKind`, buf)
             FfiConverterTypeStreamCounters.write(value.`counters`, buf)
     }
 }
@@ -4650,6 +4904,118 @@ public object FfiConverterTypeChangeCause: FfiConverterRustBuffer<ChangeCause> {
 
 
 /**
+ * The kind of a [`SafeFrameError`], without its message: Kotlin's
+ * `SafeFrameException.kind`, and what the C codes stand for.
+ */
+
+enum class ErrorKind {
+    
+    /**
+     * An argument is out of range or malformed (a null pointer, a bad handle, a stream or
+     * filter option out of range: the message names the field).
+     */
+    INVALID_ARGUMENT,
+    /**
+     * The frame's size, strides, format, planes or buffer lengths do not describe a valid image.
+     */
+    INVALID_FRAME,
+    /**
+     * The frame is larger than SafeFrame accepts.
+     */
+    FRAME_TOO_LARGE,
+    /**
+     * Encoded image bytes could not be decoded (unknown format, corrupt, over the limits).
+     */
+    INVALID_IMAGE,
+    /**
+     * A model pack's manifest is missing a field or has a bad value.
+     */
+    INVALID_MANIFEST,
+    /**
+     * The model file's sha256 differs from its manifest's: the pack is corrupt or was replaced.
+     */
+    CHECKSUM_MISMATCH,
+    /**
+     * A file could not be read.
+     */
+    IO,
+    /**
+     * No ONNX Runtime library was found.
+     */
+    RUNTIME_NOT_FOUND,
+    /**
+     * An ONNX Runtime library was found but cannot be used.
+     */
+    RUNTIME_LOAD,
+    /**
+     * ONNX Runtime rejected the model or the session options (its message is kept).
+     */
+    MODEL_LOAD,
+    /**
+     * The model does not have the inputs and outputs its manifest describes.
+     */
+    MODEL_INTERFACE,
+    /**
+     * Running the model failed (ONNX Runtime's message is kept).
+     */
+    INFERENCE,
+    /**
+     * The model's output is not a valid set of scores (NaN, wrong shape).
+     */
+    INVALID_SCORES,
+    /**
+     * A custom policy is malformed.
+     */
+    INVALID_POLICY,
+    /**
+     * No policy preset has this name.
+     */
+    UNKNOWN_PRESET,
+    /**
+     * A bug inside SafeFrame (for example a caught panic). Please report it.
+     */
+    INTERNAL,
+    /**
+     * A blocklist file or buffer could not be read or is malformed (the message names the
+     * line or the damage).
+     */
+    INVALID_BLOCKLIST,
+    /**
+     * The requested ONNX Runtime execution provider (XNNPACK, NNAPI, CoreML) is not in the
+     * loaded ONNX Runtime library or could not be registered. Use `ExecutionProvider.CPU`, a
+     * runtime built with it, or `fallbackToCpu`.
+     */
+    EXECUTION_PROVIDER_UNAVAILABLE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeErrorKind: FfiConverterRustBuffer<ErrorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ErrorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ErrorKind) = 4UL
+
+    override fun write(value: ErrorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * An ONNX Runtime execution provider (where the model runs).
  */
 
@@ -4752,26 +5118,44 @@ public object FfiConverterTypeFailureKind: FfiConverterRustBuffer<FailureKind> {
 
 
 /**
- * How the pixels of a packed frame are laid out in memory.
+ * How a frame's pixels are laid out: the planes it has and what each sample holds.
  *
- * Phase 2 of the bindings adds the camera formats (NV12, NV21, I420 and Android's
- * `YUV_420_888`) once the core supports them.
+ * Its number in the C ABI (`SAFEFRAME_FORMAT_*`) and over JNI is the core's
+ * [`safeframe::frame::PixelFormat::code`]; [`pixel_format_code`] gives it to Kotlin and Swift.
  */
 
 enum class PixelFormat {
     
     /**
-     * 4 bytes per pixel: red, green, blue, alpha (Android `Bitmap.Config.ARGB_8888` in memory).
+     * One plane, 4 bytes per pixel: red, green, blue, alpha (Android `Bitmap.Config.ARGB_8888`
+     * in memory).
      */
     RGBA8,
     /**
-     * 4 bytes per pixel: blue, green, red, alpha (iOS `kCVPixelFormatType_32BGRA`).
+     * One plane, 4 bytes per pixel: blue, green, red, alpha (iOS `kCVPixelFormatType_32BGRA`).
      */
     BGRA8,
     /**
-     * 3 bytes per pixel: red, green, blue.
+     * One plane, 3 bytes per pixel: red, green, blue.
      */
-    RGB8;
+    RGB8,
+    /**
+     * Two planes: Y, then interleaved U, V pairs (iOS `420YpCbCr8BiPlanar*`, most decoders).
+     */
+    NV12,
+    /**
+     * Two planes: Y, then interleaved V, U pairs (Android camera `NV21`).
+     */
+    NV21,
+    /**
+     * Three planes: Y, U, V (`yuv420p`).
+     */
+    I420,
+    /**
+     * Three planes, Y, U, V, each with its own row and pixel stride (Android `YUV_420_888`:
+     * CameraX `ImageProxy.planes`, `android.media.Image.planes`).
+     */
+    YUV420888;
 
     
 
@@ -4853,14 +5237,21 @@ public object FfiConverterTypePreset: FfiConverterRustBuffer<Preset> {
 /**
  * Everything that can go wrong when calling SafeFrame from Kotlin, Swift or C.
  *
- * Each case carries a message that says what is wrong and what to do about it. Kotlin sees
- * `SafeFrameException.InvalidFrame` and so on, Swift `SafeFrameError.InvalidFrame(message:)`,
- * C a status code plus `safeframe_last_error()`.
+ * Each case carries a message that says what is wrong and what to do about it. Kotlin
+ * sees `SafeFrameException.InvalidFrame` and so on (from the copying and the zero-copy
+ * paths alike), Swift `SafeFrameError.InvalidFrame(message:)`, C a status code
+ * (`SAFEFRAME_ERROR_INVALID_FRAME`) plus `safeframe_last_error()`.
  */
 sealed class SafeFrameException(message: String): kotlin.Exception(message) {
         
     /**
-     * The frame's size, stride, format or buffer length do not describe a valid image.
+     * An argument is out of range or malformed (a null pointer, a bad handle, a stream or
+     * filter option out of range: the message names the field).
+     */
+        class InvalidArgument(message: String) : SafeFrameException(message)
+        
+    /**
+     * The frame's size, strides, format, planes or buffer lengths do not describe a valid image.
      */
         class InvalidFrame(message: String) : SafeFrameException(message)
         
@@ -4900,7 +5291,7 @@ sealed class SafeFrameException(message: String): kotlin.Exception(message) {
         class RuntimeLoad(message: String) : SafeFrameException(message)
         
     /**
-     * ONNX Runtime rejected the model or the session options.
+     * ONNX Runtime rejected the model or the session options (its message is kept).
      */
         class ModelLoad(message: String) : SafeFrameException(message)
         
@@ -4910,7 +5301,7 @@ sealed class SafeFrameException(message: String): kotlin.Exception(message) {
         class ModelInterface(message: String) : SafeFrameException(message)
         
     /**
-     * Running the model failed.
+     * Running the model failed (ONNX Runtime's message is kept).
      */
         class Inference(message: String) : SafeFrameException(message)
         
@@ -4928,11 +5319,6 @@ sealed class SafeFrameException(message: String): kotlin.Exception(message) {
      * No policy preset has this name.
      */
         class UnknownPreset(message: String) : SafeFrameException(message)
-        
-    /**
-     * An argument is out of range or malformed (a null pointer, a negative size, a bad handle).
-     */
-        class InvalidArgument(message: String) : SafeFrameException(message)
         
     /**
      * A bug inside SafeFrame (for example a caught panic). Please report it.
@@ -4965,21 +5351,21 @@ public object FfiConverterTypeSafeFrameError : FfiConverterRustBuffer<SafeFrameE
     override fun read(buf: ByteBuffer): SafeFrameException {
         
             return when(buf.getInt()) {
-            1 -> SafeFrameException.InvalidFrame(FfiConverterString.read(buf))
-            2 -> SafeFrameException.FrameTooLarge(FfiConverterString.read(buf))
-            3 -> SafeFrameException.InvalidImage(FfiConverterString.read(buf))
-            4 -> SafeFrameException.InvalidManifest(FfiConverterString.read(buf))
-            5 -> SafeFrameException.ChecksumMismatch(FfiConverterString.read(buf))
-            6 -> SafeFrameException.Io(FfiConverterString.read(buf))
-            7 -> SafeFrameException.RuntimeNotFound(FfiConverterString.read(buf))
-            8 -> SafeFrameException.RuntimeLoad(FfiConverterString.read(buf))
-            9 -> SafeFrameException.ModelLoad(FfiConverterString.read(buf))
-            10 -> SafeFrameException.ModelInterface(FfiConverterString.read(buf))
-            11 -> SafeFrameException.Inference(FfiConverterString.read(buf))
-            12 -> SafeFrameException.InvalidScores(FfiConverterString.read(buf))
-            13 -> SafeFrameException.InvalidPolicy(FfiConverterString.read(buf))
-            14 -> SafeFrameException.UnknownPreset(FfiConverterString.read(buf))
-            15 -> SafeFrameException.InvalidArgument(FfiConverterString.read(buf))
+            1 -> SafeFrameException.InvalidArgument(FfiConverterString.read(buf))
+            2 -> SafeFrameException.InvalidFrame(FfiConverterString.read(buf))
+            3 -> SafeFrameException.FrameTooLarge(FfiConverterString.read(buf))
+            4 -> SafeFrameException.InvalidImage(FfiConverterString.read(buf))
+            5 -> SafeFrameException.InvalidManifest(FfiConverterString.read(buf))
+            6 -> SafeFrameException.ChecksumMismatch(FfiConverterString.read(buf))
+            7 -> SafeFrameException.Io(FfiConverterString.read(buf))
+            8 -> SafeFrameException.RuntimeNotFound(FfiConverterString.read(buf))
+            9 -> SafeFrameException.RuntimeLoad(FfiConverterString.read(buf))
+            10 -> SafeFrameException.ModelLoad(FfiConverterString.read(buf))
+            11 -> SafeFrameException.ModelInterface(FfiConverterString.read(buf))
+            12 -> SafeFrameException.Inference(FfiConverterString.read(buf))
+            13 -> SafeFrameException.InvalidScores(FfiConverterString.read(buf))
+            14 -> SafeFrameException.InvalidPolicy(FfiConverterString.read(buf))
+            15 -> SafeFrameException.UnknownPreset(FfiConverterString.read(buf))
             16 -> SafeFrameException.Internal(FfiConverterString.read(buf))
             17 -> SafeFrameException.InvalidBlocklist(FfiConverterString.read(buf))
             18 -> SafeFrameException.ExecutionProviderUnavailable(FfiConverterString.read(buf))
@@ -4994,63 +5380,63 @@ public object FfiConverterTypeSafeFrameError : FfiConverterRustBuffer<SafeFrameE
 
     override fun write(value: SafeFrameException, buf: ByteBuffer) {
         when(value) {
-            is SafeFrameException.InvalidFrame -> {
+            is SafeFrameException.InvalidArgument -> {
                 buf.putInt(1)
                 Unit
             }
-            is SafeFrameException.FrameTooLarge -> {
+            is SafeFrameException.InvalidFrame -> {
                 buf.putInt(2)
                 Unit
             }
-            is SafeFrameException.InvalidImage -> {
+            is SafeFrameException.FrameTooLarge -> {
                 buf.putInt(3)
                 Unit
             }
-            is SafeFrameException.InvalidManifest -> {
+            is SafeFrameException.InvalidImage -> {
                 buf.putInt(4)
                 Unit
             }
-            is SafeFrameException.ChecksumMismatch -> {
+            is SafeFrameException.InvalidManifest -> {
                 buf.putInt(5)
                 Unit
             }
-            is SafeFrameException.Io -> {
+            is SafeFrameException.ChecksumMismatch -> {
                 buf.putInt(6)
                 Unit
             }
-            is SafeFrameException.RuntimeNotFound -> {
+            is SafeFrameException.Io -> {
                 buf.putInt(7)
                 Unit
             }
-            is SafeFrameException.RuntimeLoad -> {
+            is SafeFrameException.RuntimeNotFound -> {
                 buf.putInt(8)
                 Unit
             }
-            is SafeFrameException.ModelLoad -> {
+            is SafeFrameException.RuntimeLoad -> {
                 buf.putInt(9)
                 Unit
             }
-            is SafeFrameException.ModelInterface -> {
+            is SafeFrameException.ModelLoad -> {
                 buf.putInt(10)
                 Unit
             }
-            is SafeFrameException.Inference -> {
+            is SafeFrameException.ModelInterface -> {
                 buf.putInt(11)
                 Unit
             }
-            is SafeFrameException.InvalidScores -> {
+            is SafeFrameException.Inference -> {
                 buf.putInt(12)
                 Unit
             }
-            is SafeFrameException.InvalidPolicy -> {
+            is SafeFrameException.InvalidScores -> {
                 buf.putInt(13)
                 Unit
             }
-            is SafeFrameException.UnknownPreset -> {
+            is SafeFrameException.InvalidPolicy -> {
                 buf.putInt(14)
                 Unit
             }
-            is SafeFrameException.InvalidArgument -> {
+            is SafeFrameException.UnknownPreset -> {
                 buf.putInt(15)
                 Unit
             }
@@ -5316,6 +5702,38 @@ public object FfiConverterOptionalTypeStreamListener: FfiConverterRustBuffer<Str
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeCropRect: FfiConverterRustBuffer<CropRect?> {
+    override fun read(buf: ByteBuffer): CropRect? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeCropRect.read(buf)
+    }
+
+    override fun allocationSize(value: CropRect?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeCropRect.allocationSize(value)
+        }
+    }
+
+    override fun write(value: CropRect?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeCropRect.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeKnownMatch: FfiConverterRustBuffer<KnownMatch?> {
     override fun read(buf: ByteBuffer): KnownMatch? {
         if (buf.get().toInt() == 0) {
@@ -5402,6 +5820,38 @@ public object FfiConverterOptionalTypeCategory: FfiConverterRustBuffer<Category?
         } else {
             buf.put(1)
             FfiConverterTypeCategory.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeErrorKind: FfiConverterRustBuffer<ErrorKind?> {
+    override fun read(buf: ByteBuffer): ErrorKind? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeErrorKind.read(buf)
+    }
+
+    override fun allocationSize(value: ErrorKind?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeErrorKind.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ErrorKind?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeErrorKind.write(value, buf)
         }
     }
 }
@@ -5593,9 +6043,94 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 
 
 
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceByteArray: FfiConverterRustBuffer<List<kotlin.ByteArray>> {
+    override fun read(buf: ByteBuffer): List<kotlin.ByteArray> {
+        val len = buf.getInt()
+        return List<kotlin.ByteArray>(len) {
+            FfiConverterByteArray.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.ByteArray>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterByteArray.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.ByteArray>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterByteArray.write(it, buf)
+        }
+    }
+}
 
 
 
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeFramePlane: FfiConverterRustBuffer<List<FramePlane>> {
+    override fun read(buf: ByteBuffer): List<FramePlane> {
+        val len = buf.getInt()
+        return List<FramePlane>(len) {
+            FfiConverterTypeFramePlane.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<FramePlane>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeFramePlane.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<FramePlane>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeFramePlane.write(it, buf)
+        }
+    }
+}
+
+
+
+
+
+
+
+
+        /**
+         * The C status code (`SAFEFRAME_ERROR_*`) of an error kind.
+         */ fun `errorKindCode`(`kind`: ErrorKind): kotlin.Int {
+            return FfiConverterInt.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_func_error_kind_code(
+    
+        
+        FfiConverterTypeErrorKind.lower(`kind`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The error kind with C status code `code` (`SAFEFRAME_ERROR_*`), if any: how the Swift
+         * package turns a C status into a `SafeFrameError` without a second table.
+         */ fun `errorKindFromCode`(`code`: kotlin.Int): ErrorKind? {
+            return FfiConverterOptionalTypeErrorKind.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_func_error_kind_from_code(
+    
+        
+        FfiConverterInt.lower(`code`),_status)
+}
+    )
+    }
+    
 
         /**
          * The names of the built-in policy presets (`child`, `teen`, `adult`).
@@ -5618,6 +6153,38 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
     UniffiLib.uniffi_safeframe_ffi_fn_func_version(
     
         _status)
+}
+    )
+    }
+    
+
+        /**
+         * Throws the [`SafeFrameError`] that C status `code` stands for, with `message` (the C ABI's
+         * `safeframe_last_error()`); returns normally for `SAFEFRAME_OK` (0). The Swift package's
+         * zero-copy methods, which call the C ABI, report its failures through this, so the table from
+         * codes to errors exists once, in Rust. An unknown code is an `Internal` error.
+         */
+    @Throws(SafeFrameException::class) fun `throwCStatus`(`code`: kotlin.Int, `message`: kotlin.String)
+        = 
+    uniffiRustCallWithError(SafeFrameException) { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_func_throw_c_status(
+    
+        
+        FfiConverterInt.lower(`code`),
+        FfiConverterString.lower(`message`),_status)
+}
+    
+    
+
+        /**
+         * The number the C ABI and JNI use for `format` (the core's one table).
+         */ fun `pixelFormatCode`(`format`: PixelFormat): kotlin.Int {
+            return FfiConverterInt.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_safeframe_ffi_fn_func_pixel_format_code(
+    
+        
+        FfiConverterTypePixelFormat.lower(`format`),_status)
 }
     )
     }

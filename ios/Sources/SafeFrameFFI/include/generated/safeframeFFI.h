@@ -344,7 +344,7 @@ uint64_t uniffi_safeframe_ffi_fn_method_safeframefilter_check_encoded_image_asyn
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMEFILTER_CHECK_FRAME
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMEFILTER_CHECK_FRAME
-RustBuffer uniffi_safeframe_ffi_fn_method_safeframefilter_check_frame(uint64_t ptr, RustBuffer pixels, int32_t width, int32_t height, int32_t stride, RustBuffer format, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_safeframe_ffi_fn_method_safeframefilter_check_frame(uint64_t ptr, RustBuffer frame, RustBuffer planes, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMEFILTER_DIRECT_HANDLE
@@ -354,7 +354,7 @@ int64_t uniffi_safeframe_ffi_fn_method_safeframefilter_direct_handle(uint64_t pt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMEFILTER_FILTER_FRAME
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMEFILTER_FILTER_FRAME
-RustBuffer uniffi_safeframe_ffi_fn_method_safeframefilter_filter_frame(uint64_t ptr, RustBuffer pixels, int32_t width, int32_t height, int32_t stride, RustBuffer format, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_safeframe_ffi_fn_method_safeframefilter_filter_frame(uint64_t ptr, RustBuffer frame, RustBuffer planes, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMEFILTER_MODEL_NAME
@@ -459,7 +459,7 @@ int64_t uniffi_safeframe_ffi_fn_method_safeframestream_direct_handle(uint64_t pt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMESTREAM_PROCESS_FRAME
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_METHOD_SAFEFRAMESTREAM_PROCESS_FRAME
-RustBuffer uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(uint64_t ptr, RustBuffer pixels, int32_t width, int32_t height, int32_t stride, RustBuffer format, int32_t rotation_degrees, RustBuffer timestamp_nanos, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(uint64_t ptr, RustBuffer frame, RustBuffer planes, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_CLONE_STREAMLISTENER
@@ -487,6 +487,16 @@ void uniffi_safeframe_ffi_fn_method_streamlistener_on_verdict_change(uint64_t pt
 void uniffi_safeframe_ffi_fn_method_streamlistener_on_failure(uint64_t ptr, RustBuffer failure, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_ERROR_KIND_CODE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_ERROR_KIND_CODE
+int32_t uniffi_safeframe_ffi_fn_func_error_kind_code(RustBuffer kind, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_ERROR_KIND_FROM_CODE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_ERROR_KIND_FROM_CODE
+RustBuffer uniffi_safeframe_ffi_fn_func_error_kind_from_code(int32_t code, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_PRESET_NAMES
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_PRESET_NAMES
 RustBuffer uniffi_safeframe_ffi_fn_func_preset_names(RustCallStatus *_Nonnull out_status
@@ -497,6 +507,16 @@ RustBuffer uniffi_safeframe_ffi_fn_func_preset_names(RustCallStatus *_Nonnull ou
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_VERSION
 RustBuffer uniffi_safeframe_ffi_fn_func_version(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_THROW_C_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_THROW_C_STATUS
+void uniffi_safeframe_ffi_fn_func_throw_c_status(int32_t code, RustBuffer message, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_PIXEL_FORMAT_CODE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_FN_FUNC_PIXEL_FORMAT_CODE
+int32_t uniffi_safeframe_ffi_fn_func_pixel_format_code(RustBuffer format, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_SAFEFRAME_FFI_RUSTBUFFER_ALLOC
@@ -759,6 +779,18 @@ void ffi_safeframe_ffi_rust_future_free_void(uint64_t handle
 void ffi_safeframe_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_ERROR_KIND_CODE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_ERROR_KIND_CODE
+uint16_t uniffi_safeframe_ffi_checksum_func_error_kind_code(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_ERROR_KIND_FROM_CODE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_ERROR_KIND_FROM_CODE
+uint16_t uniffi_safeframe_ffi_checksum_func_error_kind_from_code(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_PRESET_NAMES
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_PRESET_NAMES
 uint16_t uniffi_safeframe_ffi_checksum_func_preset_names(void
@@ -768,6 +800,18 @@ uint16_t uniffi_safeframe_ffi_checksum_func_preset_names(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_VERSION
 uint16_t uniffi_safeframe_ffi_checksum_func_version(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_THROW_C_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_THROW_C_STATUS
+uint16_t uniffi_safeframe_ffi_checksum_func_throw_c_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_PIXEL_FORMAT_CODE
+#define UNIFFI_FFIDEF_UNIFFI_SAFEFRAME_FFI_CHECKSUM_FUNC_PIXEL_FORMAT_CODE
+uint16_t uniffi_safeframe_ffi_checksum_func_pixel_format_code(void
     
 );
 #endif

@@ -1085,8 +1085,10 @@ public func FfiConverterTypePolicy_lower(_ value: Policy) -> UInt64 {
  * reference) when done.
  *
  * Frames and images passed to these methods are copied across the boundary. For camera
- * frames without a copy, use the zero-copy paths (`DirectFrameFilter` on Android and in the
- * Swift package), which take a handle from [`SafeFrameFilter::direct_handle`].
+ * frames without a copy, use the zero-copy overloads on this same type: `checkFrame` and
+ * `filterFrameInPlace` taking direct `ByteBuffer`s (Kotlin) or buffer pointers and
+ * `CVPixelBuffer`s (Swift); C calls `safeframe_check_frame` and
+ * `safeframe_filter_frame_in_place`.
  */
 public protocol SafeFrameFilterProtocol: AnyObject, Sendable {
     
@@ -1104,28 +1106,30 @@ public protocol SafeFrameFilterProtocol: AnyObject, Sendable {
     func checkEncodedImageAsync(image: Data) async throws  -> Verdict
     
     /**
-     * Classifies a packed frame and returns the verdict, without changing any pixel.
-     *
-     * `stride` is the distance in bytes between the starts of two rows (at least
-     * `width × bytes per pixel`); the last row needs no padding.
+     * Classifies a frame (copied across the boundary) and returns the verdict, without
+     * changing any pixel. `planes`: one buffer per plane of `frame.format`, or one holding
+     * every plane one after another. For camera frames without the copy, use the zero-copy
+     * overloads (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`).
      */
-    func checkFrame(pixels: Data, width: Int32, height: Int32, stride: Int32, format: PixelFormat) throws  -> Verdict
+    func checkFrame(frame: Frame, planes: [Data]) throws  -> Verdict
     
     /**
-     * A new numbered handle to this filter for the zero-copy paths: Android's
-     * `DirectFrameFilter` (JNI) and the C ABI's `safeframe_filter_from_handle`. The handle
-     * keeps the model loaded until it is released; those wrappers release it when closed.
+     * This filter's number for the zero-copy paths (JNI, the C ABI's
+     * `safeframe_filter_from_handle`): the same for the object's whole life, and unknown
+     * (an `InvalidArgument` error) once the object is closed.
      */
     func directHandle()  -> Int64
     
     /**
-     * Classifies a packed frame and returns its pixels with the verdict's action applied
-     * (blurred or blocked), plus the verdict.
+     * Classifies a frame (copied in and back out) and returns its planes with the verdict's
+     * action applied (blurred or blocked), plus the verdict.
      *
      * When the frame cannot be classified this throws; do not show the frame then (SafeFrame
-     * fails closed).
+     * fails closed). The zero-copy `filterFrameInPlace` overloads block the frame in place
+     * first (failing closed) before they report the error; C and Swift also hand back the
+     * verdict applied.
      */
-    func filterFrame(pixels: Data, width: Int32, height: Int32, stride: Int32, format: PixelFormat) throws  -> FilteredFrame
+    func filterFrame(frame: Frame, planes: [Data]) throws  -> FilteredFrame
     
     /**
      * The model's name from its manifest.
@@ -1171,8 +1175,10 @@ public protocol SafeFrameFilterProtocol: AnyObject, Sendable {
  * reference) when done.
  *
  * Frames and images passed to these methods are copied across the boundary. For camera
- * frames without a copy, use the zero-copy paths (`DirectFrameFilter` on Android and in the
- * Swift package), which take a handle from [`SafeFrameFilter::direct_handle`].
+ * frames without a copy, use the zero-copy overloads on this same type: `checkFrame` and
+ * `filterFrameInPlace` taking direct `ByteBuffer`s (Kotlin) or buffer pointers and
+ * `CVPixelBuffer`s (Swift); C calls `safeframe_check_frame` and
+ * `safeframe_filter_frame_in_place`.
  */
 open class SafeFrameFilter: SafeFrameFilterProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1344,29 +1350,26 @@ open func checkEncodedImageAsync(image: Data)async throws  -> Verdict  {
 }
     
     /**
-     * Classifies a packed frame and returns the verdict, without changing any pixel.
-     *
-     * `stride` is the distance in bytes between the starts of two rows (at least
-     * `width × bytes per pixel`); the last row needs no padding.
+     * Classifies a frame (copied across the boundary) and returns the verdict, without
+     * changing any pixel. `planes`: one buffer per plane of `frame.format`, or one holding
+     * every plane one after another. For camera frames without the copy, use the zero-copy
+     * overloads (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`).
      */
-open func checkFrame(pixels: Data, width: Int32, height: Int32, stride: Int32, format: PixelFormat)throws  -> Verdict  {
+open func checkFrame(frame: Frame, planes: [Data])throws  -> Verdict  {
     return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
         uniffiCallStatus in
     uniffi_safeframe_ffi_fn_method_safeframefilter_check_frame(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(pixels),
-        FfiConverterInt32.lower(width),
-        FfiConverterInt32.lower(height),
-        FfiConverterInt32.lower(stride),
-        FfiConverterTypePixelFormat_lower(format),uniffiCallStatus
+        FfiConverterTypeFrame_lower(frame),
+        FfiConverterSequenceData.lower(planes),uniffiCallStatus
     )
 })
 }
     
     /**
-     * A new numbered handle to this filter for the zero-copy paths: Android's
-     * `DirectFrameFilter` (JNI) and the C ABI's `safeframe_filter_from_handle`. The handle
-     * keeps the model loaded until it is released; those wrappers release it when closed.
+     * This filter's number for the zero-copy paths (JNI, the C ABI's
+     * `safeframe_filter_from_handle`): the same for the object's whole life, and unknown
+     * (an `InvalidArgument` error) once the object is closed.
      */
 open func directHandle() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
@@ -1378,22 +1381,21 @@ open func directHandle() -> Int64  {
 }
     
     /**
-     * Classifies a packed frame and returns its pixels with the verdict's action applied
-     * (blurred or blocked), plus the verdict.
+     * Classifies a frame (copied in and back out) and returns its planes with the verdict's
+     * action applied (blurred or blocked), plus the verdict.
      *
      * When the frame cannot be classified this throws; do not show the frame then (SafeFrame
-     * fails closed).
+     * fails closed). The zero-copy `filterFrameInPlace` overloads block the frame in place
+     * first (failing closed) before they report the error; C and Swift also hand back the
+     * verdict applied.
      */
-open func filterFrame(pixels: Data, width: Int32, height: Int32, stride: Int32, format: PixelFormat)throws  -> FilteredFrame  {
+open func filterFrame(frame: Frame, planes: [Data])throws  -> FilteredFrame  {
     return try  FfiConverterTypeFilteredFrame_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
         uniffiCallStatus in
     uniffi_safeframe_ffi_fn_method_safeframefilter_filter_frame(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(pixels),
-        FfiConverterInt32.lower(width),
-        FfiConverterInt32.lower(height),
-        FfiConverterInt32.lower(stride),
-        FfiConverterTypePixelFormat_lower(format),uniffiCallStatus
+        FfiConverterTypeFrame_lower(frame),
+        FfiConverterSequenceData.lower(planes),uniffiCallStatus
     )
 })
 }
@@ -1532,13 +1534,15 @@ public func FfiConverterTypeSafeFrameFilter_lower(_ value: SafeFrameFilter) -> U
  * Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
  * blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
  * processed one at a time in call order. `processFrame` copies the frame across the boundary;
- * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
- * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+ * for camera frames use the zero-copy `processFrameInPlace` overloads on this same type
+ * (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`; C:
+ * `safeframe_stream_process_frame_in_place`).
  *
  * ```kotlin
  * SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
- * val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
- * show(out.pixels)   // blurred or blocked when out.verdict says so
+ * val frame = Frame(width, height, PixelFormat.RGBA8, listOf(FramePlane(width * 4)), timestampNs = nanos)
+ * val out = stream.processFrame(frame, listOf(rgba))
+ * show(out.planes[0])   // blurred or blocked when out.verdict says so
  * }
  * ```
  */
@@ -1550,23 +1554,23 @@ public protocol SafeFrameStreamProtocol: AnyObject, Sendable {
     func counters()  -> StreamCounters
     
     /**
-     * A new numbered handle to this stream for the zero-copy paths: Kotlin's
-     * `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
-     * `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
-     * wrappers release it when closed.
+     * This stream's number for the zero-copy paths (JNI, the C ABI's
+     * `safeframe_stream_from_handle`): the same for the object's whole life, and unknown (an
+     * `InvalidArgument` error) once the object is closed.
      */
     func directHandle()  -> Int64
     
     /**
-     * Processes one packed frame (copied in, copied back out): classifies it if the cadence
-     * says so and returns its pixels with the verdict in force applied (blurred or blocked),
-     * plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
-     * the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+     * Processes one frame (copied in, copied back out): classifies it if the cadence and the
+     * change gate say so and returns its planes with the verdict in force applied (blurred or
+     * blocked), plus that verdict. `frame.timestampNs` drives `MinIntervalMs` cadences and the
+     * gate's `maxAgeMs`. For camera frames without the copy use the zero-copy
+     * `processFrameInPlace` overloads.
      *
      * Never fails on a model error: the stream counts it, tells the listener and blocks the
      * frame (unless it fails open). Throws only for a malformed frame.
      */
-    func processFrame(pixels: Data, width: Int32, height: Int32, stride: Int32, format: PixelFormat, rotationDegrees: Int32, timestampNanos: Int64?) throws  -> FilteredFrame
+    func processFrame(frame: Frame, planes: [Data]) throws  -> FilteredFrame
     
 }
 /**
@@ -1576,13 +1580,15 @@ public protocol SafeFrameStreamProtocol: AnyObject, Sendable {
  * Made from a [`SafeFrameFilter`], whose loaded models (its second opinion too), policy and
  * blocklist it shares (the filter may be closed afterwards; the stream keeps the models alive). Thread-safe; frames are
  * processed one at a time in call order. `processFrame` copies the frame across the boundary;
- * for camera frames use the zero-copy `DirectStreamFilter` (Kotlin, Swift) or the C ABI's
- * `safeframe_stream_*`, which take [`SafeFrameStream::direct_handle`].
+ * for camera frames use the zero-copy `processFrameInPlace` overloads on this same type
+ * (Kotlin: direct `ByteBuffer`s; Swift: buffer pointers or a `CVPixelBuffer`; C:
+ * `safeframe_stream_process_frame_in_place`).
  *
  * ```kotlin
  * SafeFrameStream(filter, StreamOptions(cadence = StreamCadence.EveryNth(3)), listener).use { stream ->
- * val out = stream.processFrame(rgba, width, height, width * 4, PixelFormat.RGBA8, 0, timestampNanos)
- * show(out.pixels)   // blurred or blocked when out.verdict says so
+ * val frame = Frame(width, height, PixelFormat.RGBA8, listOf(FramePlane(width * 4)), timestampNs = nanos)
+ * val out = stream.processFrame(frame, listOf(rgba))
+ * show(out.planes[0])   // blurred or blocked when out.verdict says so
  * }
  * ```
  */
@@ -1668,10 +1674,9 @@ open func counters() -> StreamCounters  {
 }
     
     /**
-     * A new numbered handle to this stream for the zero-copy paths: Kotlin's
-     * `DirectStreamFilter` (JNI), Swift's `DirectStreamFilter` and the C ABI's
-     * `safeframe_stream_from_handle`. The handle keeps the stream alive until released; those
-     * wrappers release it when closed.
+     * This stream's number for the zero-copy paths (JNI, the C ABI's
+     * `safeframe_stream_from_handle`): the same for the object's whole life, and unknown (an
+     * `InvalidArgument` error) once the object is closed.
      */
 open func directHandle() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
@@ -1683,26 +1688,22 @@ open func directHandle() -> Int64  {
 }
     
     /**
-     * Processes one packed frame (copied in, copied back out): classifies it if the cadence
-     * says so and returns its pixels with the verdict in force applied (blurred or blocked),
-     * plus that verdict. `rotation_degrees` (0, 90, 180, 270) is the clockwise turn that makes
-     * the image upright; `timestamp_nanos` drives `MinIntervalMs` cadences.
+     * Processes one frame (copied in, copied back out): classifies it if the cadence and the
+     * change gate say so and returns its planes with the verdict in force applied (blurred or
+     * blocked), plus that verdict. `frame.timestampNs` drives `MinIntervalMs` cadences and the
+     * gate's `maxAgeMs`. For camera frames without the copy use the zero-copy
+     * `processFrameInPlace` overloads.
      *
      * Never fails on a model error: the stream counts it, tells the listener and blocks the
      * frame (unless it fails open). Throws only for a malformed frame.
      */
-open func processFrame(pixels: Data, width: Int32, height: Int32, stride: Int32, format: PixelFormat, rotationDegrees: Int32 = 0, timestampNanos: Int64? = nil)throws  -> FilteredFrame  {
+open func processFrame(frame: Frame, planes: [Data])throws  -> FilteredFrame  {
     return try  FfiConverterTypeFilteredFrame_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
         uniffiCallStatus in
     uniffi_safeframe_ffi_fn_method_safeframestream_process_frame(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(pixels),
-        FfiConverterInt32.lower(width),
-        FfiConverterInt32.lower(height),
-        FfiConverterInt32.lower(stride),
-        FfiConverterTypePixelFormat_lower(format),
-        FfiConverterInt32.lower(rotationDegrees),
-        FfiConverterOptionInt64.lower(timestampNanos),uniffiCallStatus
+        FfiConverterTypeFrame_lower(frame),
+        FfiConverterSequenceData.lower(planes),uniffiCallStatus
     )
 })
 }
@@ -1761,7 +1762,7 @@ public func FfiConverterTypeSafeFrameStream_lower(_ value: SafeFrameStream) -> U
  * Receives a stream's verdict changes and failures (never pixels).
  *
  * **Threading:** called synchronously on the thread that calls
- * `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+ * `SafeFrameStream.processFrame` or `processFrameInPlace`, during that call and while
  * the stream is locked — also in background mode (the worker's results are picked up by the
  * next frame's call). Keep it short (post to your UI thread), and never call back into the
  * same stream from it (that would deadlock). An exception thrown by the listener is caught and
@@ -1791,7 +1792,7 @@ public protocol StreamListener: AnyObject, Sendable {
  * Receives a stream's verdict changes and failures (never pixels).
  *
  * **Threading:** called synchronously on the thread that calls
- * `SafeFrameStream.processFrame` or a `DirectStreamFilter` method, during that call and while
+ * `SafeFrameStream.processFrame` or `processFrameInPlace`, during that call and while
  * the stream is locked — also in background mode (the worker's results are picked up by the
  * next frame's call). Keep it short (post to your UI thread), and never call back into the
  * same stream from it (that would deadlock). An exception thrown by the listener is caught and
@@ -2128,6 +2129,95 @@ public func FfiConverterTypeBlocklistOptions_lower(_ value: BlocklistOptions) ->
 
 
 /**
+ * A rectangle of a frame in the buffer's own (unrotated) pixel coordinates.
+ */
+public struct CropRect: Equatable, Hashable {
+    /**
+     * Left column.
+     */
+    public var x: Int32
+    /**
+     * Top row.
+     */
+    public var y: Int32
+    /**
+     * Width in pixels.
+     */
+    public var width: Int32
+    /**
+     * Height in pixels.
+     */
+    public var height: Int32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Left column.
+         */x: Int32, 
+        /**
+         * Top row.
+         */y: Int32, 
+        /**
+         * Width in pixels.
+         */width: Int32, 
+        /**
+         * Height in pixels.
+         */height: Int32) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CropRect: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCropRect: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CropRect {
+        return
+            try CropRect(
+                x: FfiConverterInt32.read(from: &buf), 
+                y: FfiConverterInt32.read(from: &buf), 
+                width: FfiConverterInt32.read(from: &buf), 
+                height: FfiConverterInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CropRect, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.x, into: &buf)
+        FfiConverterInt32.write(value.y, into: &buf)
+        FfiConverterInt32.write(value.width, into: &buf)
+        FfiConverterInt32.write(value.height, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCropRect_lift(_ buf: RustBuffer) throws -> CropRect {
+    return try FfiConverterTypeCropRect.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCropRect_lower(_ value: CropRect) -> RustBuffer {
+    return FfiConverterTypeCropRect.lower(value)
+}
+
+
+/**
  * Options for loading a model.
  */
 public struct FilterOptions: Equatable, Hashable {
@@ -2229,7 +2319,8 @@ public func FfiConverterTypeFilterOptions_lower(_ value: FilterOptions) -> RustB
 
 
 /**
- * A frame after filtering: its pixels with the verdict's action applied, and the verdict.
+ * A frame after filtering (a copy): its planes with the verdict's action applied, and the
+ * verdict.
  */
 public struct FilteredFrame: Equatable, Hashable {
     /**
@@ -2237,9 +2328,9 @@ public struct FilteredFrame: Equatable, Hashable {
      */
     public var verdict: Verdict
     /**
-     * The pixels, in the layout they came in (blurred or blocked when the verdict says so).
+     * The planes, as they came in (blurred or blocked when the verdict says so).
      */
-    public var pixels: Data
+    public var planes: [Data]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2248,10 +2339,10 @@ public struct FilteredFrame: Equatable, Hashable {
          * The verdict.
          */verdict: Verdict, 
         /**
-         * The pixels, in the layout they came in (blurred or blocked when the verdict says so).
-         */pixels: Data) {
+         * The planes, as they came in (blurred or blocked when the verdict says so).
+         */planes: [Data]) {
         self.verdict = verdict
-        self.pixels = pixels
+        self.planes = planes
     }
 
     
@@ -2271,13 +2362,13 @@ public struct FfiConverterTypeFilteredFrame: FfiConverterRustBuffer {
         return
             try FilteredFrame(
                 verdict: FfiConverterTypeVerdict.read(from: &buf), 
-                pixels: FfiConverterData.read(from: &buf)
+                planes: FfiConverterSequenceData.read(from: &buf)
         )
     }
 
     public static func write(_ value: FilteredFrame, into buf: inout [UInt8]) {
         FfiConverterTypeVerdict.write(value.verdict, into: &buf)
-        FfiConverterData.write(value.pixels, into: &buf)
+        FfiConverterSequenceData.write(value.planes, into: &buf)
     }
 }
 
@@ -2294,6 +2385,218 @@ public func FfiConverterTypeFilteredFrame_lift(_ buf: RustBuffer) throws -> Filt
 #endif
 public func FfiConverterTypeFilteredFrame_lower(_ value: FilteredFrame) -> RustBuffer {
     return FfiConverterTypeFilteredFrame.lower(value)
+}
+
+
+/**
+ * A description of a frame — size, format, one [`FramePlane`] per plane, rotation, crop,
+ * timestamp — whose bytes are passed beside it: one buffer per plane, in the format's plane
+ * order (packed RGB: the pixels; NV12/NV21: Y, then the chroma pairs; I420 and YUV_420_888:
+ * Y, U, V), or one buffer holding every plane one after another.
+ *
+ * ```kotlin
+ * val frame = Frame(width = 640, height = 480, format = PixelFormat.RGBA8,
+ * planes = listOf(FramePlane(rowStride = 640 * 4)))
+ * ```
+ */
+public struct Frame: Equatable, Hashable {
+    /**
+     * Width in pixels.
+     */
+    public var width: Int32
+    /**
+     * Height in pixels.
+     */
+    public var height: Int32
+    /**
+     * The pixel format.
+     */
+    public var format: PixelFormat
+    /**
+     * One entry per plane, in the format's plane order.
+     */
+    public var planes: [FramePlane]
+    /**
+     * The clockwise turn, 0, 90, 180 or 270 degrees, that makes the image upright (CameraX
+     * `imageInfo.rotationDegrees`); the model looks at the upright image.
+     */
+    public var rotationDegrees: Int32
+    /**
+     * Classify only this part of the frame (redaction still covers all of it); absent: all.
+     */
+    public var crop: CropRect?
+    /**
+     * The frame's timestamp in nanoseconds (streams' cadence and change gate use it).
+     */
+    public var timestampNs: Int64?
+    /**
+     * YUV samples span 0–255 (JPEG, some screen captures) rather than the video range 16–235.
+     */
+    public var fullRange: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Width in pixels.
+         */width: Int32, 
+        /**
+         * Height in pixels.
+         */height: Int32, 
+        /**
+         * The pixel format.
+         */format: PixelFormat, 
+        /**
+         * One entry per plane, in the format's plane order.
+         */planes: [FramePlane], 
+        /**
+         * The clockwise turn, 0, 90, 180 or 270 degrees, that makes the image upright (CameraX
+         * `imageInfo.rotationDegrees`); the model looks at the upright image.
+         */rotationDegrees: Int32 = 0, 
+        /**
+         * Classify only this part of the frame (redaction still covers all of it); absent: all.
+         */crop: CropRect? = nil, 
+        /**
+         * The frame's timestamp in nanoseconds (streams' cadence and change gate use it).
+         */timestampNs: Int64? = nil, 
+        /**
+         * YUV samples span 0–255 (JPEG, some screen captures) rather than the video range 16–235.
+         */fullRange: Bool = false) {
+        self.width = width
+        self.height = height
+        self.format = format
+        self.planes = planes
+        self.rotationDegrees = rotationDegrees
+        self.crop = crop
+        self.timestampNs = timestampNs
+        self.fullRange = fullRange
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Frame: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFrame: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Frame {
+        return
+            try Frame(
+                width: FfiConverterInt32.read(from: &buf), 
+                height: FfiConverterInt32.read(from: &buf), 
+                format: FfiConverterTypePixelFormat.read(from: &buf), 
+                planes: FfiConverterSequenceTypeFramePlane.read(from: &buf), 
+                rotationDegrees: FfiConverterInt32.read(from: &buf), 
+                crop: FfiConverterOptionTypeCropRect.read(from: &buf), 
+                timestampNs: FfiConverterOptionInt64.read(from: &buf), 
+                fullRange: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Frame, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.width, into: &buf)
+        FfiConverterInt32.write(value.height, into: &buf)
+        FfiConverterTypePixelFormat.write(value.format, into: &buf)
+        FfiConverterSequenceTypeFramePlane.write(value.planes, into: &buf)
+        FfiConverterInt32.write(value.rotationDegrees, into: &buf)
+        FfiConverterOptionTypeCropRect.write(value.crop, into: &buf)
+        FfiConverterOptionInt64.write(value.timestampNs, into: &buf)
+        FfiConverterBool.write(value.fullRange, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFrame_lift(_ buf: RustBuffer) throws -> Frame {
+    return try FfiConverterTypeFrame.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFrame_lower(_ value: Frame) -> RustBuffer {
+    return FfiConverterTypeFrame.lower(value)
+}
+
+
+/**
+ * Where one plane's samples lie in its buffer.
+ */
+public struct FramePlane: Equatable, Hashable {
+    /**
+     * Bytes from the start of one row to the start of the next (Android `rowStride`, iOS
+     * `bytesPerRowOfPlane`).
+     */
+    public var rowStride: Int32
+    /**
+     * Bytes from one sample to the next within a row (Android `pixelStride`); 0: the format's
+     * own (4 for RGBA8, 2 for an NV12 chroma pair, …). Only `YUV_420_888` lets it vary.
+     */
+    public var pixelStride: Int32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Bytes from the start of one row to the start of the next (Android `rowStride`, iOS
+         * `bytesPerRowOfPlane`).
+         */rowStride: Int32, 
+        /**
+         * Bytes from one sample to the next within a row (Android `pixelStride`); 0: the format's
+         * own (4 for RGBA8, 2 for an NV12 chroma pair, …). Only `YUV_420_888` lets it vary.
+         */pixelStride: Int32 = 0) {
+        self.rowStride = rowStride
+        self.pixelStride = pixelStride
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FramePlane: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFramePlane: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FramePlane {
+        return
+            try FramePlane(
+                rowStride: FfiConverterInt32.read(from: &buf), 
+                pixelStride: FfiConverterInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FramePlane, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.rowStride, into: &buf)
+        FfiConverterInt32.write(value.pixelStride, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFramePlane_lift(_ buf: RustBuffer) throws -> FramePlane {
+    return try FfiConverterTypeFramePlane.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFramePlane_lower(_ value: FramePlane) -> RustBuffer {
+    return FfiConverterTypeFramePlane.lower(value)
 }
 
 
@@ -2647,6 +2950,10 @@ public struct StreamFailureInfo: Equatable, Hashable {
      */
     public var message: String
     /**
+     * The error's kind (the case of `SafeFrameException` / `SafeFrameError` it would be).
+     */
+    public var errorKind: ErrorKind
+    /**
      * The counters, with this failure counted.
      */
     public var counters: StreamCounters
@@ -2664,11 +2971,15 @@ public struct StreamFailureInfo: Equatable, Hashable {
          * The error, as `SafeFrameException` would carry it (its case name, a colon, the text).
          */message: String, 
         /**
+         * The error's kind (the case of `SafeFrameException` / `SafeFrameError` it would be).
+         */errorKind: ErrorKind, 
+        /**
          * The counters, with this failure counted.
          */counters: StreamCounters) {
         self.frameIndex = frameIndex
         self.kind = kind
         self.message = message
+        self.errorKind = errorKind
         self.counters = counters
     }
 
@@ -2691,6 +3002,7 @@ public struct FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer {
                 frameIndex: FfiConverterInt64.read(from: &buf), 
                 kind: FfiConverterTypeFailureKind.read(from: &buf), 
                 message: FfiConverterString.read(from: &buf), 
+                errorKind: FfiConverterTypeErrorKind.read(from: &buf), 
                 counters: FfiConverterTypeStreamCounters.read(from: &buf)
         )
     }
@@ -2699,6 +3011,7 @@ public struct FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.frameIndex, into: &buf)
         FfiConverterTypeFailureKind.write(value.kind, into: &buf)
         FfiConverterString.write(value.message, into: &buf)
+        FfiConverterTypeErrorKind.write(value.errorKind, into: &buf)
         FfiConverterTypeStreamCounters.write(value.counters, into: &buf)
     }
 }
@@ -3432,6 +3745,246 @@ public func FfiConverterTypeChangeCause_lower(_ value: ChangeCause) -> RustBuffe
 
 
 /**
+ * The kind of a [`SafeFrameError`], without its message: Kotlin's
+ * `SafeFrameException.kind`, and what the C codes stand for.
+ */
+
+public enum ErrorKind: Equatable, Hashable {
+    
+    /**
+     * An argument is out of range or malformed (a null pointer, a bad handle, a stream or
+     * filter option out of range: the message names the field).
+     */
+    case invalidArgument
+    /**
+     * The frame's size, strides, format, planes or buffer lengths do not describe a valid image.
+     */
+    case invalidFrame
+    /**
+     * The frame is larger than SafeFrame accepts.
+     */
+    case frameTooLarge
+    /**
+     * Encoded image bytes could not be decoded (unknown format, corrupt, over the limits).
+     */
+    case invalidImage
+    /**
+     * A model pack's manifest is missing a field or has a bad value.
+     */
+    case invalidManifest
+    /**
+     * The model file's sha256 differs from its manifest's: the pack is corrupt or was replaced.
+     */
+    case checksumMismatch
+    /**
+     * A file could not be read.
+     */
+    case io
+    /**
+     * No ONNX Runtime library was found.
+     */
+    case runtimeNotFound
+    /**
+     * An ONNX Runtime library was found but cannot be used.
+     */
+    case runtimeLoad
+    /**
+     * ONNX Runtime rejected the model or the session options (its message is kept).
+     */
+    case modelLoad
+    /**
+     * The model does not have the inputs and outputs its manifest describes.
+     */
+    case modelInterface
+    /**
+     * Running the model failed (ONNX Runtime's message is kept).
+     */
+    case inference
+    /**
+     * The model's output is not a valid set of scores (NaN, wrong shape).
+     */
+    case invalidScores
+    /**
+     * A custom policy is malformed.
+     */
+    case invalidPolicy
+    /**
+     * No policy preset has this name.
+     */
+    case unknownPreset
+    /**
+     * A bug inside SafeFrame (for example a caught panic). Please report it.
+     */
+    case `internal`
+    /**
+     * A blocklist file or buffer could not be read or is malformed (the message names the
+     * line or the damage).
+     */
+    case invalidBlocklist
+    /**
+     * The requested ONNX Runtime execution provider (XNNPACK, NNAPI, CoreML) is not in the
+     * loaded ONNX Runtime library or could not be registered. Use `ExecutionProvider.CPU`, a
+     * runtime built with it, or `fallbackToCpu`.
+     */
+    case executionProviderUnavailable
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ErrorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = ErrorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErrorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .invalidArgument
+        
+        case 2: return .invalidFrame
+        
+        case 3: return .frameTooLarge
+        
+        case 4: return .invalidImage
+        
+        case 5: return .invalidManifest
+        
+        case 6: return .checksumMismatch
+        
+        case 7: return .io
+        
+        case 8: return .runtimeNotFound
+        
+        case 9: return .runtimeLoad
+        
+        case 10: return .modelLoad
+        
+        case 11: return .modelInterface
+        
+        case 12: return .inference
+        
+        case 13: return .invalidScores
+        
+        case 14: return .invalidPolicy
+        
+        case 15: return .unknownPreset
+        
+        case 16: return .`internal`
+        
+        case 17: return .invalidBlocklist
+        
+        case 18: return .executionProviderUnavailable
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ErrorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .invalidFrame:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .frameTooLarge:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .invalidImage:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .invalidManifest:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .checksumMismatch:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .io:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .runtimeNotFound:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .runtimeLoad:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .modelLoad:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .modelInterface:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .inference:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .invalidScores:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .invalidPolicy:
+            writeInt(&buf, Int32(14))
+        
+        
+        case .unknownPreset:
+            writeInt(&buf, Int32(15))
+        
+        
+        case .`internal`:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .invalidBlocklist:
+            writeInt(&buf, Int32(17))
+        
+        
+        case .executionProviderUnavailable:
+            writeInt(&buf, Int32(18))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorKind_lift(_ buf: RustBuffer) throws -> ErrorKind {
+    return try FfiConverterTypeErrorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorKind_lower(_ value: ErrorKind) -> RustBuffer {
+    return FfiConverterTypeErrorKind.lower(value)
+}
+
+
+
+/**
  * An ONNX Runtime execution provider (where the model runs).
  */
 
@@ -3622,26 +4175,44 @@ public func FfiConverterTypeFailureKind_lower(_ value: FailureKind) -> RustBuffe
 
 
 /**
- * How the pixels of a packed frame are laid out in memory.
+ * How a frame's pixels are laid out: the planes it has and what each sample holds.
  *
- * Phase 2 of the bindings adds the camera formats (NV12, NV21, I420 and Android's
- * `YUV_420_888`) once the core supports them.
+ * Its number in the C ABI (`SAFEFRAME_FORMAT_*`) and over JNI is the core's
+ * [`safeframe::frame::PixelFormat::code`]; [`pixel_format_code`] gives it to Kotlin and Swift.
  */
 
 public enum PixelFormat: Equatable, Hashable {
     
     /**
-     * 4 bytes per pixel: red, green, blue, alpha (Android `Bitmap.Config.ARGB_8888` in memory).
+     * One plane, 4 bytes per pixel: red, green, blue, alpha (Android `Bitmap.Config.ARGB_8888`
+     * in memory).
      */
     case rgba8
     /**
-     * 4 bytes per pixel: blue, green, red, alpha (iOS `kCVPixelFormatType_32BGRA`).
+     * One plane, 4 bytes per pixel: blue, green, red, alpha (iOS `kCVPixelFormatType_32BGRA`).
      */
     case bgra8
     /**
-     * 3 bytes per pixel: red, green, blue.
+     * One plane, 3 bytes per pixel: red, green, blue.
      */
     case rgb8
+    /**
+     * Two planes: Y, then interleaved U, V pairs (iOS `420YpCbCr8BiPlanar*`, most decoders).
+     */
+    case nv12
+    /**
+     * Two planes: Y, then interleaved V, U pairs (Android camera `NV21`).
+     */
+    case nv21
+    /**
+     * Three planes: Y, U, V (`yuv420p`).
+     */
+    case i420
+    /**
+     * Three planes, Y, U, V, each with its own row and pixel stride (Android `YUV_420_888`:
+     * CameraX `ImageProxy.planes`, `android.media.Image.planes`).
+     */
+    case yuv420888
 
 
 
@@ -3669,6 +4240,14 @@ public struct FfiConverterTypePixelFormat: FfiConverterRustBuffer {
         
         case 3: return .rgb8
         
+        case 4: return .nv12
+        
+        case 5: return .nv21
+        
+        case 6: return .i420
+        
+        case 7: return .yuv420888
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -3687,6 +4266,22 @@ public struct FfiConverterTypePixelFormat: FfiConverterRustBuffer {
         
         case .rgb8:
             writeInt(&buf, Int32(3))
+        
+        
+        case .nv12:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .nv21:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .i420:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .yuv420888:
+            writeInt(&buf, Int32(7))
         
         }
     }
@@ -3797,9 +4392,10 @@ public func FfiConverterTypePreset_lower(_ value: Preset) -> RustBuffer {
 /**
  * Everything that can go wrong when calling SafeFrame from Kotlin, Swift or C.
  *
- * Each case carries a message that says what is wrong and what to do about it. Kotlin sees
- * `SafeFrameException.InvalidFrame` and so on, Swift `SafeFrameError.InvalidFrame(message:)`,
- * C a status code plus `safeframe_last_error()`.
+ * Each case carries a message that says what is wrong and what to do about it. Kotlin
+ * sees `SafeFrameException.InvalidFrame` and so on (from the copying and the zero-copy
+ * paths alike), Swift `SafeFrameError.InvalidFrame(message:)`, C a status code
+ * (`SAFEFRAME_ERROR_INVALID_FRAME`) plus `safeframe_last_error()`.
  */
 public 
 enum SafeFrameError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -3807,7 +4403,13 @@ enum SafeFrameError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
     
     
     /**
-     * The frame's size, stride, format or buffer length do not describe a valid image.
+     * An argument is out of range or malformed (a null pointer, a bad handle, a stream or
+     * filter option out of range: the message names the field).
+     */
+    case InvalidArgument(message: String)
+    
+    /**
+     * The frame's size, strides, format, planes or buffer lengths do not describe a valid image.
      */
     case InvalidFrame(message: String)
     
@@ -3847,7 +4449,7 @@ enum SafeFrameError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
     case RuntimeLoad(message: String)
     
     /**
-     * ONNX Runtime rejected the model or the session options.
+     * ONNX Runtime rejected the model or the session options (its message is kept).
      */
     case ModelLoad(message: String)
     
@@ -3857,7 +4459,7 @@ enum SafeFrameError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
     case ModelInterface(message: String)
     
     /**
-     * Running the model failed.
+     * Running the model failed (ONNX Runtime's message is kept).
      */
     case Inference(message: String)
     
@@ -3875,11 +4477,6 @@ enum SafeFrameError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
      * No policy preset has this name.
      */
     case UnknownPreset(message: String)
-    
-    /**
-     * An argument is out of range or malformed (a null pointer, a negative size, a bad handle).
-     */
-    case InvalidArgument(message: String)
     
     /**
      * A bug inside SafeFrame (for example a caught panic). Please report it.
@@ -3928,63 +4525,63 @@ public struct FfiConverterTypeSafeFrameError: FfiConverterRustBuffer {
         
 
         
-        case 1: return .InvalidFrame(
+        case 1: return .InvalidArgument(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .FrameTooLarge(
+        case 2: return .InvalidFrame(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .InvalidImage(
+        case 3: return .FrameTooLarge(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .InvalidManifest(
+        case 4: return .InvalidImage(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 5: return .ChecksumMismatch(
+        case 5: return .InvalidManifest(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 6: return .Io(
+        case 6: return .ChecksumMismatch(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 7: return .RuntimeNotFound(
+        case 7: return .Io(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 8: return .RuntimeLoad(
+        case 8: return .RuntimeNotFound(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 9: return .ModelLoad(
+        case 9: return .RuntimeLoad(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 10: return .ModelInterface(
+        case 10: return .ModelLoad(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 11: return .Inference(
+        case 11: return .ModelInterface(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 12: return .InvalidScores(
+        case 12: return .Inference(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 13: return .InvalidPolicy(
+        case 13: return .InvalidScores(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 14: return .UnknownPreset(
+        case 14: return .InvalidPolicy(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 15: return .InvalidArgument(
+        case 15: return .UnknownPreset(
             message: try FfiConverterString.read(from: &buf)
         )
         
@@ -4011,35 +4608,35 @@ public struct FfiConverterTypeSafeFrameError: FfiConverterRustBuffer {
         
 
         
-        case .InvalidFrame(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .FrameTooLarge(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .InvalidImage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .InvalidManifest(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .ChecksumMismatch(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .Io(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-        case .RuntimeNotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(7))
-        case .RuntimeLoad(_ /* message is ignored*/):
-            writeInt(&buf, Int32(8))
-        case .ModelLoad(_ /* message is ignored*/):
-            writeInt(&buf, Int32(9))
-        case .ModelInterface(_ /* message is ignored*/):
-            writeInt(&buf, Int32(10))
-        case .Inference(_ /* message is ignored*/):
-            writeInt(&buf, Int32(11))
-        case .InvalidScores(_ /* message is ignored*/):
-            writeInt(&buf, Int32(12))
-        case .InvalidPolicy(_ /* message is ignored*/):
-            writeInt(&buf, Int32(13))
-        case .UnknownPreset(_ /* message is ignored*/):
-            writeInt(&buf, Int32(14))
         case .InvalidArgument(_ /* message is ignored*/):
+            writeInt(&buf, Int32(1))
+        case .InvalidFrame(_ /* message is ignored*/):
+            writeInt(&buf, Int32(2))
+        case .FrameTooLarge(_ /* message is ignored*/):
+            writeInt(&buf, Int32(3))
+        case .InvalidImage(_ /* message is ignored*/):
+            writeInt(&buf, Int32(4))
+        case .InvalidManifest(_ /* message is ignored*/):
+            writeInt(&buf, Int32(5))
+        case .ChecksumMismatch(_ /* message is ignored*/):
+            writeInt(&buf, Int32(6))
+        case .Io(_ /* message is ignored*/):
+            writeInt(&buf, Int32(7))
+        case .RuntimeNotFound(_ /* message is ignored*/):
+            writeInt(&buf, Int32(8))
+        case .RuntimeLoad(_ /* message is ignored*/):
+            writeInt(&buf, Int32(9))
+        case .ModelLoad(_ /* message is ignored*/):
+            writeInt(&buf, Int32(10))
+        case .ModelInterface(_ /* message is ignored*/):
+            writeInt(&buf, Int32(11))
+        case .Inference(_ /* message is ignored*/):
+            writeInt(&buf, Int32(12))
+        case .InvalidScores(_ /* message is ignored*/):
+            writeInt(&buf, Int32(13))
+        case .InvalidPolicy(_ /* message is ignored*/):
+            writeInt(&buf, Int32(14))
+        case .UnknownPreset(_ /* message is ignored*/):
             writeInt(&buf, Int32(15))
         case .Internal(_ /* message is ignored*/):
             writeInt(&buf, Int32(16))
@@ -4260,6 +4857,30 @@ fileprivate struct FfiConverterOptionTypeStreamListener: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCropRect: FfiConverterRustBuffer {
+    typealias SwiftType = CropRect?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCropRect.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCropRect.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeKnownMatch: FfiConverterRustBuffer {
     typealias SwiftType = KnownMatch?
 
@@ -4324,6 +4945,30 @@ fileprivate struct FfiConverterOptionTypeCategory: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeCategory.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = ErrorKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeErrorKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeErrorKind.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4474,6 +5119,56 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceData: FfiConverterRustBuffer {
+    typealias SwiftType = [Data]
+
+    public static func write(_ value: [Data], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterData.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Data] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Data]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterData.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFramePlane: FfiConverterRustBuffer {
+    typealias SwiftType = [FramePlane]
+
+    public static func write(_ value: [FramePlane], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFramePlane.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FramePlane] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FramePlane]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFramePlane.read(from: &buf))
+        }
+        return seq
+    }
+}
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -4523,6 +5218,29 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     }
 }
 /**
+ * The C status code (`SAFEFRAME_ERROR_*`) of an error kind.
+ */
+public func errorKindCode(kind: ErrorKind) -> Int32  {
+    return try!  FfiConverterInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_func_error_kind_code(
+        FfiConverterTypeErrorKind_lower(kind),uniffiCallStatus
+    )
+})
+}
+/**
+ * The error kind with C status code `code` (`SAFEFRAME_ERROR_*`), if any: how the Swift
+ * package turns a C status into a `SafeFrameError` without a second table.
+ */
+public func errorKindFromCode(code: Int32) -> ErrorKind?  {
+    return try!  FfiConverterOptionTypeErrorKind.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_func_error_kind_from_code(
+        FfiConverterInt32.lower(code),uniffiCallStatus
+    )
+})
+}
+/**
  * The names of the built-in policy presets (`child`, `teen`, `adult`).
  */
 public func presetNames() -> [String]  {
@@ -4542,6 +5260,31 @@ public func version() -> String  {
     )
 })
 }
+/**
+ * Throws the [`SafeFrameError`] that C status `code` stands for, with `message` (the C ABI's
+ * `safeframe_last_error()`); returns normally for `SAFEFRAME_OK` (0). The Swift package's
+ * zero-copy methods, which call the C ABI, report its failures through this, so the table from
+ * codes to errors exists once, in Rust. An unknown code is an `Internal` error.
+ */
+public func throwCStatus(code: Int32, message: String)throws   {try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_func_throw_c_status(
+        FfiConverterInt32.lower(code),
+        FfiConverterString.lower(message),uniffiCallStatus
+    )
+}
+}
+/**
+ * The number the C ABI and JNI use for `format` (the core's one table).
+ */
+public func pixelFormatCode(format: PixelFormat) -> Int32  {
+    return try!  FfiConverterInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_safeframe_ffi_fn_func_pixel_format_code(
+        FfiConverterTypePixelFormat_lower(format),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -4558,10 +5301,22 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_safeframe_ffi_checksum_func_error_kind_code() != 18885) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_func_error_kind_from_code() != 10172) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_safeframe_ffi_checksum_func_preset_names() != 2440) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_func_version() != 31148) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_func_throw_c_status() != 22955) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_safeframe_ffi_checksum_func_pixel_format_code() != 8399) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_method_blocklist_is_empty() != 28754) {
@@ -4579,13 +5334,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_safeframe_ffi_checksum_method_safeframefilter_check_encoded_image_async() != 2441) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_check_frame() != 43364) {
+    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_check_frame() != 13165) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_direct_handle() != 48331) {
+    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_direct_handle() != 40813) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_filter_frame() != 14774) {
+    if (uniffi_safeframe_ffi_checksum_method_safeframefilter_filter_frame() != 25777) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_method_safeframefilter_model_name() != 29375) {
@@ -4618,10 +5373,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_safeframe_ffi_checksum_method_safeframestream_counters() != 38069) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_method_safeframestream_direct_handle() != 23538) {
+    if (uniffi_safeframe_ffi_checksum_method_safeframestream_direct_handle() != 32334) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_method_safeframestream_process_frame() != 49712) {
+    if (uniffi_safeframe_ffi_checksum_method_safeframestream_process_frame() != 39771) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_method_streamlistener_on_verdict_change() != 26937) {
