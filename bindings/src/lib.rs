@@ -12,6 +12,10 @@
 //!
 //! Every entry point catches panics: a bug here becomes an error in the caller's language,
 //! never an unwind into foreign code. The library is built with `panic = "unwind"` for that.
+// Every unsafe operation in its own block, each block with a `// SAFETY:` comment that says
+// why it is sound (raw buffers cross this crate's C ABI and JNI doors).
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 uniffi::setup_scaffolding!("safeframe");

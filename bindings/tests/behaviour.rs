@@ -3,6 +3,7 @@
 //! calls it: raw pointers, status codes, out-parameters), so that no door can drift from the
 //! core, which runs the same suite in tests/tests/behaviour.rs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 use std::sync::Arc;
 

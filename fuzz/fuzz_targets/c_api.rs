@@ -9,9 +9,10 @@
 //! first). Without ONNX Runtime (or with `SAFEFRAME_FUZZ_NO_MODEL=1`) only NULL handles are used.
 //!
 //! Checks: no panic (libFuzzer aborts on any, even one the C ABI catches) and never
-//! `SAFEFRAME_ERROR_INTERNAL`; a status of 0 exactly when the arguments describe a valid frame;
-//! `safeframe_last_error`/`_code` describe the last call; verdicts hold valid codes, and a
-//! stream's verdict after an error says block.
+//! `SAFEFRAME_ERROR_INTERNAL`; a status of 0 only when the core accepts the frame the arguments
+//! describe (and never without a loaded filter); `safeframe_last_error`/`_code` describe the last
+//! call; verdicts hold valid codes, and a refused frame's verdict says block (the filter and the
+//! stream fail closed, and write that verdict before they look at the frame).
 #![no_main]
 
 use std::ffi::{c_char, CStr, CString};
@@ -19,8 +20,12 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use safeframe::frame::{Frame, FrameMut, PixelFormat, Rotation};
+use safeframe::frame::{FrameDescription, PixelFormat, PlaneStrides};
 use safeframe_ffi::c_api::*;
+use safeframe_ffi::ErrorKind;
+
+/// The C status of a caught panic or another bug (`SAFEFRAME_ERROR_INTERNAL`).
+const SAFEFRAME_ERROR_INTERNAL: i32 = ErrorKind::Internal.code();
 
 /// Raw pointers of the per-process filter and stream (made once, never freed).
 struct Loaded {
@@ -123,46 +128,43 @@ impl RawConfig {
     }
 }
 
+/// Which frame call to make.
+#[derive(Debug, Clone, Copy, Arbitrary)]
+enum Call {
+    Check,
+    FilterInPlace,
+    Stream,
+}
+
+/// One plane as C may describe it: a buffer (NULL, short, real or of impossible length) and
+/// its strides.
+#[derive(Debug, Arbitrary)]
+struct FuzzPlane {
+    buf: Buf,
+    row_stride: i16,
+    pixel_stride: i8,
+}
+
+/// A `SafeFrameFrame` as C may fill it.
+#[derive(Debug, Arbitrary)]
+struct FuzzFrame {
+    width: i16,
+    height: i16,
+    format: i8,
+    rotation: i16,
+    planes: Vec<FuzzPlane>,
+    plane_count: i8,
+    crop: Option<(i16, i16, i16, i16)>,
+    timestamp: Option<i64>,
+    full_range: bool,
+}
+
 #[derive(Debug, Arbitrary)]
 enum Op {
-    Check {
+    Frame {
+        call: Call,
         real: bool,
-        buf: Buf,
-        width: u32,
-        height: u32,
-        stride: u32,
-        format: i32,
-        out: bool,
-    },
-    FilterInPlace {
-        real: bool,
-        buf: Buf,
-        width: u32,
-        height: u32,
-        stride: u32,
-        format: i32,
-        out: bool,
-    },
-    FilterNv12 {
-        real: bool,
-        planes: Nv12,
-        out: bool,
-    },
-    StreamInPlace {
-        real: bool,
-        buf: Buf,
-        width: u32,
-        height: u32,
-        stride: u32,
-        format: i32,
-        rotation: i32,
-        timestamp: i64,
-        out: bool,
-    },
-    StreamNv12 {
-        real: bool,
-        planes: Nv12,
-        timestamp: i64,
+        frame: FuzzFrame,
         out: bool,
     },
     StreamCounters {
@@ -188,20 +190,6 @@ enum Op {
     FreeNull,
 }
 
-/// Two NV12 planes: separate buffers, or two ranges of one (overlapping or not).
-#[derive(Debug, Arbitrary)]
-struct Nv12 {
-    y: Buf,
-    uv: Buf,
-    shared: Option<(u16, u16, u16)>,
-    y_stride: u32,
-    uv_stride: u32,
-    width: u16,
-    height: u16,
-    rotation: i32,
-    full_range: bool,
-}
-
 fn verdict_ok(v: &SafeFrameVerdict) {
     assert!(
         (SAFEFRAME_ACTION_ALLOW..=SAFEFRAME_ACTION_BLOCK).contains(&v.action),
@@ -220,71 +208,60 @@ fn status_ok(rc: i32) {
     assert_eq!(last_error().is_some(), rc != SAFEFRAME_OK);
 }
 
-fn format_of(code: i32) -> Option<PixelFormat> {
-    match code {
-        SAFEFRAME_FORMAT_RGBA8 => Some(PixelFormat::Rgba8),
-        SAFEFRAME_FORMAT_BGRA8 => Some(PixelFormat::Bgra8),
-        SAFEFRAME_FORMAT_RGB8 => Some(PixelFormat::Rgb8),
-        _ => None,
-    }
-}
-
-/// Whether the core accepts this packed frame (what a status of 0 needs, besides a filter).
-fn frame_ok(store: &[u8], null: bool, len: usize, width: u32, height: u32, stride: usize, format: i32) -> bool {
-    !null
-        && len <= isize::MAX as usize
-        && format_of(format).is_some_and(|f| Frame::new(&store[..len], width, height, stride, f).is_ok())
-}
-
-fn filter_ptr(real: bool) -> *const SafeFrameNativeFilter {
+fn filter_ptr(real: bool) -> *const CFilter {
     if real {
-        loaded().filter as *const SafeFrameNativeFilter
+        loaded().filter as *const CFilter
     } else {
         std::ptr::null()
     }
 }
 
-fn stream_ptr(real: bool) -> *const SafeFrameNativeStream {
+fn stream_ptr(real: bool) -> *const CStream {
     if real {
-        loaded().stream as *const SafeFrameNativeStream
+        loaded().stream as *const CStream
     } else {
         std::ptr::null()
     }
 }
 
-/// Runs an NV12 call `call(y, y_len, uv, uv_len)` and says whether the core accepts the planes.
-fn with_nv12(p: &Nv12, call: impl FnOnce(*mut u8, usize, *mut u8, usize) -> i32) -> (i32, bool) {
-    let (width, height) = (u32::from(p.width % 256), u32::from(p.height % 256));
-    let (y_stride, uv_stride) = (p.y_stride as usize % 1024, p.uv_stride as usize % 1024);
-    let rotation_ok = Rotation::from_degrees(p.rotation).is_ok();
-    if let Some((len, at, split)) = p.shared {
-        // Both planes in one allocation: [0, split) and [at, len), overlapping when at < split.
-        let len = usize::from(len);
-        let split = usize::from(split).min(len);
-        let at = usize::from(at).min(len);
-        let mut store = vec![0x40u8; len];
-        let base = store.as_mut_ptr();
-        // SAFETY: `at` ≤ len, inside (or one past) the allocation.
-        let uv = unsafe { base.add(at) };
-        let overlap = at < split && len - at > 0;
-        let rc = call(base, split, uv, len - at);
-        let expected = !overlap && rotation_ok && {
-            let (y, rest) = store.split_at_mut(split);
-            let uv = &mut rest[at - split.min(at)..];
-            at >= split && FrameMut::nv12(width, height, y, y_stride, uv, uv_stride).is_ok()
-        };
-        return (rc, expected);
+/// Whether the core accepts the frame `frame` describes over `stores` (what a status of 0
+/// needs besides a live filter): the C door may refuse more (NULL or impossible pointers, a
+/// bad `plane_count`), never less.
+fn core_accepts(frame: &SafeFrameFrame, stores: &[Vec<u8>]) -> bool {
+    let Ok(format) = PixelFormat::from_code(frame.format.into()) else {
+        return false;
+    };
+    let count = usize::try_from(frame.plane_count).unwrap_or(0).min(3);
+    let strides: Vec<PlaneStrides> = frame.planes[..count]
+        .iter()
+        .map(|p| PlaneStrides::new(p.row_stride.into(), p.pixel_stride.into()))
+        .collect();
+    let described = FrameDescription::new(frame.width.into(), frame.height.into(), format, &strides)
+        .and_then(|d| d.with_rotation_degrees(frame.rotation_degrees.into()));
+    let Ok(mut description) = described else {
+        return false;
+    };
+    if (frame.crop_x, frame.crop_y, frame.crop_width, frame.crop_height) != (0, 0, 0, 0) {
+        match description.with_crop(
+            frame.crop_x.into(),
+            frame.crop_y.into(),
+            frame.crop_width.into(),
+            frame.crop_height.into(),
+        ) {
+            Ok(d) => description = d,
+            Err(_) => return false,
+        }
     }
-    let (mut ys, y_null, y_len) = p.y.make();
-    let (mut uvs, uv_null, uv_len) = p.uv.make();
-    let rc = call(Buf::ptr(&mut ys, y_null), y_len, Buf::ptr(&mut uvs, uv_null), uv_len);
-    let expected = !y_null
-        && !uv_null
-        && y_len <= isize::MAX as usize
-        && uv_len <= isize::MAX as usize
-        && rotation_ok
-        && FrameMut::nv12(width, height, &mut ys[..y_len], y_stride, &mut uvs[..uv_len], uv_stride).is_ok();
-    (rc, expected)
+    // Every plane after the first NULL and empty: the first buffer holds them all.
+    let one_buffer = count > 1 && frame.planes[1..count].iter().all(|p| p.data.is_null() && p.len == 0);
+    let used = if one_buffer { 1 } else { count };
+    let views: Vec<&[u8]> = (0..used)
+        .map(|i| {
+            let len = frame.planes[i].len.min(stores[i].len());
+            &stores[i][..len]
+        })
+        .collect();
+    description.frame(&views).is_ok()
 }
 
 fn nul_terminated(bytes: &[u8], prefix: &str) -> Vec<u8> {
@@ -304,110 +281,64 @@ fn run(op: &Op) {
     };
     let out = |want: bool, v: &mut SafeFrameVerdict| if want { v as *mut _ } else { std::ptr::null_mut() };
     match op {
-        Op::Check {
+        Op::Frame {
+            call,
             real,
-            buf,
-            width,
-            height,
-            stride,
-            format,
-            out: o,
-        }
-        | Op::FilterInPlace {
-            real,
-            buf,
-            width,
-            height,
-            stride,
-            format,
+            frame: f,
             out: o,
         } => {
-            let (mut store, null, len) = buf.make();
-            let (width, height, stride) = (width % 4096, height % 4096, *stride as usize % 65536);
-            let expected = *real && model && frame_ok(&store, null, len, width, height, stride, *format);
-            let ptr = Buf::ptr(&mut store, null);
-            let filter = filter_ptr(*real);
+            let mut stores: Vec<Vec<u8>> = Vec::new();
+            let empty = SafeFramePlane {
+                data: std::ptr::null_mut(),
+                len: 0,
+                row_stride: 0,
+                pixel_stride: 0,
+            };
+            let mut planes = [empty; 3];
+            for (plane, fuzz) in planes.iter_mut().zip(f.planes.iter().take(3)) {
+                let (mut store, null, len) = fuzz.buf.make();
+                *plane = SafeFramePlane {
+                    data: Buf::ptr(&mut store, null),
+                    len,
+                    row_stride: fuzz.row_stride.into(),
+                    pixel_stride: fuzz.pixel_stride.into(),
+                };
+                stores.push(store);
+            }
+            stores.resize(3, Vec::new());
+            let (x, y, w, h) = f.crop.unwrap_or((0, 0, 0, 0));
+            let frame = SafeFrameFrame {
+                width: f.width.into(),
+                height: f.height.into(),
+                format: f.format.into(),
+                rotation_degrees: f.rotation.into(),
+                planes,
+                plane_count: f.plane_count.into(),
+                crop_x: x.into(),
+                crop_y: y.into(),
+                crop_width: w.into(),
+                crop_height: h.into(),
+                timestamp_ns: f.timestamp.unwrap_or(0),
+                has_timestamp: f.timestamp.is_some(),
+                full_range: f.full_range,
+            };
             let out_ptr = out(*o, &mut verdict);
-            // SAFETY: `filter` is NULL or the live filter; `ptr` is NULL or `len` bytes of
-            // `store` (or a 4-byte buffer with a length no buffer has, which is refused before
-            // any read); `out_ptr` is NULL or a live verdict.
+            // SAFETY: the filter and stream are NULL or live; every plane's `data` is NULL or
+            // `len` bytes of its own `stores` buffer (or a 4-byte buffer with a length no buffer
+            // has, which is refused before any read); the buffers never overlap and nothing else
+            // touches them; `out_ptr` is NULL or a live verdict.
             let rc = unsafe {
-                if matches!(op, Op::Check { .. }) {
-                    safeframe_check(filter, ptr, len, width, height, stride, *format, out_ptr)
-                } else {
-                    safeframe_filter_in_place(filter, ptr, len, width, height, stride, *format, out_ptr)
+                match call {
+                    Call::Check => safeframe_check_frame(filter_ptr(*real), &frame, out_ptr),
+                    Call::FilterInPlace => safeframe_filter_frame_in_place(filter_ptr(*real), &frame, out_ptr),
+                    Call::Stream => safeframe_stream_process_frame_in_place(stream_ptr(*real), &frame, out_ptr),
                 }
             };
             status_ok(rc);
-            assert_eq!(rc == SAFEFRAME_OK, expected, "status {rc}: {:?}", last_error());
-            if rc == SAFEFRAME_OK && *o {
-                verdict_ok(&verdict);
+            if rc == SAFEFRAME_OK {
+                assert!(*real && model, "a call without a loaded filter succeeded");
+                assert!(core_accepts(&frame, &stores), "accepted a frame the core refuses: {f:?}");
             }
-        }
-        Op::FilterNv12 { real, planes, out: o } => {
-            let filter = filter_ptr(*real);
-            let out_ptr = out(*o, &mut verdict);
-            let (width, height) = (u32::from(planes.width % 256), u32::from(planes.height % 256));
-            let (y_stride, uv_stride) = (planes.y_stride as usize % 1024, planes.uv_stride as usize % 1024);
-            let (rc, expected) = with_nv12(planes, |y, y_len, uv, uv_len| {
-                // SAFETY: `y`/`uv` are NULL or point to `y_len`/`uv_len` bytes of live buffers
-                // (possibly overlapping: the call must refuse those before touching a byte).
-                unsafe {
-                    safeframe_filter_nv12_in_place(
-                        filter,
-                        y,
-                        y_len,
-                        y_stride,
-                        uv,
-                        uv_len,
-                        uv_stride,
-                        width,
-                        height,
-                        planes.rotation,
-                        planes.full_range,
-                        out_ptr,
-                    )
-                }
-            });
-            status_ok(rc);
-            assert_eq!(
-                rc == SAFEFRAME_OK,
-                *real && model && expected,
-                "status {rc}: {:?}",
-                last_error()
-            );
-            if rc == SAFEFRAME_OK && *o {
-                verdict_ok(&verdict);
-            }
-        }
-        Op::StreamInPlace {
-            real,
-            buf,
-            width,
-            height,
-            stride,
-            format,
-            rotation,
-            timestamp,
-            out: o,
-        } => {
-            let (mut store, null, len) = buf.make();
-            let (width, height, stride) = (width % 4096, height % 4096, *stride as usize % 65536);
-            let expected = *real
-                && model
-                && Rotation::from_degrees(*rotation).is_ok()
-                && frame_ok(&store, null, len, width, height, stride, *format);
-            let ptr = Buf::ptr(&mut store, null);
-            let stream = stream_ptr(*real);
-            let out_ptr = out(*o, &mut verdict);
-            // SAFETY: as for `safeframe_filter_in_place` above, with the live stream or NULL.
-            let rc = unsafe {
-                safeframe_stream_process_in_place(
-                    stream, ptr, len, width, height, stride, *format, *rotation, *timestamp, out_ptr,
-                )
-            };
-            status_ok(rc);
-            assert_eq!(rc == SAFEFRAME_OK, expected, "status {rc}: {:?}", last_error());
             if *o {
                 verdict_ok(&verdict);
                 if rc != SAFEFRAME_OK {
@@ -415,50 +346,6 @@ fn run(op: &Op) {
                         verdict.action, SAFEFRAME_ACTION_BLOCK,
                         "a refused frame must read as blocked"
                     );
-                }
-            }
-        }
-        Op::StreamNv12 {
-            real,
-            planes,
-            timestamp,
-            out: o,
-        } => {
-            let stream = stream_ptr(*real);
-            let out_ptr = out(*o, &mut verdict);
-            let (width, height) = (u32::from(planes.width % 256), u32::from(planes.height % 256));
-            let (y_stride, uv_stride) = (planes.y_stride as usize % 1024, planes.uv_stride as usize % 1024);
-            let (rc, expected) = with_nv12(planes, |y, y_len, uv, uv_len| {
-                // SAFETY: as in `FilterNv12`.
-                unsafe {
-                    safeframe_stream_process_nv12_in_place(
-                        stream,
-                        y,
-                        y_len,
-                        y_stride,
-                        uv,
-                        uv_len,
-                        uv_stride,
-                        width,
-                        height,
-                        planes.rotation,
-                        planes.full_range,
-                        *timestamp,
-                        out_ptr,
-                    )
-                }
-            });
-            status_ok(rc);
-            assert_eq!(
-                rc == SAFEFRAME_OK,
-                *real && model && expected,
-                "status {rc}: {:?}",
-                last_error()
-            );
-            if *o {
-                verdict_ok(&verdict);
-                if rc != SAFEFRAME_OK {
-                    assert_eq!(verdict.action, SAFEFRAME_ACTION_BLOCK);
                 }
             }
         }

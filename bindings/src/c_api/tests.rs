@@ -80,11 +80,13 @@ fn null_and_oversized_pixel_buffers_are_refused_before_a_slice_is_made() {
 
 #[test]
 fn string_arguments_are_checked_for_null_and_utf8() {
-    // SAFETY (all three calls): NULL or NUL-terminated strings that outlive the call.
+    // SAFETY: a NUL-terminated literal that outlives the call.
     assert_eq!(unsafe { c_str(c"child".as_ptr(), "policy") }.unwrap(), "child");
+    // SAFETY: NULL is allowed (and refused with an error).
     let err = unsafe { c_str(ptr::null(), "policy") }.unwrap_err();
     assert!(err.to_string().contains("policy is NULL"), "{err}");
     let latin1 = [0xE9u8, 0];
+    // SAFETY: a NUL-terminated array that outlives the call.
     let err = unsafe { c_str(latin1.as_ptr().cast::<c_char>(), "pack_dir") }.unwrap_err();
     assert!(err.to_string().contains("pack_dir is not UTF-8"), "{err}");
 }
@@ -283,11 +285,13 @@ fn nv12_planes_must_be_non_null_and_rotations_right_angles() {
     let (mut y, mut uv) = ([0u8; 4], [0u8; 2]);
     let (yp, uvp) = (y.as_mut_ptr(), uv.as_mut_ptr());
     let nv12 = |y: SafeFramePlane, uv: SafeFramePlane| frame(2, 2, PixelFormat::Nv12, &[y, uv]);
-    // SAFETY (every read): NULL or the two disjoint arrays above with their lengths.
+    // SAFETY: NULL (refused) or the UV array above with its length.
     let null_y = unsafe { super::frame::read(&nv12(plane(ptr::null_mut(), 4, 2, 0), plane(uvp, 2, 2, 0))) };
     assert!(null_y.is_err_and(|e| e.to_string().contains("planes[0].data is NULL")));
+    // SAFETY: the Y array above with its length, or NULL (refused).
     let null_uv = unsafe { super::frame::read(&nv12(plane(yp, 4, 2, 0), plane(ptr::null_mut(), 2, 2, 0))) };
     assert!(null_uv.is_err_and(|e| e.code() == INVALID_ARGUMENT));
+    // SAFETY: a length over isize::MAX is refused before any slice is made from it.
     let huge = unsafe { super::frame::read(&nv12(plane(yp, usize::MAX, 2, 0), plane(uvp, 2, 2, 0))) };
     assert!(huge.is_err_and(|e| e.code() == INVALID_ARGUMENT));
     let mut tilted = nv12(plane(yp, 4, 2, 0), plane(uvp, 2, 2, 0));
