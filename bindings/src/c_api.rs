@@ -309,6 +309,179 @@ pub unsafe extern "C" fn safeframe_filter_new_with_second_opinion(
     }))
 }
 
+/// Options for [`safeframe_filter_new_with_options`]: the uniffi API's `FilterOptions`, field by
+/// field. Start from [`safeframe_filter_options_default`] and change what you need: fields may
+/// be appended in later versions, and that function sets them to their defaults.
+///
+/// Every pointer may be NULL (absent). Strings are NUL-terminated UTF-8; `trusted_keys` and
+/// `revoked_keys` point to `trusted_key_count` and `revoked_key_count` strings.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct SafeFrameFilterOptions {
+    /// Threads ONNX Runtime uses inside one inference, 1 to 64 (default 1).
+    pub intra_threads: i32,
+    /// One of `SAFEFRAME_EP_*` (default `SAFEFRAME_EP_CPU`).
+    pub execution_provider: i32,
+    /// Run on the CPU (with a logged warning) when the execution provider is unavailable
+    /// (default false).
+    pub fallback_to_cpu: bool,
+    /// An explicit ONNX Runtime shared library; NULL: the usual search.
+    pub runtime_library: *const c_char,
+    /// Load model packs without a `signature.json` (model development only; a pack whose
+    /// signature does not verify is refused even then). Default false.
+    pub allow_unsigned: bool,
+    /// Public keys (`ed25519:` + 64 hex digits) whose signed packs load, besides SafeFrame's
+    /// own (or instead of them with `replace_shipped_keys`).
+    pub trusted_keys: *const *const c_char,
+    /// How many strings `trusted_keys` points to.
+    pub trusted_key_count: usize,
+    /// Trust only `trusted_keys`, not the keys SafeFrame ships (default false).
+    pub replace_shipped_keys: bool,
+    /// Keys whose packs are refused even when trusted: key ids (16 hex digits) or public keys.
+    pub revoked_keys: *const *const c_char,
+    /// How many strings `revoked_keys` points to.
+    pub revoked_key_count: usize,
+    /// Packs whose manifest version is below this (e.g. `"1.2.0"`) are refused as a rollback;
+    /// NULL: no minimum.
+    pub min_version: *const c_char,
+}
+
+/// The default [`SafeFrameFilterOptions`]: one thread, the CPU, only packs signed by a key
+/// SafeFrame ships, no revoked keys, no minimum version.
+#[no_mangle]
+pub extern "C" fn safeframe_filter_options_default() -> SafeFrameFilterOptions {
+    SafeFrameFilterOptions {
+        intra_threads: 1,
+        execution_provider: SAFEFRAME_EP_CPU,
+        fallback_to_cpu: false,
+        runtime_library: std::ptr::null(),
+        allow_unsigned: false,
+        trusted_keys: std::ptr::null(),
+        trusted_key_count: 0,
+        replace_shipped_keys: false,
+        revoked_keys: std::ptr::null(),
+        revoked_key_count: 0,
+        min_version: std::ptr::null(),
+    }
+}
+
+/// Reads `count` NUL-terminated strings from `array`.
+///
+/// # Safety
+/// `array` is NULL or points to `count` pointers, each NULL or a NUL-terminated string, all
+/// valid during the call.
+unsafe fn c_str_array(array: *const *const c_char, count: usize, what: &str) -> Result<Vec<String>, SafeFrameError> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if array.is_null() {
+        return Err(SafeFrameError::invalid_argument(format!(
+            "{what} is NULL but its count is {count}"
+        )));
+    }
+    if count > isize::MAX as usize / std::mem::size_of::<*const c_char>() {
+        return Err(SafeFrameError::invalid_argument(format!(
+            "{what}: count {count} is too large"
+        )));
+    }
+    // SAFETY: non-NULL and a count no array can exceed checked above; the caller promises
+    // `count` readable pointers.
+    let pointers = unsafe { std::slice::from_raw_parts(array, count) };
+    pointers
+        .iter()
+        .enumerate()
+        // SAFETY: the caller promises each pointer is NULL or a NUL-terminated string.
+        .map(|(i, &p)| unsafe { c_str(p, &format!("{what}[{i}]")) }.map(str::to_owned))
+        .collect()
+}
+
+/// The uniffi `FilterOptions` that `options` describes (NULL: the defaults).
+///
+/// # Safety
+/// `options` is NULL or points to a readable `SafeFrameFilterOptions` whose pointers keep the
+/// promises its documentation states.
+unsafe fn filter_options(options: *const SafeFrameFilterOptions) -> Result<FilterOptions, SafeFrameError> {
+    let options = if options.is_null() {
+        safeframe_filter_options_default()
+    } else {
+        // SAFETY: non-NULL; the caller promises a readable struct, and `read_unaligned` needs no
+        // alignment.
+        unsafe { options.read_unaligned() }
+    };
+    let optional = |p: *const c_char, what: &str| -> Result<Option<String>, SafeFrameError> {
+        if p.is_null() {
+            Ok(None)
+        } else {
+            // SAFETY: non-NULL; the caller promises a NUL-terminated string.
+            unsafe { c_str(p, what) }.map(|s| Some(s.to_owned()))
+        }
+    };
+    Ok(FilterOptions {
+        intra_threads: options.intra_threads,
+        runtime_library: optional(options.runtime_library, "runtime_library")?,
+        execution_provider: Some(provider(options.execution_provider)?),
+        fallback_to_cpu: options.fallback_to_cpu,
+        allow_unsigned: options.allow_unsigned,
+        // SAFETY: the caller promises `trusted_key_count` strings at `trusted_keys`.
+        trusted_keys: unsafe { c_str_array(options.trusted_keys, options.trusted_key_count, "trusted_keys")? },
+        replace_shipped_keys: options.replace_shipped_keys,
+        // SAFETY: the caller promises `revoked_key_count` strings at `revoked_keys`.
+        revoked_keys: unsafe { c_str_array(options.revoked_keys, options.revoked_key_count, "revoked_keys")? },
+        min_version: optional(options.min_version, "min_version")?,
+    })
+}
+
+/// Loads the model pack in `pack_dir` (and, unless `second_pack_dir` is NULL, a second-opinion
+/// pack as [`safeframe_filter_new_with_second_opinion`] does) with `options` (NULL: the
+/// defaults of [`safeframe_filter_options_default`]), paired with `policy` (a preset name or
+/// JSON).
+///
+/// Every pack must be signed by a trusted key unless `options->allow_unsigned`; a refused pack
+/// returns NULL with `SAFEFRAME_ERROR_MODEL_UNSIGNED`, `_MODEL_TAMPERED`, `_MODEL_UNTRUSTED`,
+/// `_MODEL_KEY_REVOKED` or `_MODEL_ROLLED_BACK` in [`safeframe_last_error_code`].
+///
+/// # Safety
+/// `pack_dir` and `policy` are NULL or NUL-terminated strings; `second_pack_dir` is NULL or a
+/// NUL-terminated string; `options` is NULL or points to a `SafeFrameFilterOptions` whose
+/// strings and string arrays are valid during the call.
+#[no_mangle]
+pub unsafe extern "C" fn safeframe_filter_new_with_options(
+    pack_dir: *const c_char,
+    second_pack_dir: *const c_char,
+    policy: *const c_char,
+    fail_open: bool,
+    options: *const SafeFrameFilterOptions,
+) -> *mut CFilter {
+    into_raw(guarded(|| {
+        // SAFETY: the caller promises NULL or NUL-terminated strings.
+        let (pack_dir, policy) = unsafe { (c_str(pack_dir, "pack_dir")?, c_str(policy, "policy")?) };
+        let second = if second_pack_dir.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL; the caller promises a NUL-terminated string.
+            Some(unsafe { c_str(second_pack_dir, "second_pack_dir")? })
+        };
+        // SAFETY: the caller promises NULL or a valid options struct.
+        let options = unsafe { filter_options(options)? };
+        load_filter(pack_dir, second, policy, fail_open, &options)
+    }))
+}
+
+/// The execution provider with C code `code` (`SAFEFRAME_EP_*`).
+fn provider(code: i32) -> Result<ExecutionProvider, SafeFrameError> {
+    Ok(match code {
+        SAFEFRAME_EP_CPU => ExecutionProvider::Cpu,
+        SAFEFRAME_EP_XNNPACK => ExecutionProvider::Xnnpack,
+        SAFEFRAME_EP_NNAPI => ExecutionProvider::Nnapi,
+        SAFEFRAME_EP_COREML => ExecutionProvider::CoreMl,
+        other => {
+            return Err(SafeFrameError::invalid_argument(format!(
+                "unknown execution provider {other}; use SAFEFRAME_EP_CPU, _XNNPACK, _NNAPI or _COREML"
+            )))
+        }
+    })
+}
+
 /// [`safeframe_filter_new`] with an ONNX Runtime execution provider (`SAFEFRAME_EP_*`). A
 /// provider the loaded ONNX Runtime lacks fails with
 /// `SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE` in the last error (NULL is returned), unless
@@ -328,20 +501,9 @@ pub unsafe extern "C" fn safeframe_filter_new_with_provider(
     into_raw(guarded(|| {
         // SAFETY: the caller promises NULL or NUL-terminated strings.
         let (pack_dir, policy) = unsafe { (c_str(pack_dir, "pack_dir")?, c_str(policy, "policy")?) };
-        let provider = match execution_provider {
-            SAFEFRAME_EP_CPU => ExecutionProvider::Cpu,
-            SAFEFRAME_EP_XNNPACK => ExecutionProvider::Xnnpack,
-            SAFEFRAME_EP_NNAPI => ExecutionProvider::Nnapi,
-            SAFEFRAME_EP_COREML => ExecutionProvider::CoreMl,
-            other => {
-                return Err(SafeFrameError::invalid_argument(format!(
-                    "unknown execution provider {other}; use SAFEFRAME_EP_CPU, _XNNPACK, _NNAPI or _COREML"
-                )))
-            }
-        };
         let options = FilterOptions {
             intra_threads,
-            execution_provider: Some(provider),
+            execution_provider: Some(provider(execution_provider)?),
             fallback_to_cpu,
             ..FilterOptions::default()
         };

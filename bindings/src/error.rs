@@ -148,6 +148,19 @@ error_table! {
     /// loaded ONNX Runtime library or could not be registered. Use `ExecutionProvider.CPU`, a
     /// runtime built with it, or `fallbackToCpu`.
     ExecutionProviderUnavailable = 18 <= [ExecutionProviderUnavailable],
+    /// The model pack has no `signature.json` and unsigned packs are not allowed. Sign it
+    /// (`safeframe models sign`) or, for model development only, set `allowUnsigned`.
+    ModelUnsigned = 19 <= [ModelUnsigned],
+    /// The pack's manifest or signature changed after it was signed (or its signature file is
+    /// unreadable): it was tampered with.
+    ModelTampered = 20 <= [ModelTampered],
+    /// The pack is signed by a key that is not trusted (not shipped with SafeFrame, not in
+    /// `trustedKeys`).
+    ModelUntrusted = 21 <= [ModelUntrusted],
+    /// The pack is signed by a key in `revokedKeys`.
+    ModelKeyRevoked = 22 <= [ModelKeyRevoked],
+    /// The pack's version is below `minVersion`: a rollback to an older model.
+    ModelRolledBack = 23 <= [ModelRolledBack],
 }
 
 impl SafeFrameError {

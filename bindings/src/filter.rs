@@ -5,7 +5,9 @@ use std::sync::Arc;
 use safeframe::classifier::{Classifier, ClassifierOptions, ExecutionProvider as CoreProvider};
 use safeframe::filter::{Filter, OnError};
 use safeframe::frame::{Frame as CoreFrame, PixelFormat as CorePixelFormat};
+use safeframe::manifest::ModelPack;
 use safeframe::second_opinion::SecondOpinion;
+use safeframe::signing::TrustPolicy;
 
 use crate::blocklist::Blocklist;
 use crate::error::SafeFrameError;
@@ -33,6 +35,26 @@ pub struct FilterOptions {
     /// instead of failing (default false: a request is never silently ignored).
     #[uniffi(default = false)]
     pub fallback_to_cpu: bool,
+    /// Load model packs that have no `signature.json` (model development only; a pack whose
+    /// signature is present but does not verify is refused even then). Default false: only
+    /// packs signed by a trusted key load.
+    #[uniffi(default = false)]
+    pub allow_unsigned: bool,
+    /// Public keys whose signed packs load, besides SafeFrame's own (or instead of them with
+    /// `replace_shipped_keys`): `ed25519:` and 64 hex digits, as in a `.pub` file.
+    #[uniffi(default = [])]
+    pub trusted_keys: Vec<String>,
+    /// Trust only `trusted_keys`, not the keys SafeFrame ships.
+    #[uniffi(default = false)]
+    pub replace_shipped_keys: bool,
+    /// Keys whose packs are refused even when trusted: key ids (16 hex digits, as in a
+    /// `signature.json`) or public keys.
+    #[uniffi(default = [])]
+    pub revoked_keys: Vec<String>,
+    /// Packs whose manifest version is below this (e.g. `"1.2.0"`) are refused as a rollback;
+    /// applies to every pack the filter loads. Absent: no minimum.
+    #[uniffi(default = None)]
+    pub min_version: Option<String>,
 }
 
 /// An ONNX Runtime execution provider (where the model runs).
@@ -66,6 +88,11 @@ impl Default for FilterOptions {
             runtime_library: None,
             execution_provider: None,
             fallback_to_cpu: false,
+            allow_unsigned: false,
+            trusted_keys: Vec::new(),
+            replace_shipped_keys: false,
+            revoked_keys: Vec::new(),
+            min_version: None,
         }
     }
 }
@@ -76,10 +103,30 @@ impl FilterOptions {
             runtime_library: self.runtime_library.as_ref().map(Into::into),
             execution_provider: self.execution_provider.map_or(CoreProvider::Cpu, Into::into),
             fallback_to_cpu: self.fallback_to_cpu,
+            trust: TrustPolicy::from_text(
+                &self.trusted_keys,
+                self.replace_shipped_keys,
+                &self.revoked_keys,
+                self.min_version.as_deref(),
+                self.allow_unsigned,
+            )?,
             ..ClassifierOptions::default()
         }
         .with_intra_threads(self.intra_threads.into())?)
     }
+}
+
+/// A pack in memory, with its signature file's bytes if given.
+fn pack_from_bytes(
+    manifest_json: &[u8],
+    signature: Option<Vec<u8>>,
+    onnx: Vec<u8>,
+) -> Result<ModelPack, SafeFrameError> {
+    let pack = ModelPack::from_bytes(manifest_json, onnx)?;
+    Ok(match signature {
+        Some(signature) => pack.with_signature(signature),
+        None => pack,
+    })
 }
 
 /// The failure policy as the core knows it.
@@ -184,17 +231,21 @@ impl SafeFrameFilter {
         Self::new(classifier, None, &policy, fail_open)
     }
 
-    /// Loads a model pack from its manifest JSON and ONNX bytes (for packs shipped inside an
-    /// app's assets or bundle). The ONNX bytes must match the manifest's sha256.
-    #[uniffi::constructor]
+    /// Loads a model pack from its manifest JSON, ONNX bytes and `signature.json` bytes (for
+    /// packs shipped inside an app's assets or bundle). The ONNX bytes must match the
+    /// manifest's sha256 and the signature must be trusted (`options`); without a signature
+    /// the pack loads only with `allow_unsigned`.
+    #[uniffi::constructor(default(signature = None))]
     pub fn from_bytes(
         manifest_json: Vec<u8>,
         onnx: Vec<u8>,
         policy: Arc<Policy>,
         fail_open: bool,
         options: FilterOptions,
+        signature: Option<Vec<u8>>,
     ) -> Result<Arc<Self>, SafeFrameError> {
-        let classifier = Classifier::from_bytes(&manifest_json, onnx, &options.to_core()?)?;
+        let pack = pack_from_bytes(&manifest_json, signature, onnx)?;
+        let classifier = Classifier::from_pack(&pack, &options.to_core()?)?;
         Self::new(classifier, None, &policy, fail_open)
     }
 
@@ -221,10 +272,12 @@ impl SafeFrameFilter {
         Self::new(classifier, Some(second), &policy, fail_open)
     }
 
-    /// Like `fromBytes`, with a second-opinion model from its manifest JSON and ONNX bytes (kept
-    /// in memory until a frame first needs the model; checked against the manifest's sha256
-    /// then). Otherwise as `withSecondOpinion`.
-    #[uniffi::constructor]
+    /// Like `fromBytes`, with a second-opinion model from its manifest JSON, ONNX bytes and
+    /// signature (its signature is checked now; the model is kept in memory until a frame first
+    /// needs it and checked against the manifest's sha256 then). Otherwise as
+    /// `withSecondOpinion`.
+    #[uniffi::constructor(default(signature = None, second_signature = None))]
+    #[allow(clippy::too_many_arguments)]
     pub fn from_bytes_with_second_opinion(
         manifest_json: Vec<u8>,
         onnx: Vec<u8>,
@@ -233,10 +286,13 @@ impl SafeFrameFilter {
         policy: Arc<Policy>,
         fail_open: bool,
         options: FilterOptions,
+        signature: Option<Vec<u8>>,
+        second_signature: Option<Vec<u8>>,
     ) -> Result<Arc<Self>, SafeFrameError> {
         let options = options.to_core()?;
-        let second = SecondOpinion::from_bytes(second_manifest_json, second_onnx, &options)?;
-        let classifier = Classifier::from_bytes(&manifest_json, onnx, &options)?;
+        let second = SecondOpinion::from_bytes(second_manifest_json, second_signature, second_onnx, &options)?;
+        let pack = pack_from_bytes(&manifest_json, signature, onnx)?;
+        let classifier = Classifier::from_pack(&pack, &options)?;
         Self::new(classifier, Some(second), &policy, fail_open)
     }
 
@@ -493,6 +549,7 @@ pub(crate) mod tests {
     #[test]
     fn a_second_opinion_from_bytes_loads_on_first_need() {
         let manifest = std::fs::read(format!("{ORACLE}/manifest.json")).unwrap();
+        let signature = std::fs::read(format!("{ORACLE}/signature.json")).unwrap();
         let onnx = std::fs::read(format!("{ORACLE}/model.onnx")).unwrap();
         let filter = SafeFrameFilter::from_bytes_with_second_opinion(
             manifest.clone(),
@@ -502,6 +559,8 @@ pub(crate) mod tests {
             Policy::from_json(TWO_MODEL_POLICY.to_owned()).unwrap(),
             false,
             FilterOptions::default(),
+            Some(signature.clone()),
+            Some(signature.clone()),
         )
         .unwrap();
         let red: Vec<u8> = [255u8, 0, 0].repeat(8 * 6);
@@ -512,15 +571,37 @@ pub(crate) mod tests {
         tampered[last] ^= 1;
         let filter = SafeFrameFilter::from_bytes_with_second_opinion(
             manifest.clone(),
-            onnx,
-            manifest,
+            onnx.clone(),
+            manifest.clone(),
             tampered,
             Policy::from_json(TWO_MODEL_POLICY.to_owned()).unwrap(),
             false,
             FilterOptions::default(),
+            Some(signature.clone()),
+            Some(signature.clone()),
         )
         .unwrap();
         assert!(filter.check_frame(rgb(8, 6), vec![red]).is_err());
+        // Without their signatures the packs are unsigned: refused unless allowed.
+        let unsigned = |options: FilterOptions| {
+            SafeFrameFilter::from_bytes(
+                manifest.clone(),
+                onnx.clone(),
+                Policy::preset(Preset::Child),
+                false,
+                options,
+                None,
+            )
+        };
+        assert!(matches!(
+            unsigned(FilterOptions::default()),
+            Err(SafeFrameError::ModelUnsigned(_))
+        ));
+        unsigned(FilterOptions {
+            allow_unsigned: true,
+            ..FilterOptions::default()
+        })
+        .unwrap();
     }
 
     #[test]
@@ -637,6 +718,29 @@ pub(crate) mod tests {
                 ..FilterOptions::default()
             };
             assert!(matches!(options.to_core(), Err(SafeFrameError::InvalidArgument(_))));
+        }
+        for options in [
+            FilterOptions {
+                trusted_keys: vec!["ed25519:12".to_owned()],
+                ..FilterOptions::default()
+            },
+            FilterOptions {
+                revoked_keys: vec!["nope".to_owned()],
+                ..FilterOptions::default()
+            },
+            FilterOptions {
+                min_version: Some("1.2".to_owned()),
+                ..FilterOptions::default()
+            },
+            FilterOptions {
+                replace_shipped_keys: true,
+                ..FilterOptions::default()
+            },
+        ] {
+            assert!(
+                matches!(options.to_core(), Err(SafeFrameError::InvalidArgument(_))),
+                "{options:?}"
+            );
         }
     }
 }

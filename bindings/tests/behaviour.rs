@@ -187,16 +187,18 @@ impl Doors for Uniffi {
     }
 
     fn filter_with_failing_second(&self, fail_open: bool) -> Option<Box<dyn FilterDoor>> {
-        let (manifest, corrupt) = doors::oracle_pack_with_corrupt_model();
+        let pack = doors::oracle_pack_with_corrupt_model();
         let onnx = std::fs::read(fixture("oracle/oracle/model.onnx")).unwrap();
         let filter = SafeFrameFilter::from_bytes_with_second_opinion(
-            manifest.clone(),
+            pack.manifest.clone(),
             onnx,
-            manifest,
-            corrupt,
+            pack.manifest,
+            pack.onnx,
             Policy::from_json(doors::TWO_MODEL_POLICY.to_owned()).unwrap(),
             fail_open,
             FilterOptions::default(),
+            Some(pack.signature.clone()),
+            Some(pack.signature),
         )
         .unwrap();
         Some(Box::new(UniffiFilter(filter)))
@@ -455,9 +457,10 @@ mod c_door {
             // The corrupt pack on disk, in a directory of this process's own.
             let dir: PathBuf = std::env::temp_dir().join(format!("safeframe-behaviour-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
-            let (manifest, corrupt) = doors::oracle_pack_with_corrupt_model();
-            std::fs::write(dir.join("manifest.json"), manifest).unwrap();
-            std::fs::write(dir.join("model.onnx"), corrupt).unwrap();
+            let pack = doors::oracle_pack_with_corrupt_model();
+            std::fs::write(dir.join("manifest.json"), pack.manifest).unwrap();
+            std::fs::write(dir.join("signature.json"), pack.signature).unwrap();
+            std::fs::write(dir.join("model.onnx"), pack.onnx).unwrap();
             let filter = new_filter(
                 &oracle_dir(),
                 Some(&dir.to_string_lossy()),

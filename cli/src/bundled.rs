@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use safeframe::classifier::{Classifier, ClassifierOptions};
 use safeframe::manifest::{ModelManifest, ModelPack};
 use safeframe::second_opinion::SecondOpinion;
+use safeframe::signing::{KeyId, TrustPolicy};
 
 use crate::CliError;
 
@@ -24,6 +25,8 @@ pub struct BundledModel {
     /// The pack's name (also its directory under `models/`).
     pub name: &'static str,
     manifest: &'static [u8],
+    /// The pack's `signature.json` (every bundled pack is signed: the build fails without it).
+    signature: &'static [u8],
     onnx: Onnx,
 }
 
@@ -32,6 +35,7 @@ macro_rules! bundled {
         BundledModel {
             name: $name,
             manifest: include_bytes!(concat!("../../models/", $name, "/manifest.json")),
+            signature: include_bytes!(concat!("../../models/", $name, "/signature.json")),
             onnx: Onnx::Embedded(include_bytes!(concat!("../../models/", $name, "/model.onnx"))),
         }
     };
@@ -39,6 +43,7 @@ macro_rules! bundled {
         BundledModel {
             name: $name,
             manifest: include_bytes!(concat!("../../models/", $name, "/manifest.json")),
+            signature: include_bytes!(concat!("../../models/", $name, "/signature.json")),
             onnx: Onnx::Installed,
         }
     };
@@ -61,12 +66,23 @@ pub const DEFAULT_MODEL: &str = "nsfwjs-mobilenetv2mid-fp32";
 pub const DEFAULT_SECOND_MODEL: &str = "open-nsfw-int8";
 
 impl BundledModel {
-    /// The verified pack.
+    /// The pack, checked against its manifest's sha256 (its signature is checked when a
+    /// classifier is made from it).
     pub fn pack(&self) -> Result<ModelPack, CliError> {
         Ok(match self.onnx {
-            Onnx::Embedded(onnx) => ModelPack::from_bytes(self.manifest, onnx.to_vec())?,
+            Onnx::Embedded(onnx) => {
+                ModelPack::from_bytes(self.manifest, onnx.to_vec())?.with_signature(self.signature.to_vec())
+            }
             Onnx::Installed => ModelPack::from_dir(self.installed_dir())?,
         })
+    }
+
+    /// The manifest and signature checked against `trust` (the model file is not read): the
+    /// manifest and the id of the key that signed it.
+    pub fn check_trust(&self, trust: &TrustPolicy) -> Result<(ModelManifest, Option<KeyId>), CliError> {
+        let manifest = self.manifest()?;
+        let key = trust.check_pack(self.manifest, &manifest, Some(self.signature))?;
+        Ok((manifest, key))
     }
 
     /// The parsed manifest.
@@ -90,7 +106,7 @@ impl BundledModel {
 
     fn second_opinion(&self, options: &ClassifierOptions) -> Result<SecondOpinion, CliError> {
         Ok(match self.onnx {
-            Onnx::Embedded(onnx) => SecondOpinion::from_static(self.manifest, onnx, options)?,
+            Onnx::Embedded(onnx) => SecondOpinion::from_static(self.manifest, Some(self.signature), onnx, options)?,
             Onnx::Installed => SecondOpinion::from_dir(self.installed_dir(), options)?,
         })
     }

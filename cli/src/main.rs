@@ -8,6 +8,7 @@ mod frame_reader;
 mod hash;
 mod scan;
 mod stream;
+mod trust;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -76,12 +77,20 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ModelsCommand {
-    /// List the bundled model packs with their manifest data.
+    /// List the bundled model packs with their manifest data and signature (the default).
     List {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
+    /// Make a new ed25519 signing key: a secret key file (kept out of every repository) and a
+    /// public key file (shipped in core/keys/ or pinned by an app).
+    Keygen(trust::KeygenArgs),
+    /// Sign model packs: write signature.json into each pack directory.
+    Sign(trust::SignArgs),
+    /// Check model packs as loading them would (manifest, model sha256, signature, version);
+    /// exit 2 if any fails.
+    Verify(trust::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -119,14 +128,17 @@ pub struct ModelArgs {
     /// images that match it are blocked as `known`, whatever the classifier says.
     #[arg(long)]
     blocklist: Option<PathBuf>,
+    #[command(flatten)]
+    trust: trust::TrustArgs,
 }
 
 impl ModelArgs {
-    fn options(&self) -> ClassifierOptions {
-        ClassifierOptions {
+    fn options(&self) -> Result<ClassifierOptions, CliError> {
+        Ok(ClassifierOptions {
             intra_threads: self.threads,
+            trust: self.trust.policy()?,
             ..ClassifierOptions::default()
-        }
+        })
     }
 
     /// The policy; a preset takes the rules for the models loaded.
@@ -146,9 +158,10 @@ impl ModelArgs {
     }
 
     fn filter(&self) -> Result<Filter, CliError> {
-        let second = bundled::second(self.model.as_deref(), self.second_model.as_deref(), &self.options())?;
+        let options = self.options()?;
+        let second = bundled::second(self.model.as_deref(), self.second_model.as_deref(), &options)?;
         let policy = self.policy(second.is_some())?;
-        let classifier = bundled::load(self.model.as_deref(), &self.options())?;
+        let classifier = bundled::load(self.model.as_deref(), &options)?;
         let filter = Filter::cascade(Arc::new(classifier), second.map(Arc::new), policy, OnError::FailClosed)?;
         Ok(match &self.blocklist {
             Some(path) => {
@@ -199,6 +212,7 @@ fn main() -> ExitCode {
         Command::Stream(args) => stream::run(&args, |model, second, threads| {
             let options = ClassifierOptions {
                 intra_threads: threads,
+                trust: args.trust.policy().map_err(|e| e.to_string())?,
                 ..ClassifierOptions::default()
             };
             let second = bundled::second(model, second, &options).map_err(|e| e.to_string())?;
@@ -206,10 +220,13 @@ fn main() -> ExitCode {
             Ok((primary, second))
         })
         .map_err(|e| CliError::Usage(e.to_string())),
-        Command::Models { command } => {
-            let json = matches!(command, Some(ModelsCommand::List { json: true }));
-            models(json)
-        }
+        Command::Models { command } => match command {
+            None => models(false),
+            Some(ModelsCommand::List { json }) => models(json),
+            Some(ModelsCommand::Keygen(args)) => trust::keygen(&args),
+            Some(ModelsCommand::Sign(args)) => trust::sign(&args),
+            Some(ModelsCommand::Verify(args)) => trust::verify(&args),
+        },
         Command::Policy {
             command: PolicyCommand::Show { preset, single_model },
         } => Preset::from_name(&preset)
@@ -261,8 +278,14 @@ fn filter(args: &FilterArgs) -> Result<ExitCode, CliError> {
 
 fn models(json: bool) -> Result<ExitCode, CliError> {
     let mut list = Vec::new();
+    let trust = safeframe::signing::TrustPolicy::default();
     for model in bundled::BUNDLED {
         let manifest = model.manifest()?;
+        // The signature as the default trust policy sees it (a failure is shown, not fatal).
+        let signature = match model.check_trust(&trust) {
+            Ok((_, key)) => trust::describe_key(key.as_ref(), &trust),
+            Err(e) => e.to_string(),
+        };
         let role = if model.name == bundled::DEFAULT_MODEL {
             Some("default primary")
         } else if model.name == bundled::DEFAULT_SECOND_MODEL {
@@ -276,13 +299,14 @@ fn models(json: bool) -> Result<ExitCode, CliError> {
             value["default"] = (model.name == bundled::DEFAULT_MODEL).into();
             value["role"] = role.into();
             value["onnx_bytes"] = size.into();
+            value["signature"] = signature.into();
             list.push(value);
         } else {
             let size = size.map_or("not installed: run ./scripts/setup-models".to_owned(), |b| {
                 format!("{:.1} MB", b as f64 / 1e6)
             });
             println!(
-                "{}{}\n  version {}, {}, {size}, licence {}, sha256 {}\n  labels {}\n  input {} {:?} {}x{} {}/{} resize {:?}\n  source: {}\n",
+                "{}{}\n  version {}, {}, {size}, licence {}, sha256 {}\n  {signature}\n  labels {}\n  input {} {:?} {}x{} {}/{} resize {:?}\n  source: {}\n",
                 manifest.name,
                 role.map(|r| format!(" ({r})")).unwrap_or_default(),
                 manifest.version,

@@ -158,6 +158,9 @@ pub struct StreamArgs {
     /// classifications get the verdict in force even when their content changed.
     #[arg(long)]
     pub no_change_gate: bool,
+    /// Whose model packs load (signatures, revoked keys, minimum version).
+    #[command(flatten)]
+    pub trust: crate::trust::TrustArgs,
 }
 
 /// What a held frame gets.

@@ -1,18 +1,16 @@
-//! The classifier: one ONNX Runtime session that turns a frame into [`Scores`].
+//! The classifier: one model on an inference engine (ONNX Runtime by default, see
+//! [`crate::engine`]) that turns a frame into [`Scores`].
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use ort::ep::{self, ExecutionProvider as _, ExecutionProviderDispatch};
-use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
-use ort::session::Session;
-use ort::value::{TensorRef, ValueType};
-
+use crate::engine::{Engine, Model, Output};
 use crate::error::{Result, SafeFrameError};
 use crate::frame::Frame;
-use crate::manifest::{Activation, ModelManifest, ModelPack, TensorLayout};
+use crate::manifest::{Activation, ModelManifest, ModelPack};
 use crate::sampler::Sampler;
 use crate::scores::{LabelScores, Scores};
+use crate::signing::TrustPolicy;
 
 /// How much ONNX Runtime may rewrite the graph when it loads the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,24 +63,6 @@ impl ExecutionProvider {
             Self::CoreMl => "CoreML",
         }
     }
-
-    /// Whether the loaded library has this provider, and its registration; `None` for the CPU.
-    fn dispatch(self) -> std::result::Result<Option<(bool, ExecutionProviderDispatch)>, String> {
-        let probe = |available: ort::Result<bool>, dispatch: ExecutionProviderDispatch| {
-            available
-                .map(|a| Some((a, dispatch.error_on_failure())))
-                .map_err(|e| format!("cannot ask ONNX Runtime for its providers: {e}"))
-        };
-        match self {
-            Self::Cpu => Ok(None),
-            Self::Xnnpack => probe(ep::XNNPACK::is_available(), ep::XNNPACK::default().build()),
-            #[cfg(not(all(target_vendor = "apple", not(target_os = "macos"))))]
-            Self::Nnapi => probe(ep::NNAPI::is_available(), ep::NNAPI::default().build()),
-            #[cfg(all(target_vendor = "apple", not(target_os = "macos")))]
-            Self::Nnapi => Err("NNAPI exists only on Android".to_owned()),
-            Self::CoreMl => probe(ep::CoreML::is_available(), ep::CoreML::default().build()),
-        }
-    }
 }
 
 /// Options for [`Classifier`].
@@ -108,6 +88,14 @@ pub struct ClassifierOptions {
     /// warning) rather than failing with [`SafeFrameError::ExecutionProviderUnavailable`].
     /// Default false: a request is never silently ignored.
     pub fallback_to_cpu: bool,
+    /// The inference engine (default: ONNX Runtime when this build has it, see
+    /// [`crate::engine`]). The settings above that name ONNX Runtime apply to it alone; the
+    /// tract engine uses `intra_threads` 1, `optimization` and the CPU.
+    pub engine: Engine,
+    /// Whose model packs load (default: packs signed by a key SafeFrame ships; unsigned,
+    /// tampered, untrusted, revoked and rolled-back packs are refused). Checked first in
+    /// [`Classifier::from_pack`], and when a [`crate::second_opinion::SecondOpinion`] is made.
+    pub trust: TrustPolicy,
 }
 
 /// The most threads one inference may use ([`ClassifierOptions::intra_threads`]).
@@ -155,45 +143,8 @@ impl Default for ClassifierOptions {
             runtime_library: None,
             execution_provider: ExecutionProvider::Cpu,
             fallback_to_cpu: false,
-        }
-    }
-}
-
-/// Registers the requested execution provider, or explains why it cannot be (running on the
-/// CPU instead only when the options allow it).
-fn with_provider(builder: SessionBuilder, options: &ClassifierOptions) -> Result<SessionBuilder> {
-    let provider = options.execution_provider;
-    let unavailable = |reason: String| SafeFrameError::ExecutionProviderUnavailable {
-        provider: provider.name().to_owned(),
-        reason,
-    };
-    let fallback = |builder: SessionBuilder, error: SafeFrameError| {
-        if options.fallback_to_cpu {
-            log::warn!("{error}; running on the CPU (fallback_to_cpu)");
-            Ok(builder)
-        } else {
-            Err(error)
-        }
-    };
-    let (available, dispatch) = match provider.dispatch() {
-        Ok(None) => return Ok(builder),
-        Ok(Some(probe)) => probe,
-        Err(reason) => return fallback(builder, unavailable(reason)),
-    };
-    if !available {
-        return fallback(
-            builder,
-            unavailable("the loaded ONNX Runtime library was built without it".to_owned()),
-        );
-    }
-    match builder.with_execution_providers([dispatch]) {
-        Ok(builder) => {
-            log::info!("execution provider {} registered", provider.name());
-            Ok(builder)
-        }
-        Err(e) => {
-            let error = unavailable(format!("registering it failed: {e}"));
-            fallback(e.recover(), error)
+            engine: Engine::default(),
+            trust: TrustPolicy::default(),
         }
     }
 }
@@ -202,11 +153,13 @@ fn with_provider(builder: SessionBuilder, options: &ClassifierOptions) -> Result
 const SOFTMAX_TOLERANCE: f32 = 1e-3;
 
 struct State {
-    session: Session,
+    model: Model,
     tensor: Vec<f32>,
+    output: Output,
 }
 
-/// A loaded model: runs one ONNX Runtime session and returns [`Scores`].
+/// A loaded model: runs one ONNX Runtime session (or the engine [`ClassifierOptions::engine`]
+/// names) and returns [`Scores`].
 ///
 /// Thread-safe: share it behind an `Arc`. Calls are serialised on an internal lock, because an
 /// ONNX Runtime session runs one inference at a time; use one classifier per thread for
@@ -244,55 +197,37 @@ impl Classifier {
     }
 
     /// Loads a model pack from its manifest JSON and ONNX bytes (see [`ModelPack::from_bytes`]).
+    /// The pack has no signature, so it loads only when the options' trust policy allows
+    /// unsigned packs; for a signed pack in memory use
+    /// `Classifier::from_pack(&ModelPack::from_bytes(..)?.with_signature(..), options)`.
     pub fn from_bytes(manifest_json: &[u8], onnx: Vec<u8>, options: &ClassifierOptions) -> Result<Self> {
         Self::from_pack(&ModelPack::from_bytes(manifest_json, onnx)?, options)
     }
 
-    /// Loads a verified model pack.
+    /// Loads a verified model pack on the engine the options name, once it passes the options'
+    /// trust policy ([`ModelPack::check_trust`]).
     pub fn from_pack(pack: &ModelPack, options: &ClassifierOptions) -> Result<Self> {
-        let runtime = crate::runtime::load(options.runtime_library.as_deref())?;
+        pack.check_trust(&options.trust)?;
         let manifest = pack.manifest().clone();
-        let model_error = |reason: String| SafeFrameError::ModelLoad {
-            model: manifest.name.clone(),
-            reason,
-        };
-        options.validate()?;
-        let level = match options.optimization {
-            Optimization::Disabled => GraphOptimizationLevel::Disable,
-            Optimization::Basic => GraphOptimizationLevel::Level1,
-            Optimization::Extended => GraphOptimizationLevel::Level2,
-            Optimization::All => GraphOptimizationLevel::All,
-        };
-        let builder_error = |e: ort::Error<ort::session::builder::SessionBuilder>| model_error(e.to_string());
-        let session = Session::builder(&runtime.environment)
-            .map_err(|e| model_error(e.to_string()))?
-            .with_intra_threads(options.intra_threads)
-            .map_err(builder_error)?
-            .with_inter_threads(1)
-            .map_err(builder_error)?
-            .with_intra_op_spinning(options.spinning)
-            .map_err(builder_error)?
-            .with_inter_op_spinning(options.spinning)
-            .map_err(builder_error)?
-            .with_optimization_level(level)
-            .map_err(builder_error)?;
-        let session = with_provider(session, options)?
-            .commit_from_memory(pack.onnx())
-            .map_err(|e| model_error(e.to_string()))?;
-        check_interface(&session, &manifest)?;
+        let model = Model::load(pack.onnx(), &manifest, options)?;
         let sampler = Sampler::new(&manifest.input);
         let tensor = vec![0.0; sampler.tensor_len()];
         log::info!(
-            "loaded model {} {} ({})",
+            "loaded model {} {} ({}) on {}",
             manifest.name,
             manifest.version,
-            manifest.precision
+            manifest.precision,
+            options.engine.name()
         );
         Ok(Self {
             indices: manifest.category_indices().ok(),
             sampler,
             manifest,
-            state: Mutex::new(State { session, tensor }),
+            state: Mutex::new(State {
+                model,
+                tensor,
+                output: Output::default(),
+            }),
         })
     }
 
@@ -318,9 +253,9 @@ impl Classifier {
     /// of the manifest, in its order. Works for any model.
     pub fn classify_labels(&self, frame: &Frame<'_>) -> Result<LabelScores> {
         let mut state = self.lock();
-        let State { session, tensor } = &mut *state;
+        let State { model, tensor, output } = &mut *state;
         self.sampler.sample(frame, tensor)?;
-        self.run(session, tensor)
+        self.run(model, tensor, output)
     }
 
     /// Runs the model on an input tensor that is already sampled (length
@@ -343,7 +278,8 @@ impl Classifier {
             });
         }
         let mut state = self.lock();
-        self.run(&mut state.session, tensor)
+        let State { model, output, .. } = &mut *state;
+        self.run(model, tensor, output)
     }
 
     fn category_indices(&self) -> Result<[usize; 5]> {
@@ -359,23 +295,9 @@ impl Classifier {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn run(&self, session: &mut Session, tensor: &[f32]) -> Result<LabelScores> {
-        let inference = |e: ort::Error| SafeFrameError::Inference { reason: e.to_string() };
-        let input = TensorRef::from_array_view((self.sampler.tensor_shape(), tensor)).map_err(inference)?;
-        let outputs = session
-            .run(ort::inputs![self.manifest.input.name.as_str() => input])
-            .map_err(inference)?;
-        let output = outputs
-            .get(&self.manifest.output.name)
-            .ok_or_else(|| SafeFrameError::InvalidScores {
-                reason: format!("the model produced no output `{}`", self.manifest.output.name),
-            })?;
-        let (shape, values) = output
-            .try_extract_tensor::<f32>()
-            .map_err(|e| SafeFrameError::InvalidScores {
-                reason: format!("output `{}` is not a float32 tensor: {e}", self.manifest.output.name),
-            })?;
-        let dims: Vec<i64> = shape.iter().copied().collect();
+    fn run(&self, model: &mut Model, tensor: &[f32], output: &mut Output) -> Result<LabelScores> {
+        model.run(tensor, self.sampler.tensor_shape(), output)?;
+        let (dims, values) = (&output.dims, output.values.as_slice());
         if values.len() != self.manifest.labels.len() || dims.last().copied() != Some(self.manifest.labels.len() as i64)
         {
             return Err(SafeFrameError::InvalidScores {
@@ -443,64 +365,6 @@ fn probabilities_from_output(values: &[f32], activation: Activation) -> Result<L
     LabelScores::new(out).ok_or_else(|| SafeFrameError::InvalidScores {
         reason: "too many output values".into(),
     })
-}
-
-/// Compares the session's declared input and output with the manifest.
-fn check_interface(session: &Session, manifest: &ModelManifest) -> Result<()> {
-    let mismatch = |reason: String| SafeFrameError::ModelInterface {
-        model: manifest.name.clone(),
-        reason,
-    };
-    let input = session
-        .inputs()
-        .iter()
-        .find(|i| i.name() == manifest.input.name)
-        .ok_or_else(|| mismatch(format!("no input named `{}`", manifest.input.name)))?;
-    if session.inputs().len() != 1 {
-        return Err(mismatch(format!(
-            "the model has {} inputs; SafeFrame feeds exactly one",
-            session.inputs().len()
-        )));
-    }
-    let (h, w) = (i64::from(manifest.input.height), i64::from(manifest.input.width));
-    let expected = match manifest.input.layout {
-        TensorLayout::Nhwc => [-1, h, w, 3],
-        TensorLayout::Nchw => [-1, 3, h, w],
-    };
-    check_tensor(input.dtype(), &expected, "input", &mismatch)?;
-    let output = session
-        .outputs()
-        .iter()
-        .find(|o| o.name() == manifest.output.name)
-        .ok_or_else(|| mismatch(format!("no output named `{}`", manifest.output.name)))?;
-    check_tensor(output.dtype(), &[-1, manifest.labels.len() as i64], "output", &mismatch)
-}
-
-fn check_tensor(
-    dtype: &ValueType,
-    expected: &[i64],
-    what: &str,
-    mismatch: &dyn Fn(String) -> SafeFrameError,
-) -> Result<()> {
-    let ValueType::Tensor { ty, shape, .. } = dtype else {
-        return Err(mismatch(format!("the {what} is not a tensor")));
-    };
-    if *ty != ort::value::TensorElementType::Float32 {
-        return Err(mismatch(format!("the {what} is {ty:?}, expected float32")));
-    }
-    let dims: Vec<i64> = shape.iter().copied().collect();
-    let fits = dims.len() == expected.len()
-        && dims
-            .iter()
-            .zip(expected)
-            .enumerate()
-            .all(|(i, (&d, &e))| d == e || d < 0 || (i == 0 && e < 0 && d == 1));
-    if !fits {
-        return Err(mismatch(format!(
-            "the {what} has shape {dims:?}, expected {expected:?} (-1: any batch)"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

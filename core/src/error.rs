@@ -147,6 +147,50 @@ pub enum SafeFrameError {
     /// No preset has this name.
     #[error("unknown policy preset `{0}`; the presets are child, teen and adult")]
     UnknownPreset(String),
+    /// The model pack has no signature file (`signature.json`) and unsigned packs are not
+    /// allowed (see [`crate::signing::TrustPolicy`]).
+    #[error("model `{model}` is unsigned (no signature.json in its pack); refusing to load it. Sign it with `safeframe models sign`, or set allow_unsigned (`--allow-unsigned`) for model development only")]
+    ModelUnsigned {
+        /// The model's name from its manifest.
+        model: String,
+    },
+    /// The pack's manifest or signature was changed after it was signed (or the signature file
+    /// is unreadable): the pack was tampered with.
+    #[error(
+        "model `{model}` was tampered with: {reason}; refusing to load it. Use the pack as its publisher signed it"
+    )]
+    ModelTampered {
+        /// The model's name from its manifest.
+        model: String,
+        /// What does not verify.
+        reason: String,
+    },
+    /// The pack is signed by a key that is not trusted.
+    #[error("model `{model}` is signed by key {key_id}, which is not trusted; refusing to load it. Trust that key (pin its public key) only if you know whose it is")]
+    ModelUntrusted {
+        /// The model's name from its manifest.
+        model: String,
+        /// The key id in its signature file.
+        key_id: String,
+    },
+    /// The pack is signed by a key the app revoked.
+    #[error("model `{model}` is signed by key {key_id}, which is revoked; refusing to load it. Get the pack re-signed with a current key")]
+    ModelKeyRevoked {
+        /// The model's name from its manifest.
+        model: String,
+        /// The revoked key's id.
+        key_id: String,
+    },
+    /// The pack's version is below the app's minimum: a rollback to an older model.
+    #[error("model `{model}` version {version} is below the minimum {minimum}; refusing to load an older pack")]
+    ModelRolledBack {
+        /// The model's name from its manifest.
+        model: String,
+        /// The pack's version.
+        version: String,
+        /// The minimum version accepted.
+        minimum: String,
+    },
 }
 
 /// Shorthand for results whose error is [`SafeFrameError`].

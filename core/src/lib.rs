@@ -22,6 +22,7 @@
 
 pub mod blocklist;
 pub mod classifier;
+pub mod engine;
 pub mod error;
 pub mod filter;
 pub mod frame;
@@ -30,10 +31,12 @@ pub mod manifest;
 pub mod pdq;
 pub mod policy;
 pub mod redactor;
+#[cfg(feature = "onnxruntime")]
 pub mod runtime;
 pub mod sampler;
 pub mod scores;
 pub mod second_opinion;
+pub mod signing;
 pub mod stream;
 
 pub use error::{Result, SafeFrameError};

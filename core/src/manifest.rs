@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Result, SafeFrameError};
 use crate::scores::Category;
+use crate::signing::{KeyId, PackVersion, TrustPolicy, MAX_SIGNATURE_BYTES, SIGNATURE_FILE};
 
 /// The largest ONNX file SafeFrame loads (256 MiB): a guard against reading unbounded input.
 pub const MAX_MODEL_BYTES: usize = 256 << 20;
@@ -368,18 +369,20 @@ impl ModelManifest {
 }
 
 fn is_semver(version: &str) -> bool {
-    let core = version.split(['-', '+']).next().unwrap_or("");
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    PackVersion::parse(version).is_some()
 }
 
-/// A model pack in memory: its manifest and its verified ONNX bytes.
+/// A model pack in memory: its manifest (parsed, and its exact bytes), its signature if it has
+/// one, and its ONNX bytes, verified against the manifest's sha256.
+///
+/// Making a pack checks its integrity only; whether its signature is trusted is checked when a
+/// classifier is made from it ([`ModelPack::check_trust`] with the classifier options' trust
+/// policy).
 #[derive(Clone)]
 pub struct ModelPack {
     manifest: ModelManifest,
+    manifest_json: Vec<u8>,
+    signature: Option<Vec<u8>>,
     onnx: Vec<u8>,
 }
 
@@ -387,6 +390,7 @@ impl std::fmt::Debug for ModelPack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ModelPack")
             .field("manifest", &self.manifest)
+            .field("signed", &self.signature.is_some())
             .field("onnx_bytes", &self.onnx.len())
             .finish()
     }
@@ -394,7 +398,8 @@ impl std::fmt::Debug for ModelPack {
 
 impl ModelPack {
     /// Builds a pack from a manifest's JSON and the ONNX bytes, refusing bytes whose sha256
-    /// differs from the manifest.
+    /// differs from the manifest. The pack has no signature; add its signature file's bytes
+    /// with [`ModelPack::with_signature`].
     pub fn from_bytes(manifest_json: &[u8], onnx: Vec<u8>) -> Result<Self> {
         let manifest = ModelManifest::from_json(manifest_json)?;
         if onnx.len() > MAX_MODEL_BYTES {
@@ -411,17 +416,50 @@ impl ModelPack {
                 actual,
             });
         }
-        Ok(Self { manifest, onnx })
+        Ok(Self {
+            manifest,
+            manifest_json: manifest_json.to_vec(),
+            signature: None,
+            onnx,
+        })
     }
 
-    /// Reads `manifest.json` and the ONNX file it names from a pack directory.
+    /// The same pack with `signature`, the bytes of its signature file
+    /// ([`crate::signing::SIGNATURE_FILE`]); they are checked by [`ModelPack::check_trust`].
+    pub fn with_signature(mut self, signature: Vec<u8>) -> Self {
+        self.signature = Some(signature);
+        self
+    }
+
+    /// Reads `manifest.json`, the ONNX file it names and `signature.json` (if there is one)
+    /// from a pack directory.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
-        let manifest_path = dir.join("manifest.json");
-        let manifest_json = read_limited(&manifest_path, MAX_MANIFEST_BYTES)?;
-        let manifest = ModelManifest::from_json(&manifest_json)?;
+        let (manifest_json, manifest) = read_manifest(dir)?;
+        let signature = read_signature(dir)?;
         let onnx = read_limited(&dir.join(&manifest.model_file), MAX_MODEL_BYTES)?;
-        Self::from_bytes(&manifest_json, onnx)
+        let pack = Self::from_bytes(&manifest_json, onnx)?;
+        Ok(match signature {
+            Some(signature) => pack.with_signature(signature),
+            None => pack,
+        })
+    }
+
+    /// Checks the pack against `trust` (signature, then version; see
+    /// [`TrustPolicy::check_pack`]): the id of the key that signed it, or `None` for an
+    /// unsigned pack that `trust` allows.
+    pub fn check_trust(&self, trust: &TrustPolicy) -> Result<Option<KeyId>> {
+        trust.check_pack(&self.manifest_json, &self.manifest, self.signature.as_deref())
+    }
+
+    /// The manifest's exact bytes (what the signature covers).
+    pub fn manifest_json(&self) -> &[u8] {
+        &self.manifest_json
+    }
+
+    /// The signature file's bytes, if the pack has one.
+    pub fn signature(&self) -> Option<&[u8]> {
+        self.signature.as_deref()
     }
 
     /// The manifest.
@@ -433,6 +471,30 @@ impl ModelPack {
     pub fn onnx(&self) -> &[u8] {
         &self.onnx
     }
+}
+
+/// Reads and parses a pack directory's `manifest.json`: its exact bytes and what they say.
+pub fn read_manifest(dir: &Path) -> Result<(Vec<u8>, ModelManifest)> {
+    let json = read_limited(&dir.join("manifest.json"), MAX_MANIFEST_BYTES)?;
+    let manifest = ModelManifest::from_json(&json)?;
+    Ok((json, manifest))
+}
+
+/// Reads a pack directory's signature file ([`SIGNATURE_FILE`]); `None` when there is none.
+pub fn read_signature(dir: &Path) -> Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let path = dir.join(SIGNATURE_FILE);
+    let file = match std::fs::File::open(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(SafeFrameError::Io { path, source }),
+        Ok(file) => file,
+    };
+    // One byte past the limit is enough for the signature check to refuse it as tampered.
+    let mut bytes = Vec::new();
+    file.take(MAX_SIGNATURE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| SafeFrameError::Io { path, source })?;
+    Ok(Some(bytes))
 }
 
 /// Lowercase hex sha256 of `bytes`.

@@ -23,12 +23,40 @@ enum Source {
     Dir(PathBuf),
     Static {
         manifest: &'static [u8],
+        signature: Option<&'static [u8]>,
         onnx: &'static [u8],
     },
     Bytes {
         manifest: Vec<u8>,
+        signature: Option<Vec<u8>>,
         onnx: Vec<u8>,
     },
+}
+
+impl Source {
+    /// The pack, read and checked against its manifest's sha256 now.
+    fn pack(&self) -> Result<ModelPack> {
+        let with = |pack: ModelPack, signature: Option<&[u8]>| match signature {
+            Some(signature) => pack.with_signature(signature.to_vec()),
+            None => pack,
+        };
+        match self {
+            Self::Dir(dir) => ModelPack::from_dir(dir),
+            Self::Static {
+                manifest,
+                signature,
+                onnx,
+            } => Ok(with(ModelPack::from_bytes(manifest, onnx.to_vec())?, *signature)),
+            Self::Bytes {
+                manifest,
+                signature,
+                onnx,
+            } => Ok(with(
+                ModelPack::from_bytes(manifest, onnx.clone())?,
+                signature.as_deref(),
+            )),
+        }
+    }
 }
 
 /// A second-opinion model, loaded lazily. Thread-safe; share it behind an `Arc`.
@@ -59,26 +87,58 @@ impl std::fmt::Debug for SecondOpinion {
 }
 
 impl SecondOpinion {
-    /// A pack directory; its manifest is read now, the model on first need.
+    /// A pack directory; its manifest and signature are read and checked against the options'
+    /// trust policy now (an unsigned, tampered, untrusted, revoked or rolled-back pack is an
+    /// error here), the model on first need.
     pub fn from_dir(dir: impl AsRef<Path>, options: &ClassifierOptions) -> Result<Self> {
         let dir = dir.as_ref();
-        let manifest = ModelManifest::from_json(&crate::manifest::read_limited(
-            &dir.join("manifest.json"),
-            crate::manifest::MAX_MANIFEST_BYTES,
-        )?)?;
+        let (json, manifest) = crate::manifest::read_manifest(dir)?;
+        let signature = crate::manifest::read_signature(dir)?;
+        options.trust.check_pack(&json, &manifest, signature.as_deref())?;
         Ok(Self::with_source(manifest, Source::Dir(dir.to_path_buf()), options))
     }
 
-    /// A pack compiled into the program (`include_bytes!`), loaded on first need.
-    pub fn from_static(manifest: &'static [u8], onnx: &'static [u8], options: &ClassifierOptions) -> Result<Self> {
+    /// A pack compiled into the program (`include_bytes!`): its manifest, its signature file
+    /// (`None`: unsigned) and its ONNX file; checked as [`SecondOpinion::from_dir`], loaded on
+    /// first need.
+    pub fn from_static(
+        manifest: &'static [u8],
+        signature: Option<&'static [u8]>,
+        onnx: &'static [u8],
+        options: &ClassifierOptions,
+    ) -> Result<Self> {
         let parsed = ModelManifest::from_json(manifest)?;
-        Ok(Self::with_source(parsed, Source::Static { manifest, onnx }, options))
+        options.trust.check_pack(manifest, &parsed, signature)?;
+        Ok(Self::with_source(
+            parsed,
+            Source::Static {
+                manifest,
+                signature,
+                onnx,
+            },
+            options,
+        ))
     }
 
-    /// A pack in memory, loaded on first need (the bytes are kept until then).
-    pub fn from_bytes(manifest: Vec<u8>, onnx: Vec<u8>, options: &ClassifierOptions) -> Result<Self> {
+    /// A pack in memory (the bytes are kept until the model is loaded on first need); checked
+    /// as [`SecondOpinion::from_dir`].
+    pub fn from_bytes(
+        manifest: Vec<u8>,
+        signature: Option<Vec<u8>>,
+        onnx: Vec<u8>,
+        options: &ClassifierOptions,
+    ) -> Result<Self> {
         let parsed = ModelManifest::from_json(&manifest)?;
-        Ok(Self::with_source(parsed, Source::Bytes { manifest, onnx }, options))
+        options.trust.check_pack(&manifest, &parsed, signature.as_deref())?;
+        Ok(Self::with_source(
+            parsed,
+            Source::Bytes {
+                manifest,
+                signature,
+                onnx,
+            },
+            options,
+        ))
     }
 
     fn with_source(manifest: ModelManifest, source: Source, options: &ClassifierOptions) -> Self {
@@ -114,12 +174,11 @@ impl SecondOpinion {
     /// The loaded classifier, loading it on the first call.
     pub fn classifier(&self) -> Result<&Classifier> {
         let loaded = self.loaded.get_or_init(|| {
-            let pack = match &self.source {
-                Source::Dir(dir) => ModelPack::from_dir(dir),
-                Source::Static { manifest, onnx } => ModelPack::from_bytes(manifest, onnx.to_vec()),
-                Source::Bytes { manifest, onnx } => ModelPack::from_bytes(manifest, onnx.clone()),
-            };
-            let loaded = pack
+            // The pack is read again and checked as a whole (sha256, signature, version) before
+            // the model is handed to the engine.
+            let loaded = self
+                .source
+                .pack()
                 .and_then(|pack| Classifier::from_pack(&pack, &self.options))
                 .map_err(|e| e.to_string());
             match &loaded {

@@ -1,6 +1,6 @@
-//! The model-pack manifest reader (`ModelManifest::from_json`) and the pack's integrity check
-//! (`ModelPack::from_bytes`: the ONNX bytes must have the manifest's sha256). Signed manifests
-//! do not exist yet; when they do, their signature check belongs here.
+//! The model-pack manifest reader (`ModelManifest::from_json`), the pack's integrity check
+//! (`ModelPack::from_bytes`: the ONNX bytes must have the manifest's sha256) and its signature
+//! check (`TrustPolicy::check_pack`, with the "ONNX" bytes also read as a `signature.json`).
 //!
 //! Input: the manifest JSON, then (after the first NUL byte, if any) the "ONNX" bytes.
 //! Checks: no panic; an accepted manifest serialises to JSON that reads back equal; its
@@ -20,6 +20,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let parsed = ModelManifest::from_json(json);
     let pack = ModelPack::from_bytes(json, onnx.to_vec());
+    // No input forges a signature by a shipped key; none makes the check panic.
+    if let Ok(manifest) = &parsed {
+        let trust = safeframe::signing::TrustPolicy::default();
+        assert!(trust.check_pack(json, manifest, Some(onnx)).is_err(), "a forged signature was accepted");
+        let _ = trust.allowing_unsigned().check_pack(json, manifest, None);
+    }
+    let _ = safeframe::signing::PackSignature::parse(onnx);
     let Ok(manifest) = parsed else {
         assert!(pack.is_err(), "a pack with a bad manifest must be refused");
         return;

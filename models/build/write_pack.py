@@ -228,6 +228,10 @@ def main(argv=None) -> int:
     (args.pack_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.pack_dir}: {onnx_path.stat().st_size} bytes, sha256 {manifest['sha256']}; "
           f"onnxruntime {ort.__version__} check ok: {result}")
+    # The signing key is held offline by a maintainer, never by this script (docs/models.md):
+    # the pack loads only once signed.
+    print(f"now sign it: safeframe models sign --key <your offline secret key> {args.pack_dir} "
+          f"&& safeframe models verify {args.pack_dir}")
     return 0
 
 

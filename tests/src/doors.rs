@@ -139,16 +139,32 @@ pub const TWO_MODEL_POLICY: &str = r#"{"name":"two-models","rules":[
     {"when":[{"model":"primary","labels":["porn"],"threshold":0.3},
              {"model":"second","labels":["porn"],"threshold":0.9}],"action":"block"}]}"#;
 
-/// The oracle pack's manifest and a corrupt copy of its ONNX model (last byte flipped: the
-/// sha256 check fails when the model is first needed).
-pub fn oracle_pack_with_corrupt_model() -> (Vec<u8>, Vec<u8>) {
+/// The oracle pack with a corrupt ONNX model: its manifest and signature intact (so the pack's
+/// signature verifies when it is made) and its model's last byte flipped (so the sha256 check
+/// fails when the model is first needed).
+pub struct CorruptModelPack {
+    /// `manifest.json`, as signed.
+    pub manifest: Vec<u8>,
+    /// `signature.json`, untouched.
+    pub signature: Vec<u8>,
+    /// `model.onnx` with its last byte flipped.
+    pub onnx: Vec<u8>,
+}
+
+/// The oracle pack with a corrupt model (see [`CorruptModelPack`]).
+pub fn oracle_pack_with_corrupt_model() -> CorruptModelPack {
     let dir = crate::fixture("oracle/oracle");
     let manifest = std::fs::read(dir.join("manifest.json")).unwrap_or_default();
+    let signature = std::fs::read(dir.join("signature.json")).unwrap_or_default();
     let mut onnx = std::fs::read(dir.join("model.onnx")).unwrap_or_default();
     if let Some(last) = onnx.last_mut() {
         *last ^= 1;
     }
-    (manifest, onnx)
+    CorruptModelPack {
+        manifest,
+        signature,
+        onnx,
+    }
 }
 
 const RED: [u8; 3] = [255, 0, 0];

@@ -3,6 +3,7 @@
 
 pub mod doors;
 pub mod frames;
+pub mod signed;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -47,6 +48,43 @@ pub fn png_without_pixels(width: u32, height: u32) -> Vec<u8> {
 pub fn oracle_classifier(pack: &str) -> Classifier {
     Classifier::from_dir(fixture("oracle").join(pack), &ClassifierOptions::default())
         .unwrap_or_else(|e| panic!("loading oracle pack {pack}: {e}"))
+}
+
+/// A throwaway signing key for tests (never the project's): `tag` picks one of 256 fixed keys,
+/// so tests are repeatable and need no random source.
+pub fn throwaway_signer(tag: u8) -> safeframe::signing::PackSigner {
+    let mut seed = [0x5a; 32];
+    seed[0] = tag;
+    safeframe::signing::PackSigner::from_seed(seed)
+}
+
+/// Default options that also trust `signer`'s key (the shipped keys stay trusted).
+pub fn options_trusting(signer: &safeframe::signing::PackSigner) -> ClassifierOptions {
+    ClassifierOptions {
+        trust: safeframe::signing::TrustPolicy::default().trusting(signer.public_key()),
+        ..ClassifierOptions::default()
+    }
+}
+
+/// Copies the pack directory `source` (its `manifest.json`, `signature.json` and model file)
+/// into `dest`, creating it.
+pub fn copy_pack(source: &std::path::Path, dest: &std::path::Path) {
+    std::fs::create_dir_all(dest).unwrap();
+    for entry in std::fs::read_dir(source).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dest.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// Signs the pack in `dir` with `signer` (over its manifest as it now is): writes its
+/// `signature.json`.
+pub fn sign_pack(dir: &std::path::Path, signer: &safeframe::signing::PackSigner) {
+    let manifest = std::fs::read(dir.join("manifest.json")).unwrap();
+    let parsed = safeframe::manifest::ModelManifest::from_json(&manifest).unwrap();
+    let signature = signer.sign(&manifest, &parsed.sha256).unwrap();
+    std::fs::write(dir.join(safeframe::signing::SIGNATURE_FILE), signature.to_json()).unwrap();
 }
 
 /// The axis a [`ImageSpec::Gradient`] runs along.

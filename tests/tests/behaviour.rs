@@ -111,8 +111,15 @@ impl Doors for Core {
     }
 
     fn filter_with_failing_second(&self, fail_open: bool) -> Option<Box<dyn FilterDoor>> {
-        let (manifest, onnx) = doors::oracle_pack_with_corrupt_model();
-        let second = SecondOpinion::from_bytes(manifest, onnx, &ClassifierOptions::default()).unwrap();
+        let pack = doors::oracle_pack_with_corrupt_model();
+        // The signature verifies now; the corrupt model is found when a frame first needs it.
+        let second = SecondOpinion::from_bytes(
+            pack.manifest,
+            Some(pack.signature),
+            pack.onnx,
+            &ClassifierOptions::default(),
+        )
+        .unwrap();
         let policy = Policy::from_source(doors::TWO_MODEL_POLICY, true).unwrap();
         let filter = Filter::cascade(
             Arc::new(oracle_classifier("oracle")),

@@ -147,7 +147,17 @@ fn a_corrupt_model_with_a_matching_sha256_is_a_load_error() {
     let manifest = std::fs::read_to_string(fixture("oracle/oracle/manifest.json")).unwrap();
     let real_sha = sha256_hex(&std::fs::read(fixture("oracle/oracle/model.onnx")).unwrap());
     let manifest = manifest.replace(&real_sha, &sha256_hex(&garbage));
-    let err = Classifier::from_bytes(manifest.as_bytes(), garbage, &ClassifierOptions::default()).unwrap_err();
+    // The edited manifest is signed by a throwaway key the test trusts: the pack is authentic,
+    // its model is not ONNX.
+    let signer = safeframe_tests::throwaway_signer(2);
+    let signature = signer
+        .sign(manifest.as_bytes(), &sha256_hex(&garbage))
+        .unwrap()
+        .to_json();
+    let pack = safeframe::manifest::ModelPack::from_bytes(manifest.as_bytes(), garbage)
+        .unwrap()
+        .with_signature(signature.into_bytes());
+    let err = Classifier::from_pack(&pack, &safeframe_tests::options_trusting(&signer)).unwrap_err();
     assert!(matches!(err, SafeFrameError::ModelLoad { .. }), "{err}");
 }
 

@@ -512,11 +512,15 @@ impl WrongSha256Pack {
         assert!(manifest.contains(&sha256_hex(b"some other model")));
         std::fs::write(dir.join("manifest.json"), manifest).unwrap();
         std::fs::write(dir.join("model.onnx"), onnx).unwrap();
+        // Signed as it is (by a throwaway key the test trusts): the pack is authentic, its model
+        // file is not what the manifest promises.
+        safeframe_tests::sign_pack(&dir, &safeframe_tests::throwaway_signer(1));
         Self(dir)
     }
 
     fn second(&self) -> Arc<SecondOpinion> {
-        Arc::new(SecondOpinion::from_dir(&self.0, &ClassifierOptions::default()).unwrap())
+        let options = safeframe_tests::options_trusting(&safeframe_tests::throwaway_signer(1));
+        Arc::new(SecondOpinion::from_dir(&self.0, &options).unwrap())
     }
 }
 

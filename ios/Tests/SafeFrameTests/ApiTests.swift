@@ -28,6 +28,42 @@ final class ApiTests: XCTestCase {
         return d
     }
 
+    func testSignedPacksAreCheckedAndEachRefusalIsItsOwnCase() throws {
+        let dir = URL(fileURLWithPath: Fixtures.pack("oracle"))
+        let manifest = try Data(contentsOf: dir.appendingPathComponent("manifest.json"))
+        let signature = try Data(contentsOf: dir.appendingPathComponent("signature.json"))
+        let onnx = try Data(contentsOf: dir.appendingPathComponent("model.onnx"))
+        func load(_ manifest: Data, _ signature: Data?, _ options: FilterOptions = FilterOptions()) throws -> SafeFrameFilter {
+            try SafeFrameFilter.fromBytes(manifestJson: manifest, onnx: onnx, policy: Policy.preset(preset: .child),
+                                          failOpen: false, options: options, signature: signature)
+        }
+        XCTAssertEqual(try load(manifest, signature).modelName(), "oracle")
+        // The attack of issue #18: the labels reversed in a copied manifest.
+        let reversed = String(decoding: manifest, as: UTF8.self)
+            .replacingOccurrences(of: "\"Drawing\",\n    \"Hentai\",\n    \"Neutral\",\n    \"Porn\",\n    \"Sexy\"",
+                                  with: "\"Sexy\",\n    \"Porn\",\n    \"Neutral\",\n    \"Hentai\",\n    \"Drawing\"")
+        XCTAssertNotEqual(Data(reversed.utf8), manifest)
+        XCTAssertThrowsError(try load(Data(reversed.utf8), signature)) {
+            guard case SafeFrameError.ModelTampered = $0 else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try load(manifest, nil)) {
+            guard case SafeFrameError.ModelUnsigned = $0 else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try load(manifest, signature, FilterOptions(minVersion: "1.0.1"))) {
+            guard case SafeFrameError.ModelRolledBack = $0 else { return XCTFail("\($0)") }
+        }
+        XCTAssertEqual(try load(manifest, nil, FilterOptions(allowUnsigned: true)).modelName(), "oracle")
+        // The C ABI: the same refusal, by its code.
+        var options = safeframe_filter_options_default()
+        options.allow_unsigned = false
+        let made = "1.0.1".withCString { version in
+            options.min_version = version
+            return safeframe_filter_new_with_options(Fixtures.pack("oracle"), nil, "child", false, &options)
+        }
+        XCTAssertNil(made)
+        XCTAssertEqual(safeframe_last_error_code(), SAFEFRAME_ERROR_MODEL_ROLLED_BACK)
+    }
+
     func testBadFramesAreTypedErrorsWithUsefulMessages() throws {
         let filter = try oracle()
         XCTAssertThrowsError(try filter.checkFrame(frame: Fixtures.packed(4, 4, .rgba8, stride: 16), planes: [Data(count: 10)])) {

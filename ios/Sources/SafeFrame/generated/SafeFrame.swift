@@ -1232,10 +1232,12 @@ open class SafeFrameFilter: SafeFrameFilterProtocol, @unchecked Sendable {
 
     
     /**
-     * Loads a model pack from its manifest JSON and ONNX bytes (for packs shipped inside an
-     * app's assets or bundle). The ONNX bytes must match the manifest's sha256.
+     * Loads a model pack from its manifest JSON, ONNX bytes and `signature.json` bytes (for
+     * packs shipped inside an app's assets or bundle). The ONNX bytes must match the
+     * manifest's sha256 and the signature must be trusted (`options`); without a signature
+     * the pack loads only with `allow_unsigned`.
      */
-public static func fromBytes(manifestJson: Data, onnx: Data, policy: Policy, failOpen: Bool, options: FilterOptions)throws  -> SafeFrameFilter  {
+public static func fromBytes(manifestJson: Data, onnx: Data, policy: Policy, failOpen: Bool, options: FilterOptions, signature: Data? = nil)throws  -> SafeFrameFilter  {
     return try  FfiConverterTypeSafeFrameFilter_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
         uniffiCallStatus in
     uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes(
@@ -1243,17 +1245,19 @@ public static func fromBytes(manifestJson: Data, onnx: Data, policy: Policy, fai
         FfiConverterData.lower(onnx),
         FfiConverterTypePolicy_lower(policy),
         FfiConverterBool.lower(failOpen),
-        FfiConverterTypeFilterOptions_lower(options),uniffiCallStatus
+        FfiConverterTypeFilterOptions_lower(options),
+        FfiConverterOptionData.lower(signature),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Like `fromBytes`, with a second-opinion model from its manifest JSON and ONNX bytes (kept
-     * in memory until a frame first needs the model; checked against the manifest's sha256
-     * then). Otherwise as `withSecondOpinion`.
+     * Like `fromBytes`, with a second-opinion model from its manifest JSON, ONNX bytes and
+     * signature (its signature is checked now; the model is kept in memory until a frame first
+     * needs it and checked against the manifest's sha256 then). Otherwise as
+     * `withSecondOpinion`.
      */
-public static func fromBytesWithSecondOpinion(manifestJson: Data, onnx: Data, secondManifestJson: Data, secondOnnx: Data, policy: Policy, failOpen: Bool, options: FilterOptions)throws  -> SafeFrameFilter  {
+public static func fromBytesWithSecondOpinion(manifestJson: Data, onnx: Data, secondManifestJson: Data, secondOnnx: Data, policy: Policy, failOpen: Bool, options: FilterOptions, signature: Data? = nil, secondSignature: Data? = nil)throws  -> SafeFrameFilter  {
     return try  FfiConverterTypeSafeFrameFilter_lift(try rustCallWithError(FfiConverterTypeSafeFrameError_lift) {
         uniffiCallStatus in
     uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes_with_second_opinion(
@@ -1263,7 +1267,9 @@ public static func fromBytesWithSecondOpinion(manifestJson: Data, onnx: Data, se
         FfiConverterData.lower(secondOnnx),
         FfiConverterTypePolicy_lower(policy),
         FfiConverterBool.lower(failOpen),
-        FfiConverterTypeFilterOptions_lower(options),uniffiCallStatus
+        FfiConverterTypeFilterOptions_lower(options),
+        FfiConverterOptionData.lower(signature),
+        FfiConverterOptionData.lower(secondSignature),uniffiCallStatus
     )
 })
 }
@@ -2243,6 +2249,31 @@ public struct FilterOptions: Equatable, Hashable {
      * instead of failing (default false: a request is never silently ignored).
      */
     public var fallbackToCpu: Bool
+    /**
+     * Load model packs that have no `signature.json` (model development only; a pack whose
+     * signature is present but does not verify is refused even then). Default false: only
+     * packs signed by a trusted key load.
+     */
+    public var allowUnsigned: Bool
+    /**
+     * Public keys whose signed packs load, besides SafeFrame's own (or instead of them with
+     * `replace_shipped_keys`): `ed25519:` and 64 hex digits, as in a `.pub` file.
+     */
+    public var trustedKeys: [String]
+    /**
+     * Trust only `trusted_keys`, not the keys SafeFrame ships.
+     */
+    public var replaceShippedKeys: Bool
+    /**
+     * Keys whose packs are refused even when trusted: key ids (16 hex digits, as in a
+     * `signature.json`) or public keys.
+     */
+    public var revokedKeys: [String]
+    /**
+     * Packs whose manifest version is below this (e.g. `"1.2.0"`) are refused as a rollback;
+     * applies to every pack the filter loads. Absent: no minimum.
+     */
+    public var minVersion: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2264,11 +2295,36 @@ public struct FilterOptions: Equatable, Hashable {
         /**
          * Run on the CPU (with a logged warning) when the execution provider is unavailable,
          * instead of failing (default false: a request is never silently ignored).
-         */fallbackToCpu: Bool = false) {
+         */fallbackToCpu: Bool = false, 
+        /**
+         * Load model packs that have no `signature.json` (model development only; a pack whose
+         * signature is present but does not verify is refused even then). Default false: only
+         * packs signed by a trusted key load.
+         */allowUnsigned: Bool = false, 
+        /**
+         * Public keys whose signed packs load, besides SafeFrame's own (or instead of them with
+         * `replace_shipped_keys`): `ed25519:` and 64 hex digits, as in a `.pub` file.
+         */trustedKeys: [String] = [], 
+        /**
+         * Trust only `trusted_keys`, not the keys SafeFrame ships.
+         */replaceShippedKeys: Bool = false, 
+        /**
+         * Keys whose packs are refused even when trusted: key ids (16 hex digits, as in a
+         * `signature.json`) or public keys.
+         */revokedKeys: [String] = [], 
+        /**
+         * Packs whose manifest version is below this (e.g. `"1.2.0"`) are refused as a rollback;
+         * applies to every pack the filter loads. Absent: no minimum.
+         */minVersion: String? = nil) {
         self.intraThreads = intraThreads
         self.runtimeLibrary = runtimeLibrary
         self.executionProvider = executionProvider
         self.fallbackToCpu = fallbackToCpu
+        self.allowUnsigned = allowUnsigned
+        self.trustedKeys = trustedKeys
+        self.replaceShippedKeys = replaceShippedKeys
+        self.revokedKeys = revokedKeys
+        self.minVersion = minVersion
     }
 
     
@@ -2290,7 +2346,12 @@ public struct FfiConverterTypeFilterOptions: FfiConverterRustBuffer {
                 intraThreads: FfiConverterInt32.read(from: &buf), 
                 runtimeLibrary: FfiConverterOptionString.read(from: &buf), 
                 executionProvider: FfiConverterOptionTypeExecutionProvider.read(from: &buf), 
-                fallbackToCpu: FfiConverterBool.read(from: &buf)
+                fallbackToCpu: FfiConverterBool.read(from: &buf), 
+                allowUnsigned: FfiConverterBool.read(from: &buf), 
+                trustedKeys: FfiConverterSequenceString.read(from: &buf), 
+                replaceShippedKeys: FfiConverterBool.read(from: &buf), 
+                revokedKeys: FfiConverterSequenceString.read(from: &buf), 
+                minVersion: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2299,6 +2360,11 @@ public struct FfiConverterTypeFilterOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.runtimeLibrary, into: &buf)
         FfiConverterOptionTypeExecutionProvider.write(value.executionProvider, into: &buf)
         FfiConverterBool.write(value.fallbackToCpu, into: &buf)
+        FfiConverterBool.write(value.allowUnsigned, into: &buf)
+        FfiConverterSequenceString.write(value.trustedKeys, into: &buf)
+        FfiConverterBool.write(value.replaceShippedKeys, into: &buf)
+        FfiConverterSequenceString.write(value.revokedKeys, into: &buf)
+        FfiConverterOptionString.write(value.minVersion, into: &buf)
     }
 }
 
@@ -3827,6 +3893,29 @@ public enum ErrorKind: Equatable, Hashable {
      * runtime built with it, or `fallbackToCpu`.
      */
     case executionProviderUnavailable
+    /**
+     * The model pack has no `signature.json` and unsigned packs are not allowed. Sign it
+     * (`safeframe models sign`) or, for model development only, set `allowUnsigned`.
+     */
+    case modelUnsigned
+    /**
+     * The pack's manifest or signature changed after it was signed (or its signature file is
+     * unreadable): it was tampered with.
+     */
+    case modelTampered
+    /**
+     * The pack is signed by a key that is not trusted (not shipped with SafeFrame, not in
+     * `trustedKeys`).
+     */
+    case modelUntrusted
+    /**
+     * The pack is signed by a key in `revokedKeys`.
+     */
+    case modelKeyRevoked
+    /**
+     * The pack's version is below `minVersion`: a rollback to an older model.
+     */
+    case modelRolledBack
 
 
 
@@ -3883,6 +3972,16 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         case 17: return .invalidBlocklist
         
         case 18: return .executionProviderUnavailable
+        
+        case 19: return .modelUnsigned
+        
+        case 20: return .modelTampered
+        
+        case 21: return .modelUntrusted
+        
+        case 22: return .modelKeyRevoked
+        
+        case 23: return .modelRolledBack
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3962,6 +4061,26 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case .executionProviderUnavailable:
             writeInt(&buf, Int32(18))
+        
+        
+        case .modelUnsigned:
+            writeInt(&buf, Int32(19))
+        
+        
+        case .modelTampered:
+            writeInt(&buf, Int32(20))
+        
+        
+        case .modelUntrusted:
+            writeInt(&buf, Int32(21))
+        
+        
+        case .modelKeyRevoked:
+            writeInt(&buf, Int32(22))
+        
+        
+        case .modelRolledBack:
+            writeInt(&buf, Int32(23))
         
         }
     }
@@ -4496,6 +4615,34 @@ enum SafeFrameError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
      */
     case ExecutionProviderUnavailable(message: String)
     
+    /**
+     * The model pack has no `signature.json` and unsigned packs are not allowed. Sign it
+     * (`safeframe models sign`) or, for model development only, set `allowUnsigned`.
+     */
+    case ModelUnsigned(message: String)
+    
+    /**
+     * The pack's manifest or signature changed after it was signed (or its signature file is
+     * unreadable): it was tampered with.
+     */
+    case ModelTampered(message: String)
+    
+    /**
+     * The pack is signed by a key that is not trusted (not shipped with SafeFrame, not in
+     * `trustedKeys`).
+     */
+    case ModelUntrusted(message: String)
+    
+    /**
+     * The pack is signed by a key in `revokedKeys`.
+     */
+    case ModelKeyRevoked(message: String)
+    
+    /**
+     * The pack's version is below `minVersion`: a rollback to an older model.
+     */
+    case ModelRolledBack(message: String)
+    
 
     
 
@@ -4597,6 +4744,26 @@ public struct FfiConverterTypeSafeFrameError: FfiConverterRustBuffer {
             message: try FfiConverterString.read(from: &buf)
         )
         
+        case 19: return .ModelUnsigned(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 20: return .ModelTampered(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 21: return .ModelUntrusted(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 22: return .ModelKeyRevoked(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 23: return .ModelRolledBack(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
 
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -4644,6 +4811,16 @@ public struct FfiConverterTypeSafeFrameError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(17))
         case .ExecutionProviderUnavailable(_ /* message is ignored*/):
             writeInt(&buf, Int32(18))
+        case .ModelUnsigned(_ /* message is ignored*/):
+            writeInt(&buf, Int32(19))
+        case .ModelTampered(_ /* message is ignored*/):
+            writeInt(&buf, Int32(20))
+        case .ModelUntrusted(_ /* message is ignored*/):
+            writeInt(&buf, Int32(21))
+        case .ModelKeyRevoked(_ /* message is ignored*/):
+            writeInt(&buf, Int32(22))
+        case .ModelRolledBack(_ /* message is ignored*/):
+            writeInt(&buf, Int32(23))
 
         
         }
@@ -4825,6 +5002,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5391,10 +5592,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_safeframe_ffi_checksum_constructor_blocklist_from_file() != 58823) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes() != 1643) {
+    if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes() != 58377) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes_with_second_opinion() != 48310) {
+    if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes_with_second_opinion() != 49849) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_directory() != 11432) {

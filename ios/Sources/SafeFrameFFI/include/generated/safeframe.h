@@ -72,6 +72,24 @@
 // runtime built with it, or `fallbackToCpu`.
 #define SAFEFRAME_ERROR_EXECUTION_PROVIDER_UNAVAILABLE 18
 
+// The model pack has no `signature.json` and unsigned packs are not allowed. Sign it
+// (`safeframe models sign`) or, for model development only, set `allowUnsigned`.
+#define SAFEFRAME_ERROR_MODEL_UNSIGNED 19
+
+// The pack's manifest or signature changed after it was signed (or its signature file is
+// unreadable): it was tampered with.
+#define SAFEFRAME_ERROR_MODEL_TAMPERED 20
+
+// The pack is signed by a key that is not trusted (not shipped with SafeFrame, not in
+// `trustedKeys`).
+#define SAFEFRAME_ERROR_MODEL_UNTRUSTED 21
+
+// The pack is signed by a key in `revokedKeys`.
+#define SAFEFRAME_ERROR_MODEL_KEY_REVOKED 22
+
+// The pack's version is below `minVersion`: a rollback to an older model.
+#define SAFEFRAME_ERROR_MODEL_ROLLED_BACK 23
+
 // Pixel format RGBA8 (1 plane(s)):
 // 4 bytes per pixel: red, green, blue, alpha.
 #define SAFEFRAME_FORMAT_RGBA8 0
@@ -178,6 +196,41 @@ typedef struct SafeFrameFilter SafeFrameFilter;
 // with [`safeframe_stream_free`]. Frames are processed one at a time (calls from several
 // threads are serialised, in the order they take the stream's lock).
 typedef struct SafeFrameStream SafeFrameStream;
+
+// Options for [`safeframe_filter_new_with_options`]: the uniffi API's `FilterOptions`, field by
+// field. Start from [`safeframe_filter_options_default`] and change what you need: fields may
+// be appended in later versions, and that function sets them to their defaults.
+//
+// Every pointer may be NULL (absent). Strings are NUL-terminated UTF-8; `trusted_keys` and
+// `revoked_keys` point to `trusted_key_count` and `revoked_key_count` strings.
+typedef struct SafeFrameFilterOptions {
+  // Threads ONNX Runtime uses inside one inference, 1 to 64 (default 1).
+  int32_t intra_threads;
+  // One of `SAFEFRAME_EP_*` (default `SAFEFRAME_EP_CPU`).
+  int32_t execution_provider;
+  // Run on the CPU (with a logged warning) when the execution provider is unavailable
+  // (default false).
+  bool fallback_to_cpu;
+  // An explicit ONNX Runtime shared library; NULL: the usual search.
+  const char *runtime_library;
+  // Load model packs without a `signature.json` (model development only; a pack whose
+  // signature does not verify is refused even then). Default false.
+  bool allow_unsigned;
+  // Public keys (`ed25519:` + 64 hex digits) whose signed packs load, besides SafeFrame's
+  // own (or instead of them with `replace_shipped_keys`).
+  const char *const *trusted_keys;
+  // How many strings `trusted_keys` points to.
+  size_t trusted_key_count;
+  // Trust only `trusted_keys`, not the keys SafeFrame ships (default false).
+  bool replace_shipped_keys;
+  // Keys whose packs are refused even when trusted: key ids (16 hex digits) or public keys.
+  const char *const *revoked_keys;
+  // How many strings `revoked_keys` points to.
+  size_t revoked_key_count;
+  // Packs whose manifest version is below this (e.g. `"1.2.0"`) are refused as a rollback;
+  // NULL: no minimum.
+  const char *min_version;
+} SafeFrameFilterOptions;
 
 // One plane of a frame: its bytes and strides.
 typedef struct SafeFramePlane {
@@ -370,6 +423,29 @@ struct SafeFrameFilter *safeframe_filter_new_with_second_opinion(const char *pac
                                                                  const char *policy,
                                                                  bool fail_open,
                                                                  int32_t intra_threads);
+
+// The default [`SafeFrameFilterOptions`]: one thread, the CPU, only packs signed by a key
+// SafeFrame ships, no revoked keys, no minimum version.
+struct SafeFrameFilterOptions safeframe_filter_options_default(void);
+
+// Loads the model pack in `pack_dir` (and, unless `second_pack_dir` is NULL, a second-opinion
+// pack as [`safeframe_filter_new_with_second_opinion`] does) with `options` (NULL: the
+// defaults of [`safeframe_filter_options_default`]), paired with `policy` (a preset name or
+// JSON).
+//
+// Every pack must be signed by a trusted key unless `options->allow_unsigned`; a refused pack
+// returns NULL with `SAFEFRAME_ERROR_MODEL_UNSIGNED`, `_MODEL_TAMPERED`, `_MODEL_UNTRUSTED`,
+// `_MODEL_KEY_REVOKED` or `_MODEL_ROLLED_BACK` in [`safeframe_last_error_code`].
+//
+// # Safety
+// `pack_dir` and `policy` are NULL or NUL-terminated strings; `second_pack_dir` is NULL or a
+// NUL-terminated string; `options` is NULL or points to a `SafeFrameFilterOptions` whose
+// strings and string arrays are valid during the call.
+struct SafeFrameFilter *safeframe_filter_new_with_options(const char *pack_dir,
+                                                          const char *second_pack_dir,
+                                                          const char *policy,
+                                                          bool fail_open,
+                                                          const struct SafeFrameFilterOptions *options);
 
 // [`safeframe_filter_new`] with an ONNX Runtime execution provider (`SAFEFRAME_EP_*`). A
 // provider the loaded ONNX Runtime lacks fails with

@@ -96,15 +96,50 @@ class ErrorsAndApiTest {
     fun aPackFromBytesLoadsAndABadChecksumIsRefused() {
         val dir = File(OracleFixtures.pack("oracle"))
         val manifest = File(dir, "manifest.json").readBytes()
+        val signature = File(dir, "signature.json").readBytes()
         val onnx = File(dir, "model.onnx").readBytes()
-        SafeFrameFilter.fromBytes(manifest, onnx, Policy.preset(Preset.TEEN), false, FilterOptions()).use {
+        SafeFrameFilter.fromBytes(manifest, onnx, Policy.preset(Preset.TEEN), false, FilterOptions(), signature).use {
             assertEquals("oracle", it.modelName())
         }
         val tampered = onnx.copyOf().also { it[it.size - 1] = (it[it.size - 1] + 1).toByte() }
         val e = assertThrows(SafeFrameException.ChecksumMismatch::class.java) {
-            SafeFrameFilter.fromBytes(manifest, tampered, Policy.preset(Preset.TEEN), false, FilterOptions())
+            SafeFrameFilter.fromBytes(manifest, tampered, Policy.preset(Preset.TEEN), false, FilterOptions(), signature)
         }
         assertTrue(e.message, e.message!!.contains("sha256"))
+    }
+
+    @Test
+    fun signedPacksAreCheckedAndEachRefusalIsItsOwnException() {
+        val dir = File(OracleFixtures.pack("oracle"))
+        val manifest = File(dir, "manifest.json").readBytes()
+        val signature = File(dir, "signature.json").readBytes()
+        val onnx = File(dir, "model.onnx").readBytes()
+        fun load(manifest: ByteArray, signature: ByteArray?, options: FilterOptions = FilterOptions()) =
+            SafeFrameFilter.fromBytes(manifest, onnx, Policy.preset(Preset.CHILD), false, options, signature)
+        // The attack of issue #18: the labels reversed in a copied manifest.
+        val reversed = String(manifest).replace(
+            "\"Drawing\", \"Hentai\", \"Neutral\", \"Porn\", \"Sexy\"",
+            "\"Sexy\", \"Porn\", \"Neutral\", \"Hentai\", \"Drawing\"",
+        ).replace(
+            "\"Drawing\",\n    \"Hentai\",\n    \"Neutral\",\n    \"Porn\",\n    \"Sexy\"",
+            "\"Sexy\",\n    \"Porn\",\n    \"Neutral\",\n    \"Hentai\",\n    \"Drawing\"",
+        ).toByteArray()
+        assertTrue("the labels were reversed", !reversed.contentEquals(manifest))
+        val tampered = assertThrows(SafeFrameException.ModelTampered::class.java) { load(reversed, signature) }
+        assertEquals(ErrorKind.MODEL_TAMPERED, tampered.kind)
+        assertThrows(SafeFrameException.ModelUnsigned::class.java) { load(manifest, null) }
+        load(manifest, null, FilterOptions(allowUnsigned = true)).use { assertEquals("oracle", it.modelName()) }
+        val keyId = Regex("\"key_id\": \"([0-9a-f]{16})\"").find(String(signature))!!.groupValues[1]
+        assertThrows(SafeFrameException.ModelKeyRevoked::class.java) {
+            load(manifest, signature, FilterOptions(revokedKeys = listOf(keyId)))
+        }
+        assertThrows(SafeFrameException.ModelRolledBack::class.java) {
+            load(manifest, signature, FilterOptions(minVersion = "1.0.1"))
+        }
+        val otherKey = "ed25519:" + "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        assertThrows(SafeFrameException.ModelUntrusted::class.java) {
+            load(manifest, signature, FilterOptions(trustedKeys = listOf(otherKey), replaceShippedKeys = true))
+        }
     }
 
     @Test

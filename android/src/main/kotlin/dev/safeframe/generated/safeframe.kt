@@ -827,9 +827,9 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_safeframe_ffi_fn_free_safeframefilter(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes(`manifestJson`: RustBuffer.ByValue,`onnx`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes(`manifestJson`: RustBuffer.ByValue,`onnx`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes_with_second_opinion(`manifestJson`: RustBuffer.ByValue,`onnx`: RustBuffer.ByValue,`secondManifestJson`: RustBuffer.ByValue,`secondOnnx`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes_with_second_opinion(`manifestJson`: RustBuffer.ByValue,`onnx`: RustBuffer.ByValue,`secondManifestJson`: RustBuffer.ByValue,`secondOnnx`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,`secondSignature`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_directory(`packDir`: RustBuffer.ByValue,`policy`: Long,`failOpen`: Byte,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1118,10 +1118,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_safeframe_ffi_checksum_constructor_blocklist_from_file() and 0xFFFF) != 58823) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes() and 0xFFFF) != 1643) {
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes() and 0xFFFF) != 58377) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes_with_second_opinion() and 0xFFFF) != 48310) {
+    if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_bytes_with_second_opinion() and 0xFFFF) != 49849) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_safeframe_ffi_checksum_constructor_safeframefilter_from_directory() and 0xFFFF) != 11432) {
@@ -2851,10 +2851,12 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
     companion object {
         
     /**
-     * Loads a model pack from its manifest JSON and ONNX bytes (for packs shipped inside an
-     * app's assets or bundle). The ONNX bytes must match the manifest's sha256.
+     * Loads a model pack from its manifest JSON, ONNX bytes and `signature.json` bytes (for
+     * packs shipped inside an app's assets or bundle). The ONNX bytes must match the
+     * manifest's sha256 and the signature must be trusted (`options`); without a signature
+     * the pack loads only with `allow_unsigned`.
      */
-    @Throws(SafeFrameException::class) fun `fromBytes`(`manifestJson`: kotlin.ByteArray, `onnx`: kotlin.ByteArray, `policy`: Policy, `failOpen`: kotlin.Boolean, `options`: FilterOptions): SafeFrameFilter {
+    @Throws(SafeFrameException::class) fun `fromBytes`(`manifestJson`: kotlin.ByteArray, `onnx`: kotlin.ByteArray, `policy`: Policy, `failOpen`: kotlin.Boolean, `options`: FilterOptions, `signature`: kotlin.ByteArray? = null): SafeFrameFilter {
             return FfiConverterTypeSafeFrameFilter.lift(
     uniffiRustCallWithError(SafeFrameException) { _status ->
     UniffiLib.uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes(
@@ -2864,7 +2866,8 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
         FfiConverterByteArray.lower(`onnx`),
         FfiConverterTypePolicy.lower(`policy`),
         FfiConverterBoolean.lower(`failOpen`),
-        FfiConverterTypeFilterOptions.lower(`options`),_status)
+        FfiConverterTypeFilterOptions.lower(`options`),
+        FfiConverterOptionalByteArray.lower(`signature`),_status)
 }
     )
     }
@@ -2872,11 +2875,12 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
 
         
     /**
-     * Like `fromBytes`, with a second-opinion model from its manifest JSON and ONNX bytes (kept
-     * in memory until a frame first needs the model; checked against the manifest's sha256
-     * then). Otherwise as `withSecondOpinion`.
+     * Like `fromBytes`, with a second-opinion model from its manifest JSON, ONNX bytes and
+     * signature (its signature is checked now; the model is kept in memory until a frame first
+     * needs it and checked against the manifest's sha256 then). Otherwise as
+     * `withSecondOpinion`.
      */
-    @Throws(SafeFrameException::class) fun `fromBytesWithSecondOpinion`(`manifestJson`: kotlin.ByteArray, `onnx`: kotlin.ByteArray, `secondManifestJson`: kotlin.ByteArray, `secondOnnx`: kotlin.ByteArray, `policy`: Policy, `failOpen`: kotlin.Boolean, `options`: FilterOptions): SafeFrameFilter {
+    @Throws(SafeFrameException::class) fun `fromBytesWithSecondOpinion`(`manifestJson`: kotlin.ByteArray, `onnx`: kotlin.ByteArray, `secondManifestJson`: kotlin.ByteArray, `secondOnnx`: kotlin.ByteArray, `policy`: Policy, `failOpen`: kotlin.Boolean, `options`: FilterOptions, `signature`: kotlin.ByteArray? = null, `secondSignature`: kotlin.ByteArray? = null): SafeFrameFilter {
             return FfiConverterTypeSafeFrameFilter.lift(
     uniffiRustCallWithError(SafeFrameException) { _status ->
     UniffiLib.uniffi_safeframe_ffi_fn_constructor_safeframefilter_from_bytes_with_second_opinion(
@@ -2888,7 +2892,9 @@ open class SafeFrameFilter: Disposable, AutoCloseable, SafeFrameFilterInterface
         FfiConverterByteArray.lower(`secondOnnx`),
         FfiConverterTypePolicy.lower(`policy`),
         FfiConverterBoolean.lower(`failOpen`),
-        FfiConverterTypeFilterOptions.lower(`options`),_status)
+        FfiConverterTypeFilterOptions.lower(`options`),
+        FfiConverterOptionalByteArray.lower(`signature`),
+        FfiConverterOptionalByteArray.lower(`secondSignature`),_status)
 }
     )
     }
@@ -3897,6 +3903,36 @@ data class FilterOptions (
      * instead of failing (default false: a request is never silently ignored).
      */
     var `fallbackToCpu`: kotlin.Boolean = false 
+    , 
+    /**
+     * Load model packs that have no `signature.json` (model development only; a pack whose
+     * signature is present but does not verify is refused even then). Default false: only
+     * packs signed by a trusted key load.
+     */
+    var `allowUnsigned`: kotlin.Boolean = false 
+    , 
+    /**
+     * Public keys whose signed packs load, besides SafeFrame's own (or instead of them with
+     * `replace_shipped_keys`): `ed25519:` and 64 hex digits, as in a `.pub` file.
+     */
+    var `trustedKeys`: List<kotlin.String> = listOf() 
+    , 
+    /**
+     * Trust only `trusted_keys`, not the keys SafeFrame ships.
+     */
+    var `replaceShippedKeys`: kotlin.Boolean = false 
+    , 
+    /**
+     * Keys whose packs are refused even when trusted: key ids (16 hex digits, as in a
+     * `signature.json`) or public keys.
+     */
+    var `revokedKeys`: List<kotlin.String> = listOf() 
+    , 
+    /**
+     * Packs whose manifest version is below this (e.g. `"1.2.0"`) are refused as a rollback;
+     * applies to every pack the filter loads. Absent: no minimum.
+     */
+    var `minVersion`: kotlin.String? = null 
     
 ){
     
@@ -3917,6 +3953,11 @@ public object FfiConverterTypeFilterOptions: FfiConverterRustBuffer<FilterOption
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeExecutionProvider.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -3924,7 +3965,12 @@ public object FfiConverterTypeFilterOptions: FfiConverterRustBuffer<FilterOption
             FfiConverterInt.allocationSize(value.`intraThreads`) +
             FfiConverterOptionalString.allocationSize(value.`runtimeLibrary`) +
             FfiConverterOptionalTypeExecutionProvider.allocationSize(value.`executionProvider`) +
-            FfiConverterBoolean.allocationSize(value.`fallbackToCpu`)
+            FfiConverterBoolean.allocationSize(value.`fallbackToCpu`) +
+            FfiConverterBoolean.allocationSize(value.`allowUnsigned`) +
+            FfiConverterSequenceString.allocationSize(value.`trustedKeys`) +
+            FfiConverterBoolean.allocationSize(value.`replaceShippedKeys`) +
+            FfiConverterSequenceString.allocationSize(value.`revokedKeys`) +
+            FfiConverterOptionalString.allocationSize(value.`minVersion`)
     )
 
     override fun write(value: FilterOptions, buf: ByteBuffer) {
@@ -3932,6 +3978,11 @@ public object FfiConverterTypeFilterOptions: FfiConverterRustBuffer<FilterOption
             FfiConverterOptionalString.write(value.`runtimeLibrary`, buf)
             FfiConverterOptionalTypeExecutionProvider.write(value.`executionProvider`, buf)
             FfiConverterBoolean.write(value.`fallbackToCpu`, buf)
+            FfiConverterBoolean.write(value.`allowUnsigned`, buf)
+            FfiConverterSequenceString.write(value.`trustedKeys`, buf)
+            FfiConverterBoolean.write(value.`replaceShippedKeys`, buf)
+            FfiConverterSequenceString.write(value.`revokedKeys`, buf)
+            FfiConverterOptionalString.write(value.`minVersion`, buf)
     }
 }
 
@@ -4985,7 +5036,30 @@ enum class ErrorKind {
      * loaded ONNX Runtime library or could not be registered. Use `ExecutionProvider.CPU`, a
      * runtime built with it, or `fallbackToCpu`.
      */
-    EXECUTION_PROVIDER_UNAVAILABLE;
+    EXECUTION_PROVIDER_UNAVAILABLE,
+    /**
+     * The model pack has no `signature.json` and unsigned packs are not allowed. Sign it
+     * (`safeframe models sign`) or, for model development only, set `allowUnsigned`.
+     */
+    MODEL_UNSIGNED,
+    /**
+     * The pack's manifest or signature changed after it was signed (or its signature file is
+     * unreadable): it was tampered with.
+     */
+    MODEL_TAMPERED,
+    /**
+     * The pack is signed by a key that is not trusted (not shipped with SafeFrame, not in
+     * `trustedKeys`).
+     */
+    MODEL_UNTRUSTED,
+    /**
+     * The pack is signed by a key in `revokedKeys`.
+     */
+    MODEL_KEY_REVOKED,
+    /**
+     * The pack's version is below `minVersion`: a rollback to an older model.
+     */
+    MODEL_ROLLED_BACK;
 
     
 
@@ -5338,6 +5412,34 @@ sealed class SafeFrameException(message: String): kotlin.Exception(message) {
      */
         class ExecutionProviderUnavailable(message: String) : SafeFrameException(message)
         
+    /**
+     * The model pack has no `signature.json` and unsigned packs are not allowed. Sign it
+     * (`safeframe models sign`) or, for model development only, set `allowUnsigned`.
+     */
+        class ModelUnsigned(message: String) : SafeFrameException(message)
+        
+    /**
+     * The pack's manifest or signature changed after it was signed (or its signature file is
+     * unreadable): it was tampered with.
+     */
+        class ModelTampered(message: String) : SafeFrameException(message)
+        
+    /**
+     * The pack is signed by a key that is not trusted (not shipped with SafeFrame, not in
+     * `trustedKeys`).
+     */
+        class ModelUntrusted(message: String) : SafeFrameException(message)
+        
+    /**
+     * The pack is signed by a key in `revokedKeys`.
+     */
+        class ModelKeyRevoked(message: String) : SafeFrameException(message)
+        
+    /**
+     * The pack's version is below `minVersion`: a rollback to an older model.
+     */
+        class ModelRolledBack(message: String) : SafeFrameException(message)
+        
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<SafeFrameException> {
         override fun lift(error_buf: RustBuffer.ByValue): SafeFrameException = FfiConverterTypeSafeFrameError.lift(error_buf)
@@ -5369,6 +5471,11 @@ public object FfiConverterTypeSafeFrameError : FfiConverterRustBuffer<SafeFrameE
             16 -> SafeFrameException.Internal(FfiConverterString.read(buf))
             17 -> SafeFrameException.InvalidBlocklist(FfiConverterString.read(buf))
             18 -> SafeFrameException.ExecutionProviderUnavailable(FfiConverterString.read(buf))
+            19 -> SafeFrameException.ModelUnsigned(FfiConverterString.read(buf))
+            20 -> SafeFrameException.ModelTampered(FfiConverterString.read(buf))
+            21 -> SafeFrameException.ModelUntrusted(FfiConverterString.read(buf))
+            22 -> SafeFrameException.ModelKeyRevoked(FfiConverterString.read(buf))
+            23 -> SafeFrameException.ModelRolledBack(FfiConverterString.read(buf))
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
         
@@ -5450,6 +5557,26 @@ public object FfiConverterTypeSafeFrameError : FfiConverterRustBuffer<SafeFrameE
             }
             is SafeFrameException.ExecutionProviderUnavailable -> {
                 buf.putInt(18)
+                Unit
+            }
+            is SafeFrameException.ModelUnsigned -> {
+                buf.putInt(19)
+                Unit
+            }
+            is SafeFrameException.ModelTampered -> {
+                buf.putInt(20)
+                Unit
+            }
+            is SafeFrameException.ModelUntrusted -> {
+                buf.putInt(21)
+                Unit
+            }
+            is SafeFrameException.ModelKeyRevoked -> {
+                buf.putInt(22)
+                Unit
+            }
+            is SafeFrameException.ModelRolledBack -> {
+                buf.putInt(23)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -5660,6 +5787,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
+    override fun read(buf: ByteBuffer): kotlin.ByteArray? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterByteArray.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ByteArray?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterByteArray.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ByteArray?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterByteArray.write(value, buf)
         }
     }
 }
