@@ -1,16 +1,18 @@
 /*
  * The C ABI, tested from C: every case of oracle-cases.json (flattened by oracle_cases.py), the
- * faulty models, in-place redaction, bad input and the thread-local last error.
+ * faulty models, in-place redaction, bad input, the thread-local last error and signed packs.
  *
  *   safeframe_test ORACLE_DIR CASES_FILE
  *
  * Prints one line per failed check and a closing "C ABI: N passed, M failed" line.
  */
+#define _DEFAULT_SOURCE /* mkdtemp */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "safeframe.h"
 
@@ -841,6 +843,135 @@ static void second_opinion(const char *oracle_dir) {
     safeframe_filter_free(again);
 }
 
+/* Reads a whole file; NULL when it cannot. */
+static unsigned char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    unsigned char *bytes = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1 << 16;
+            unsigned char *grown = realloc(bytes, cap);
+            if (!grown) {
+                free(bytes);
+                fclose(f);
+                return NULL;
+            }
+            bytes = grown;
+        }
+        got = fread(bytes + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    *len = n;
+    return bytes;
+}
+
+static int write_file(const char *path, const unsigned char *bytes, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return 0;
+    int ok = fwrite(bytes, 1, len, f) == len;
+    return fclose(f) == 0 && ok;
+}
+
+/* Loads `dir` with `options` (NULL: the defaults) and returns the last error code, 0 if it loaded. */
+static int load_code(const char *dir, const SafeFrameFilterOptions *options) {
+    SafeFrameFilter *filter = safeframe_filter_new_with_options(dir, NULL, "child", false, options);
+    if (!filter) return safeframe_last_error_code();
+    safeframe_filter_free(filter);
+    return 0;
+}
+
+/*
+ * Signed packs through the C door: a copy of the oracle pack loads; the same copy with two labels
+ * swapped in its manifest (porn read as sexy), without its signature, with the shipped key
+ * untrusted or revoked, or below the app's minimum version is refused with its own code.
+ */
+static void signed_packs(const char *oracle_dir) {
+    static const char *files[] = {"manifest.json", "model.onnx", "signature.json"};
+    char tmpl[] = "/tmp/safeframe-c-pack-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    CHECK(dir != NULL, "mkdtemp failed");
+    if (!dir) return;
+    char src[4096], dst[4096];
+    unsigned char *manifest = NULL;
+    size_t manifest_len = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t len = 0;
+        snprintf(src, sizeof src, "%s/oracle/%s", oracle_dir, files[i]);
+        snprintf(dst, sizeof dst, "%s/%s", dir, files[i]);
+        unsigned char *bytes = read_file(src, &len);
+        CHECK(bytes && write_file(dst, bytes, len), "cannot copy %s", src);
+        if (i == 0) {
+            manifest = bytes;
+            manifest_len = len;
+        } else {
+            free(bytes);
+        }
+    }
+    if (!manifest) return;
+    CHECK(load_code(dir, NULL) == 0, "the untouched copy of the oracle pack was refused: %s", last_error());
+
+    SafeFrameFilterOptions options = safeframe_filter_options_default();
+    /* Only the app's own key (its secret half was discarded when it was made): the shipped key
+     * that signed the oracle pack is not trusted. */
+    const char *app_keys[] = {"ed25519:f951ddeb2f8d57693202d932bd0ce159115c5e394e4110d062578347aba93ec4"};
+    options.trusted_keys = app_keys;
+    options.trusted_key_count = 1;
+    options.replace_shipped_keys = true;
+    CHECK(load_code(dir, &options) == SAFEFRAME_ERROR_MODEL_UNTRUSTED, "untrusted key: %s", last_error());
+
+    options = safeframe_filter_options_default();
+    const char *revoked[] = {"e8172e50b53d6972"};
+    options.revoked_keys = revoked;
+    options.revoked_key_count = 1;
+    CHECK(load_code(dir, &options) == SAFEFRAME_ERROR_MODEL_KEY_REVOKED, "revoked key: %s", last_error());
+
+    options = safeframe_filter_options_default();
+    options.min_version = "2.0.0";
+    CHECK(load_code(dir, &options) == SAFEFRAME_ERROR_MODEL_ROLLED_BACK, "rollback: %s", last_error());
+
+    /* Swap the "Porn" and "Sexy" labels (same length), so porn scores would be read as sexy. */
+    unsigned char *tampered = malloc(manifest_len + 1);
+    CHECK(tampered != NULL, "out of memory");
+    if (tampered) {
+        memcpy(tampered, manifest, manifest_len);
+        tampered[manifest_len] = 0;
+        char *porn = strstr((char *)tampered, "\"Porn\"");
+        char *sexy = strstr((char *)tampered, "\"Sexy\"");
+        CHECK(porn && sexy, "the oracle manifest names no Porn or Sexy label");
+        if (porn && sexy) {
+            memcpy(porn + 1, "Sexy", 4);
+            memcpy(sexy + 1, "Porn", 4);
+        }
+        snprintf(dst, sizeof dst, "%s/manifest.json", dir);
+        CHECK(write_file(dst, tampered, manifest_len), "cannot write %s", dst);
+        CHECK(load_code(dir, NULL) == SAFEFRAME_ERROR_MODEL_TAMPERED, "swapped labels: %s", last_error());
+        options = safeframe_filter_options_default();
+        options.allow_unsigned = true; /* never lets a signature that fails through */
+        CHECK(load_code(dir, &options) == SAFEFRAME_ERROR_MODEL_TAMPERED, "swapped labels, allow_unsigned: %s",
+              last_error());
+        free(tampered);
+    }
+
+    snprintf(dst, sizeof dst, "%s/manifest.json", dir);
+    CHECK(write_file(dst, manifest, manifest_len), "cannot write %s", dst);
+    snprintf(dst, sizeof dst, "%s/signature.json", dir);
+    CHECK(unlink(dst) == 0, "cannot remove %s", dst);
+    CHECK(load_code(dir, NULL) == SAFEFRAME_ERROR_MODEL_UNSIGNED, "unsigned: %s", last_error());
+    options = safeframe_filter_options_default();
+    options.allow_unsigned = true;
+    CHECK(load_code(dir, &options) == 0, "unsigned with allow_unsigned: %s", last_error());
+    free(manifest);
+
+    for (int i = 0; i < 3; i++) {
+        snprintf(dst, sizeof dst, "%s/%s", dir, files[i]);
+        unlink(dst);
+    }
+    rmdir(dir);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s ORACLE_DIR CASES_FILE\n", argv[0]);
@@ -899,6 +1030,7 @@ int main(int argc, char **argv) {
     stream_in_place(oracle_dir);
     stream_change_gate(oracle_dir);
     second_opinion(oracle_dir);
+    signed_packs(oracle_dir);
     printf("C ABI: %d oracle cases x 3 presets (%d also as NV21 and YUV_420_888), %d faulty cases\n", cases,
            yuv_cases, faulty);
     printf("c-abi: %d passed, %d failed\n", passed, failed);
