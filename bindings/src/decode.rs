@@ -1,9 +1,7 @@
-//! Decoding encoded images (PNG, JPEG, GIF, BMP, WebP) with explicit limits.
+//! Decoding encoded images (PNG, JPEG, GIF, BMP, WebP) for `checkEncodedImage`: the core's one
+//! decoder, with the mobile doors' allocation limit.
 
-use std::io::Cursor;
-
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbaImage};
-use safeframe::frame::{MAX_PIXELS, MAX_SIDE};
+use image::RgbaImage;
 
 use crate::error::SafeFrameError;
 
@@ -12,39 +10,15 @@ use crate::error::SafeFrameError;
 const MAX_DECODE_BYTES: u64 = 512 << 20;
 
 /// Decodes `bytes` into RGBA8 pixels, turned upright by the image's EXIF orientation (what a
-/// person sees).
+/// person sees), with the core's decoder and limits ([`safeframe::decode`]).
 pub(crate) fn decode_rgba(bytes: &[u8]) -> Result<RgbaImage, SafeFrameError> {
-    let fail = |e: image::ImageError| SafeFrameError::InvalidImage(format!("cannot decode image: {e}"));
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| SafeFrameError::InvalidImage(format!("cannot read image: {e}")))?;
-    if reader.format().is_none() {
-        return Err(SafeFrameError::InvalidImage(format!(
-            "unrecognised image format ({} bytes); SafeFrame decodes PNG, JPEG, GIF, BMP and WebP",
-            bytes.len()
-        )));
-    }
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(fail)?;
-    // Refuse what no frame can hold before decoding it (up to 512 MiB of pixels otherwise).
-    let (width, height) = decoder.dimensions();
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(SafeFrameError::FrameTooLarge(format!(
-            "image of {width}x{height} pixels is larger than {MAX_PIXELS} pixels"
-        )));
-    }
-    let orientation = decoder.orientation().map_err(fail)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(fail)?;
-    image.apply_orientation(orientation);
-    Ok(image.into_rgba8())
+    Ok(safeframe::decode::decode_image_within(bytes, true, MAX_DECODE_BYTES)?.into_rgba8())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
 
     #[test]

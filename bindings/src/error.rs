@@ -116,7 +116,7 @@ error_table! {
     /// The frame is larger than SafeFrame accepts.
     FrameTooLarge = 3 <= [FrameTooLarge],
     /// Encoded image bytes could not be decoded (unknown format, corrupt, over the limits).
-    InvalidImage = 4 <= [],
+    InvalidImage = 4 <= [InvalidImage],
     /// A model pack's manifest is missing a field or has a bad value.
     InvalidManifest = 5 <= [InvalidManifest],
     /// The model file's sha256 differs from its manifest's: the pack is corrupt or was replaced.

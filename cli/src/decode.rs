@@ -1,42 +1,18 @@
-//! Image decoding for the CLI, with explicit limits.
+//! Image files for the CLI: read, then decoded by the core's decoder ([`safeframe::decode`])
+//! with its limits.
 
 use std::path::Path;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
-use safeframe::frame::{MAX_PIXELS, MAX_SIDE};
+use image::DynamicImage;
 
 use crate::CliError;
 
-/// The most memory one decode may allocate (1 GiB).
-const MAX_DECODE_BYTES: u64 = 1 << 30;
-
 /// Decodes an image file, turning it upright by its EXIF orientation unless told not to.
+/// Errors name the file.
 pub fn decode(path: &Path, apply_orientation: bool) -> Result<DynamicImage, CliError> {
-    let fail = |e: image::ImageError| CliError::Decode(format!("{}: {e}", path.display()));
-    let mut reader = ImageReader::open(path)
-        .map_err(|e| CliError::Decode(format!("{}: {e}", path.display())))?
-        .with_guessed_format()
-        .map_err(|e| CliError::Decode(format!("{}: {e}", path.display())))?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(fail)?;
-    // Refuse what no frame can hold before decoding it (up to 1 GiB of pixels otherwise).
-    let (width, height) = decoder.dimensions();
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(CliError::Decode(format!(
-            "{}: image of {width}x{height} pixels is larger than {MAX_PIXELS} pixels",
-            path.display()
-        )));
-    }
-    let orientation = decoder.orientation().map_err(fail)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(fail)?;
-    if apply_orientation {
-        image.apply_orientation(orientation);
-    }
-    Ok(image)
+    let bytes = std::fs::read(path).map_err(|e| CliError::Decode(format!("{}: {e}", path.display())))?;
+    safeframe::decode::decode_image(&bytes, apply_orientation)
+        .map_err(|e| CliError::Decode(format!("{}: {e}", path.display())))
 }
 
 /// File extensions the directory walk treats as images.

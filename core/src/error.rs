@@ -30,6 +30,13 @@ pub enum SafeFrameError {
         /// The largest pixel count accepted.
         max_pixels: u64,
     },
+    /// Encoded image bytes could not be decoded: unknown format, corrupt or truncated data, or
+    /// over the decoder's memory limit (see [`crate::decode`]).
+    #[error("invalid image: {reason}")]
+    InvalidImage {
+        /// What is wrong, in the decoder's words.
+        reason: String,
+    },
     /// A model pack's manifest is missing a field or has a bad value.
     #[error("model manifest: field `{field}`: {reason}")]
     InvalidManifest {

@@ -22,6 +22,8 @@
 
 pub mod blocklist;
 pub mod classifier;
+#[cfg(feature = "decode")]
+pub mod decode;
 pub mod engine;
 pub mod error;
 pub mod filter;

@@ -1,6 +1,7 @@
-//! Image decoding with limits, exactly as SafeFrame does it: the bindings' in-memory
-//! `decode_rgba` (`SafeFrameFilter.checkEncodedImage`; 512 MiB allocation limit) and the CLI's
-//! file `decode` (`safeframe scan`/`filter`; 1 GiB), both compiled in from their sources.
+//! Image decoding with limits, exactly as SafeFrame does it: the core's decoder
+//! (`safeframe::decode`) with the mobile doors' 512 MiB allocation limit (what
+//! `SafeFrameFilter.checkEncodedImage` calls) and the CLI's file `decode` (`safeframe scan`/`filter`;
+//! the core's `decode_image`, 1 GiB, which the web build calls too), compiled in from its source.
 //!
 //! The first input byte picks the path, the CLI file's extension and whether the EXIF
 //! orientation is applied; the rest is the encoded image. Checks: no panic, no allocation over
@@ -14,24 +15,11 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use safeframe::frame::{Frame, PixelFormat, MAX_PIXELS, MAX_SIDE};
 
-/// What `bindings/src/decode.rs` needs from its crate.
-mod error {
-    #[derive(Debug)]
-    #[allow(dead_code)]
-    pub enum SafeFrameError {
-        FrameTooLarge(String),
-        InvalidImage(String),
-    }
-}
-
 /// What `cli/src/decode.rs` needs from its crate.
 #[derive(Debug)]
 pub enum CliError {
     Decode(#[allow(dead_code)] String),
 }
-
-#[path = "../../bindings/src/decode.rs"]
-mod bindings_decode;
 
 #[path = "../../cli/src/decode.rs"]
 #[allow(dead_code)]
@@ -65,7 +53,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if mode & 1 == 0 {
-        if let Ok(rgba) = bindings_decode::decode_rgba(image) {
+        // The limit of bindings/src/decode.rs.
+        if let Ok(rgba) = safeframe::decode::decode_image_within(image, true, 512 << 20).map(|i| i.into_rgba8()) {
             let (w, h) = rgba.dimensions();
             assert!(w <= MAX_SIDE && h <= MAX_SIDE, "{w}x{h} over the limit");
             assert_eq!(rgba.as_raw().len(), w as usize * h as usize * 4);

@@ -101,7 +101,9 @@ impl Builder {
     }
 
     pub(crate) fn push(&mut self, hash: PdqHash, label: &str) -> Result<(), BlocklistError> {
-        if self.hashes.len() >= MAX_ENTRIES {
+        // Compared as u64: on 32-bit targets MAX_ENTRIES is usize::MAX, and a usize comparison
+        // with it is one clippy refuses as always true or false.
+        if self.hashes.len() as u64 >= MAX_ENTRIES as u64 {
             return Err(BlocklistError::TooManyEntries {
                 max: MAX_ENTRIES as u64,
             });
@@ -114,7 +116,7 @@ impl Builder {
     }
 
     pub(crate) fn finish(mut self) -> Result<Blocklist, BlocklistError> {
-        if self.hashes.len() > MAX_ENTRIES {
+        if self.hashes.len() as u64 > MAX_ENTRIES as u64 {
             return Err(BlocklistError::TooManyEntries {
                 max: MAX_ENTRIES as u64,
             });
@@ -195,7 +197,7 @@ impl Blocklist {
             // Reserved pages that are never written cost no memory, and
             // `finish` gives back the unused part.
             let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            let estimate = usize::try_from(len / 65 + 1).unwrap_or(0).min(MAX_ENTRIES);
+            let estimate = usize::try_from((len / 65 + 1).min(MAX_ENTRIES as u64)).unwrap_or(0);
             let mut b = Builder::with_capacity(estimate.min(64 << 20));
             parse_text_reader(r, &what, &mut b)?;
             b.finish()

@@ -253,7 +253,10 @@ pub struct StreamFilter {
     known: Option<KnownContent>,
     worker: Option<Worker>,
     counters: Counters,
-    started: Instant,
+    /// When the filter was made: the clock of frames without a timestamp. `None` where the
+    /// platform has no clock (wasm32-unknown-unknown, whose `Instant::now` panics): frames
+    /// there need a timestamp (the web build always passes one), else they count as time 0.
+    started: Option<Instant>,
     state: Mutex<State>,
 }
 
@@ -345,7 +348,7 @@ impl StreamFilter {
             known: None,
             worker,
             counters: Counters::default(),
-            started: Instant::now(),
+            started: (!cfg!(all(target_arch = "wasm32", target_os = "unknown"))).then(Instant::now),
             state: Mutex::new(State {
                 next_index: 0,
                 last_classified_ns: None,
@@ -526,9 +529,14 @@ impl StreamFilter {
 
     /// The frame's timestamp, or without one the time since the filter was made.
     fn timestamp(&self, frame: &FrameMut<'_>) -> i64 {
-        frame
-            .timestamp_ns()
-            .unwrap_or_else(|| i64::try_from(self.started.elapsed().as_nanos()).unwrap_or(i64::MAX))
+        frame.timestamp_ns().unwrap_or_else(|| self.clock_ns())
+    }
+
+    /// Nanoseconds since the filter was made (0 where the platform has no clock).
+    fn clock_ns(&self) -> i64 {
+        self.started.map_or(0, |started| {
+            i64::try_from(started.elapsed().as_nanos()).unwrap_or(i64::MAX)
+        })
     }
 
     /// What to do with the model for this frame: the change gate's answer, then the cadence's.
@@ -599,8 +607,7 @@ impl StreamFilter {
             Cadence::EveryFrame => true,
             Cadence::EveryNth(k) => index.is_multiple_of(u64::from(k.max(1))),
             Cadence::MinInterval(interval) => {
-                let now =
-                    timestamp.unwrap_or_else(|| i64::try_from(self.started.elapsed().as_nanos()).unwrap_or(i64::MAX));
+                let now = timestamp.unwrap_or_else(|| self.clock_ns());
                 let due = elapsed_at_least(*last_ns, now, interval);
                 if due {
                     *last_ns = Some(now);
