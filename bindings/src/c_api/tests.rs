@@ -381,3 +381,46 @@ fn stream_configs_convert_to_the_cores_settings_and_defaults() {
     let bad = SafeFrameStreamConfig { hold: 9, ..config };
     assert!(stream_settings(&bad).unwrap_err().to_string().contains("`hold`"));
 }
+
+#[test]
+fn filter_options_read_their_string_arrays_and_refuse_null_arrays_with_a_count() {
+    // NULL options are the defaults.
+    // SAFETY: NULL is allowed.
+    let defaults = unsafe { filter_options(ptr::null()) }.unwrap();
+    assert!(defaults.trusted_keys.is_empty() && defaults.revoked_keys.is_empty());
+    assert_eq!((defaults.min_version, defaults.allow_unsigned), (None, false));
+
+    let keys = [c"ed25519:00".as_ptr(), c"e8172e50b53d6972".as_ptr()];
+    let mut options = safeframe_filter_options_default();
+    options.trusted_keys = keys.as_ptr();
+    options.trusted_key_count = 1;
+    options.revoked_keys = keys[1..].as_ptr();
+    options.revoked_key_count = 1;
+    options.min_version = c"2.0.0".as_ptr();
+    // Read unaligned: the struct may sit anywhere in the caller's memory.
+    let mut bytes = vec![0u8; std::mem::size_of::<SafeFrameFilterOptions>() + 1];
+    let unaligned = bytes[1..].as_mut_ptr().cast::<SafeFrameFilterOptions>();
+    // SAFETY: `bytes` holds one struct after its first byte; written unaligned.
+    unsafe { unaligned.write_unaligned(options) };
+    // SAFETY: a readable struct whose pointers are valid strings for this call.
+    let read = unsafe { filter_options(unaligned) }.unwrap();
+    assert_eq!(read.trusted_keys, ["ed25519:00"]);
+    assert_eq!(read.revoked_keys, ["e8172e50b53d6972"]);
+    assert_eq!(read.min_version.as_deref(), Some("2.0.0"));
+
+    // A count with a NULL array, a NULL string inside the array, and an absurd count are refused.
+    options.min_version = ptr::null();
+    options.trusted_keys = ptr::null();
+    // SAFETY: the array is NULL (refused before it is read).
+    let error = unsafe { filter_options(&options) }.unwrap_err();
+    assert_eq!(error.code(), INVALID_ARGUMENT);
+    let with_null = [ptr::null::<c_char>()];
+    options.trusted_keys = with_null.as_ptr();
+    // SAFETY: one pointer, NULL (refused).
+    let error = unsafe { filter_options(&options) }.unwrap_err();
+    assert!(error.to_string().contains("trusted_keys[0]"), "{error}");
+    options.trusted_key_count = usize::MAX;
+    // SAFETY: the count is refused before the array is read.
+    let error = unsafe { filter_options(&options) }.unwrap_err();
+    assert!(error.to_string().contains("too large"), "{error}");
+}
