@@ -175,12 +175,13 @@ fn a_static_scene_rests_and_reclassifies_once_a_second_of_frame_time() {
     }
     let counters = filter.counters();
     // Ten samples go to the worker (frames 0, 30, …, 270); the results it had time to give
-    // are counted. Frame 0 and the warm-up frames after it are held, the rest reuse.
+    // are counted. Each of the 290 other frames is held (while the first verdict is pending)
+    // or reuses the verdict in force; frame 0 is held; a later sample frame is held only if
+    // the worker has not answered frame 0 by then, which depends on its speed (under qemu it
+    // had not by frame 30): so 291 to 300 frames, never an exact number.
     assert!(counters.classified <= 10, "{counters:?}");
-    assert!(
-        counters.held >= 1 && counters.held + counters.reused == 291,
-        "{counters:?}"
-    );
+    assert!(counters.held >= 1 && counters.reused <= 290, "{counters:?}");
+    assert!((291..=300).contains(&(counters.held + counters.reused)), "{counters:?}");
 }
 
 #[test]
