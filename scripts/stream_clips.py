@@ -141,23 +141,33 @@ def thumbnail_nv12(frame, points, width, height):
     return luma, bytes(frame[o] for o in uv), bytes(frame[o + 1] for o in uv)
 
 
-def _max_tile_mean(per_sample):
-    return max(sum(per_sample[k:k + TILE_SAMPLES])
-               for k in range(0, len(per_sample), TILE_SAMPLES)) / (TILE_SAMPLES * 255)
+CELL_SIDE = 4  # samples per side of the cells whose mean colours are compared
+# Tile-local sample indices of each cell (tile-major grid: a tile's samples row by row).
+CELLS = [[(r * TILE_SIDE + c) for r in range(cr, cr + CELL_SIDE) for c in range(cc, cc + CELL_SIDE)]
+         for cr in range(0, TILE_SIDE, CELL_SIDE) for cc in range(0, TILE_SIDE, CELL_SIDE)]
+
+
+def _max_tile_cells(channels_a, channels_b):
+    """Max over tiles of (sum over the tile's cells of the largest channel's |sum of the
+    differences| over the cell), over the tile's samples and 255: the cells' mean colours
+    compared, weighted by their samples."""
+    deltas = [list(map(sub, a, b)) for a, b in zip(channels_a, channels_b)]
+    largest = 0
+    for k in range(0, len(deltas[0]), TILE_SAMPLES):
+        tile = sum(max(abs(sum(d[k + i] for i in cell)) for d in deltas) for cell in CELLS)
+        largest = max(largest, tile)
+    return largest / (TILE_SAMPLES * 255)
 
 
 def diff_rgb(a, b):
-    """Max over tiles of (mean over the tile of max(|dR|, |dG|, |dB|)) / 255."""
-    d = list(map(max,
-                 map(abs, map(sub, a[0], b[0])),
-                 map(abs, map(sub, a[1], b[1])),
-                 map(abs, map(sub, a[2], b[2]))))
-    return _max_tile_mean(d)
+    """Max over tiles of (mean over the tile's 4x4-sample cells of the largest channel
+    difference of the cells' mean colours) / 255, as core/src/stream/gate.rs."""
+    return _max_tile_cells(a, b)
 
 
 def diff_first(a, b):
     """The same with the first channel alone (|dY| of a YUV thumbnail)."""
-    return _max_tile_mean(list(map(abs, map(sub, a[0], b[0]))))
+    return _max_tile_cells(a[:1], b[:1])
 
 
 def percentile(values, p):

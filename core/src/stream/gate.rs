@@ -2,10 +2,12 @@
 //!
 //! A thumbnail of about 64×64 point samples is read straight from the frame's crop in its own
 //! pixel format (R, G, B for the packed RGB formats; Y, U, V for the YUV formats: no colour
-//! conversion, no resize). Two thumbnails differ, per sample, by the largest of the three
-//! channels' absolute differences; a tile's difference is the mean over its samples, divided
-//! by 255; the frames' difference is the largest tile difference, so a change confined to one
-//! tile counts as fully as a cut of the whole frame. Frames of another size, format or crop
+//! conversion, no resize). Each tile is cut into cells of about 4×4 samples; a cell differs
+//! by the largest of the three channels' absolute differences of its mean colour, and a tile
+//! by the mean over its cells, divided by 255. A change of a region's colour counts in full,
+//! while grain and small shifts of fine texture cancel within a cell. The frames' difference
+//! is the largest tile difference, so a change confined to one tile counts as fully as a cut
+//! of the whole frame. Frames of another size, format or crop
 //! differ by 1.0. Reading ~4,096 samples costs a few microseconds whatever the frame's size,
 //! and nothing is allocated per frame.
 
@@ -22,6 +24,12 @@ const THUMBNAIL_SIDE: u32 = 64;
 
 /// Samples per side of the largest thumbnail (`tiles × ceil(64 / tiles)` for 1..=16 tiles).
 const MAX_SIDE: usize = 80;
+
+/// Samples per side of the cells whose mean colours are compared (fewer in the smallest tiles).
+/// At 64×64 samples a cell covers 1/256 of the frame: a change of a region's colour counts in
+/// full, while grain, noise and small shifts of fine texture (which move single samples both
+/// ways) cancel within the cell. Measured on real clips in `docs/performance.md#streams`.
+const CELL_SIDE: usize = 4;
 
 /// When a [`StreamFilter`](super::StreamFilter) classifies: at once when a frame changed,
 /// rarely when nothing did.
@@ -43,11 +51,11 @@ const MAX_SIDE: usize = 80;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChangeGate {
-    /// The largest tile difference (0 to 1: the mean over the tile of each sample's largest
-    /// channel difference, over 255) that still counts as unchanged (default 0.10, about 25
-    /// levels of 255; 0 counts every difference as a change). Measured on real clips
-    /// (`docs/streams.md`): frame-to-frame noise of still footage stays under 0.03, scene cuts
-    /// differ by 0.28 or more.
+    /// The largest tile difference that still counts as unchanged: 0 to 1, the mean over the
+    /// tile's cells of the largest channel difference of each cell's mean colour, over 255
+    /// (default 0.10, about 25 levels of 255; 0 counts every difference as a change). Measured
+    /// on real clips (`docs/performance.md`): frame-to-frame noise of still footage stays
+    /// under 0.02, scene cuts differ by 0.26 or more.
     pub threshold: f32,
     /// Tiles per side (default 4: a 4×4 grid; 1 to [`MAX_TILES`]).
     pub tiles: u32,
@@ -201,6 +209,10 @@ impl Thumbnail {
 
     /// The largest tile difference from `other` (0 to 1), for `tiles × tiles` tiles; 1.0 when
     /// the two were read from different sources or grids.
+    ///
+    /// Each tile is cut into cells of about 4×4 samples; a cell differs by the
+    /// largest channel difference of its **mean** colour, and the tile by the mean of its
+    /// cells' differences (weighted by their samples), over 255.
     pub fn difference(&self, other: &Thumbnail, tiles: u32) -> f32 {
         let tiles = tiles.clamp(1, MAX_TILES) as usize;
         if self.source.is_none()
@@ -210,23 +222,32 @@ impl Thumbnail {
         {
             return 1.0;
         }
-        let per_tile = self.side / tiles;
+        let side = self.side;
+        let per_tile = side / tiles;
+        let cells = per_tile.div_ceil(CELL_SIDE);
+        // Cell j of a tile spans samples bound(j)..bound(j + 1) of the tile's side.
+        let bound = |j: usize| j * per_tile / cells;
         let mut largest = 0u32;
         for tile_row in 0..tiles {
             for tile_column in 0..tiles {
-                let mut sum = 0u32;
-                for row in tile_row * per_tile..(tile_row + 1) * per_tile {
-                    let start = row * self.side + tile_column * per_tile;
-                    let (a, b) = (
-                        &self.samples[start..start + per_tile],
-                        &other.samples[start..start + per_tile],
-                    );
-                    for (a, b) in a.iter().zip(b) {
-                        let channel = |c: usize| u32::from(a[c].abs_diff(b[c]));
-                        sum += channel(0).max(channel(1)).max(channel(2));
+                let (top, left) = (tile_row * per_tile, tile_column * per_tile);
+                let mut tile = 0u32;
+                for cell_row in 0..cells {
+                    for cell_column in 0..cells {
+                        let (first, last) = (left + bound(cell_column), left + bound(cell_column + 1));
+                        let mut sums = [0i32; 3];
+                        for row in top + bound(cell_row)..top + bound(cell_row + 1) {
+                            let span = row * side + first..row * side + last;
+                            for (a, b) in self.samples[span.clone()].iter().zip(&other.samples[span]) {
+                                for (sum, (&a, &b)) in sums.iter_mut().zip(a.iter().zip(b)) {
+                                    *sum += i32::from(a) - i32::from(b);
+                                }
+                            }
+                        }
+                        tile += sums.iter().map(|sum| sum.unsigned_abs()).max().unwrap_or(0);
                     }
                 }
-                largest = largest.max(sum);
+                largest = largest.max(tile);
             }
         }
         largest as f32 / ((per_tile * per_tile) as f32 * 255.0)
@@ -278,6 +299,46 @@ mod tests {
         let b = rgb(64, 64, |_, _| [110, 80, 105]);
         let d = thumbnail(&a, 64, 64, &gate).difference(&thumbnail(&b, 64, 64, &gate), 4);
         assert!((d - 20.0 / 255.0).abs() < 1e-6, "{d}");
+    }
+
+    #[test]
+    fn fine_texture_that_shifts_cancels_but_a_region_that_changes_counts() {
+        let gate = ChangeGate::default();
+        // A checkerboard of single samples (64×64 frame: one pixel per sample), then the same
+        // board shifted by one sample: every sample changes by 200 levels, no region's colour does.
+        let board = |shift: u32| {
+            rgb(64, 64, move |x, y| {
+                [if (x + y + shift).is_multiple_of(2) { 228 } else { 28 }; 3]
+            })
+        };
+        let (a, b) = (thumbnail(&board(0), 64, 64, &gate), thumbnail(&board(1), 64, 64, &gate));
+        assert_eq!(a.difference(&b, gate.tiles), 0.0);
+        // One cell (4×4 samples, 1/16 of a tile) turns from the board to flat red: its mean
+        // colour moves by (255 - 128) in red, so the tile differs by 127 / 255 / 16.
+        let red_cell = rgb(64, 64, |x, y| {
+            if x < 4 && y < 4 {
+                [255, 128, 128]
+            } else {
+                [if (x + y).is_multiple_of(2) { 228 } else { 28 }; 3]
+            }
+        });
+        let d = a.difference(&thumbnail(&red_cell, 64, 64, &gate), gate.tiles);
+        assert!((d - 127.0 / 255.0 / 16.0).abs() < 1e-6, "{d}");
+    }
+
+    #[test]
+    fn a_uniform_change_counts_fully_for_every_tile_count() {
+        let (w, h) = (160u32, 120u32);
+        let grey = rgb(w, h, |_, _| [100; 3]);
+        let lighter = rgb(w, h, |_, _| [100, 140, 100]);
+        for tiles in 1..=MAX_TILES {
+            let gate = ChangeGate {
+                tiles,
+                ..ChangeGate::default()
+            };
+            let d = thumbnail(&grey, w, h, &gate).difference(&thumbnail(&lighter, w, h, &gate), tiles);
+            assert!((d - 40.0 / 255.0).abs() < 1e-6, "{tiles}: {d}");
+        }
     }
 
     #[test]
