@@ -497,19 +497,25 @@ fn with_the_change_gate_a_cut_makes_a_hash_check_due_at_once() {
     let filter = StreamFilter::new(Scripted::new(&[Clean]), config)
         .unwrap()
         .with_known_content(known_content_of(&listed));
-    let mut frames: Vec<TestFrame> = [&other, &other, &listed, &listed, &other, &other, &other]
+    // Frames 33 ms apart: two of the other photo, two of the listed one, then the other again
+    // until frame 20.
+    let order = [&other, &other, &listed, &listed]
         .into_iter()
-        .cloned()
-        .collect();
+        .chain(std::iter::repeat_n(&other, 17));
+    let mut frames: Vec<TestFrame> = order.cloned().collect();
     let mut refs: Vec<&mut TestFrame> = frames.iter_mut().collect();
     let actions: Vec<Action> = run_frames(&filter, &mut refs).iter().map(|v| v.action).collect();
     use Action::{Allow, Block};
     // Hashed: frame 0 (cadence, and the first frame), 2 (the cut to the listed photo: caught on
     // that very frame) and 4 (the cut back, which releases the hold). Frames 1 and 3 did not
-    // change: not hashed. Frame 4's classification ran before its hash check, under the hold;
-    // while the block waits for a clean classification the unchanged frame 5 is classified
-    // (no rest while leaving a redaction) and clears it; frame 6 rests.
-    assert_eq!(actions, [Allow, Allow, Block, Block, Block, Allow, Allow]);
+    // change: not hashed. Frame 4's classification ran before its hash check, under the hold.
+    // While the block waits for its one clean classification, the unchanged frames rest until
+    // the verdict is max_age / (clear_after + 1) = 500 ms old: frame 20 (660 ms, frame 4 was
+    // at 132 ms) is classified and clears it.
+    let mut expected = vec![Allow, Allow, Block, Block];
+    expected.extend([Block; 16]);
+    expected.push(Allow);
+    assert_eq!(actions, expected);
     let counters = filter.counters();
     assert_eq!(
         (
@@ -518,8 +524,49 @@ fn with_the_change_gate_a_cut_makes_a_hash_check_due_at_once() {
             counters.classified,
             counters.reused
         ),
-        (3, 1, 4, 3)
+        (3, 1, 4, 17)
     );
+}
+
+#[test]
+fn with_the_change_gate_a_redaction_on_a_still_scene_is_rechecked_a_few_times_a_second() {
+    let still = photo_nv12("photo-rocket.png", false);
+    let gated = |steps: &[Step]| {
+        let config = StreamConfig {
+            change_gate: Some(ChangeGate::default()),
+            ..config(Cadence::EveryFrame, 3)
+        };
+        let model = Scripted::new(steps);
+        (StreamFilter::new(model.clone(), config).unwrap(), model)
+    };
+    // 60 frames at 30 fps (timestamps 33 ms apart) of one still picture.
+    let run = |filter: &StreamFilter| {
+        let mut frames: Vec<TestFrame> = std::iter::repeat_n(&still, 60).cloned().collect();
+        let mut refs: Vec<&mut TestFrame> = frames.iter_mut().collect();
+        run_frames(filter, &mut refs)
+            .iter()
+            .map(|v| v.action)
+            .collect::<Vec<_>>()
+    };
+    // A false alarm on frame 0, then clean: while the blur waits for its 3 clean
+    // classifications, the unchanged frames rest until the verdict is max_age / (3 + 1) =
+    // 250 ms old, so frames 8, 16 and 24 (264, 528, 792 ms) are classified and the third
+    // clears it, within max_age; then the scene rests for max_age (frame 55 is next).
+    let (filter, model) = gated(&[Step::Sexy, Step::Clean]);
+    let actions = run(&filter);
+    assert_eq!(
+        actions.iter().position(|&a| a == Action::Allow),
+        Some(24),
+        "{actions:?}"
+    );
+    assert!(actions[..24].iter().all(|&a| a == Action::Blur), "{actions:?}");
+    assert!(actions[24..].iter().all(|&a| a == Action::Allow), "{actions:?}");
+    assert_eq!((model.calls(), filter.counters().classified), (5, 5));
+    // A still scene that stays flagged is re-checked every 250 ms of frame time (frames 0, 8,
+    // …, 56), not on every frame, and stays blocked throughout.
+    let (filter, model) = gated(&[Step::Porn]);
+    assert!(run(&filter).iter().all(|&a| a == Action::Block));
+    assert_eq!((model.calls(), filter.counters().reused), (8, 52));
 }
 
 #[test]

@@ -12,9 +12,10 @@
 //!   verdict: inline it is classified at once, in background mode it is **held** redacted
 //!   ([`StreamConfig::hold`]) until a verdict for it or a later frame arrives. An *unchanged*
 //!   frame reuses the verdict in force, and the model rests, until that verdict is
-//!   [`ChangeGate::max_age`] old in frame timestamps; except while a blur or block is
-//!   waiting for its `clear_after` clean classifications, which then run on the cadence
-//!   (so a false alarm or a failure clears as fast as without the gate).
+//!   [`ChangeGate::max_age`] old in frame timestamps; while a blur or block is waiting for
+//!   its `clear_after` clean classifications, until `max_age / (clear_after + 1)` old (250 ms
+//!   by default), so a false alarm or a failure on a still scene clears within about
+//!   `max_age`, and a scene that stays flagged is not re-checked on every frame.
 //! - **Cadence**: classify every frame, every k-th frame, or when at least t of the frames'
 //!   own timestamps have passed; frames in between get the verdict in force. With the gate,
 //!   the cadence only spaces out the classifications of *unchanged* content (once it is
@@ -552,12 +553,22 @@ impl StreamFilter {
         state.thumbnail.read(&frame.as_frame(), gate);
         if state.thumbnail.difference(&state.reference, gate.tiles) > gate.threshold {
             Look::Changed
-        } else if cadence_due
-            && (state.hysteresis.leaving() || elapsed_at_least(state.last_classified_ns, now, gate.max_age))
-        {
+        } else if cadence_due && elapsed_at_least(state.last_classified_ns, now, self.recheck_after(state, gate)) {
             Look::Classify
         } else {
             Look::Reuse
+        }
+    }
+
+    /// How long unchanged content reuses the verdict in force: `max_age`, or while a blur or
+    /// block waits for its `clear_after` clean classifications, `max_age / (clear_after + 1)`,
+    /// so a false alarm on a still scene clears within about `max_age` while a scene that stays
+    /// flagged is re-checked a few times a second rather than on every frame.
+    fn recheck_after(&self, state: &State, gate: &ChangeGate) -> Duration {
+        if state.hysteresis.leaving() {
+            gate.max_age / self.config.clear_after.saturating_add(1)
+        } else {
+            gate.max_age
         }
     }
 
