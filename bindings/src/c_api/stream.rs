@@ -28,7 +28,8 @@ pub const SAFEFRAME_CADENCE_MIN_INTERVAL_MS: i32 = 2;
 /// last classified one: a changed frame is classified at once whatever the cadence (in
 /// background mode it is held redacted, see `hold`, until its verdict arrives); an unchanged
 /// frame reuses the verdict in force, and the model rests, until that verdict is `max_age_ms`
-/// old in frame timestamps. Bad values make [`safeframe_stream_new`] fail with
+/// old in frame timestamps (`max_age_ms / (clear_after + 1)` while a blur or block waits to
+/// clear). Bad values make [`safeframe_stream_new`] fail with
 /// `SAFEFRAME_ERROR_INVALID_ARGUMENT` and a last error naming the field
 /// (`change_gate.threshold`, `change_gate.tiles`, `change_gate.max_age`, `hold`).
 ///

@@ -4507,7 +4507,8 @@ public object FfiConverterTypeStreamFailureInfo: FfiConverterRustBuffer<StreamFa
  * The change gate (on by default) compares each frame, tile by tile, with the last classified
  * one: a changed frame is classified at once whatever the cadence (in background mode it is
  * held redacted, see `hold`, until its verdict arrives); an unchanged frame reuses the verdict
- * in force, and the model rests, until that verdict is `max_age_ms` old in frame timestamps.
+ * in force, and the model rests, until that verdict is `max_age_ms` old in frame timestamps
+ * (`max_age_ms / (clear_after + 1)` while a blur or block waits to clear).
  * Bad values are refused when the stream is made, as `InvalidArgument` naming the field
  * (`change_gate.threshold`, `change_gate.tiles`, `change_gate.max_age`, `hold`).
  */
