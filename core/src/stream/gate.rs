@@ -7,9 +7,9 @@
 //! by the mean over its cells, divided by 255. A change of a region's colour counts in full,
 //! while grain and small shifts of fine texture cancel within a cell. The frames' difference
 //! is the largest tile difference, so a change confined to one tile counts as fully as a cut
-//! of the whole frame. Frames of another size, format or crop
-//! differ by 1.0. Reading ~4,096 samples costs a few microseconds whatever the frame's size,
-//! and nothing is allocated per frame.
+//! of the whole frame. Frames of another size, format or crop differ by 1.0. Reading and
+//! comparing ~4,096 samples costs about 0.03 ms whatever the frame's size, and nothing is
+//! allocated per frame.
 
 use std::time::Duration;
 
@@ -210,9 +210,9 @@ impl Thumbnail {
     /// The largest tile difference from `other` (0 to 1), for `tiles × tiles` tiles; 1.0 when
     /// the two were read from different sources or grids.
     ///
-    /// Each tile is cut into cells of about 4×4 samples; a cell differs by the
-    /// largest channel difference of its **mean** colour, and the tile by the mean of its
-    /// cells' differences (weighted by their samples), over 255.
+    /// Each tile is cut into cells of about 4×4 samples; a cell differs by the largest channel
+    /// difference of its **mean** colour, and the tile by the mean of its cells' differences
+    /// (weighted by their samples), over 255.
     pub fn difference(&self, other: &Thumbnail, tiles: u32) -> f32 {
         let tiles = tiles.clamp(1, MAX_TILES) as usize;
         if self.source.is_none()
