@@ -225,7 +225,10 @@
       const [w, h] = this.size();
       const px = grab(el, w, h);
       if (!px) { setAttr(el, ATTR, 'block'); imgState.set(el, { key: 'stream', verdict: 'block' }); return; } // tainted: fail closed
-      const sig = signature(el, w, h);
+      // The signature of the very pixels sent (the scratch canvas), not a second read of the
+      // element: a playing video can present a new frame between two reads, and a grey frame
+      // classified under a red frame's signature would let the red frame through as "allow".
+      const sig = signature(scratch, px.width, px.height);
       if (sigDiff(sig, this.sig) >= CHANGED_CELLS) this.hold();      // scene change: blur until the verdict is back
       const gen = this.gen;
       this.busy = true;

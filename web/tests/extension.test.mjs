@@ -318,24 +318,33 @@ test('oracle build', { timeout: 150000 }, async (t) => {
         for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
         return playAndLog(new Blob([u8], { type: 'video/webm' }));
       }, b64);
-      const cut = await page.evaluate(() => CUT_MS);
+      // The cut in the recording lands near CUT_MS but not exactly (the page drew it on a timer,
+      // late on a busy machine), so each entry also says whether the video showed the red
+      // quadrant on that animation frame (a pixel read in the page): entries are
+      // [media ms, data-safeframe, page ms, red shown].
+      const firstRed = log.find(([, , , red]) => red);
+      assert.ok(firstRed, `the red quadrant was shown: ${JSON.stringify(log.slice(-3))}`);
+      const cut = firstRed[0];
       const before = log.filter(([t]) => t < cut - 200);
       const after = log.filter(([t]) => t >= cut);
       assert.ok(before.some(([, v]) => v === 'allow'), `grey part shown: ${JSON.stringify(before.slice(-5))}`);
-      assert.ok(after.length > 0, 'played past the cut');
       const firstRedacted = after.find(([, v]) => v === 'block' || v === 'blur' || v === 'hold');
       assert.ok(firstRedacted, 'redacted after the cut');
       assert.ok(final === 'block' || final === 'blur', `final verdict ${final}`);
-      // After the first redaction, it never goes back to allow while the red quadrant is on screen.
-      const later = after.filter(([t]) => t >= firstRedacted[0]);
-      assert.ok(later.every(([, v]) => v !== 'allow'), 'stays redacted');
       assert.deepEqual((await violations(page)).violations, []);
-      const shownAfterCut = after.filter(([t, v]) => t < firstRedacted[0] && v === 'allow').length;
-      // The per-frame change check holds the video at the cut, not at the next 4-per-second sample
-      // (15 animation frames later); a little slack for a loaded machine.
-      assert.ok(shownAfterCut <= 5, `${shownAfterCut} animation frames showed the cut with "allow"`);
-      console.log(`# video: redacted ${Math.round(firstRedacted[0] - cut)} ms of media time after the cut ` +
-        `(${shownAfterCut} animation frames painted with "allow" after the cut; change check on every video frame, model at 4 frames/s)`);
+      // No flash. requestVideoFrameCallback runs after a frame went to the compositor, so the
+      // first frame of the cut can be painted once before the hold (the README's known limit);
+      // after the first redaction, no frame that shows the red quadrant has "allow" (a verdict
+      // for an older grey frame must not undo the hold).
+      const window_ = JSON.stringify(log.filter(([t]) => t > cut - 100 && t < cut + 400));
+      const redAllowed = (from, to) => log.filter(([t, v, , red]) => t >= from && t < to && red && v === 'allow').length;
+      const atCut = redAllowed(-Infinity, firstRedacted[0]);
+      const afterHold = redAllowed(firstRedacted[0], Infinity);
+      assert.ok(atCut <= 1, `${atCut} animation frames showed the red quadrant with "allow" before the hold: ${window_}`);
+      assert.equal(afterHold, 0, `${afterHold} animation frames showed the red quadrant with "allow" after the hold: ${window_}`);
+      console.log(`# video: redacted ${Math.round(firstRedacted[0] - cut)} ms of media time after the red quadrant ` +
+        `first showed (${atCut} of ${log.filter(e => e[3]).length} animation frames showing it had "allow"; change check on ` +
+        `every video frame, model at 4 frames/s)`);
     });
 
     await t.test('a cross-origin video: blocked when its frames cannot be read, classified with CORS', async () => {
